@@ -1,0 +1,99 @@
+import type { Profile } from './profile/schema.js';
+
+/**
+ * The check API. A check is one small file under suites/<fr>/ that default-exports defineCheck({...}).
+ * Its metadata is read before anything connects, so selection (scope, endpoints, disruptive) never touches the device.
+ */
+
+export const PROTOCOLS = ['opcua', 'modbus', 'modbus-tls', 'tls', 'tcp'] as const;
+export type Protocol = (typeof PROTOCOLS)[number];
+
+/** The protocol filter the CLI offers: modbus-tls checks are selected with --protocol modbus. */
+export const PROTOCOL_FAMILIES = ['opcua', 'modbus', 'tls', 'tcp'] as const;
+export type ProtocolFamily = (typeof PROTOCOL_FAMILIES)[number];
+export const familyOf = (protocol: Protocol): ProtocolFamily => (protocol === 'modbus-tls' ? 'modbus' : protocol);
+
+export type SecurityLevel = 1 | 2 | 3 | 4;
+
+export interface CheckMeta {
+  /** Stable id, kebab-case with dots: "<protocol>.<topic>.<what>"; never reused for a different test. */
+  id: string;
+  /** Base requirement id exactly as in the standard: "CR 1.1", "EDR 3.12". */
+  requirement: string;
+  /** Requirement enhancement number: 1 for "CR 1.1 RE(1)". Absent when the check evidences the base requirement. */
+  enhancement?: number;
+  /** SL-C levels at which the requirement (or RE) applies; linted against the catalog. */
+  sl: SecurityLevel[];
+  protocol: Protocol;
+  /** Disruptive checks (lockout, floods, fuzzing, exhaustion) run only when the profile or CLI allows them. */
+  disruptive: boolean;
+  title: string;
+  /** What a conforming component does, in one sentence; shown beside what was observed. */
+  expectation: string;
+  /** Upper bound for the whole check; the runner aborts the check's signal when it is reached. */
+  timeoutMs?: number;
+  /**
+   * Extra precondition read from the profile before anything connects (InSpec's only_if):
+   * return the reason why the check cannot apply, or undefined when it can run.
+   */
+  requires?: (profile: Profile) => string | undefined;
+}
+
+export type CheckStatus = 'pass' | 'fail' | 'error' | 'not-applicable' | 'not-tested';
+
+/** What the body returns. Throwing (or hitting the timeout) gives status "error". */
+export interface CheckOutcome {
+  status: 'pass' | 'fail';
+  /** What was seen, in one line; the report shows it beside the expectation. */
+  observed: string;
+  /** Structured observations kept as evidence (JSON-serialisable). */
+  details?: unknown;
+}
+
+export const pass = (observed: string, details?: unknown): CheckOutcome => ({ status: 'pass', observed, details });
+export const fail = (observed: string, details?: unknown): CheckOutcome => ({ status: 'fail', observed, details });
+
+export interface Attachment {
+  name: string;
+  contentType: string;
+  content: string | Buffer;
+  /** File extension for the written file, without the dot. */
+  extension?: string;
+}
+
+export interface RunSettings {
+  disruptive: boolean;
+  connectTimeoutMs: number;
+  requestTimeoutMs: number;
+  /** Bounded load parameters, resolved from profile and flags. */
+  load: { ratePerSecond: number; durationMs: number; sampleIntervalMs: number; lossTolerance: number; fuzzCasesPerSecond: number };
+}
+
+export interface CheckContext {
+  readonly profile: Profile;
+  /** The only address any check may send traffic to. */
+  readonly host: string;
+  readonly settings: RunSettings;
+  /** Aborted on the check's timeout and on Ctrl-C; pass it to every network step. */
+  readonly signal: AbortSignal;
+  /** A timed, named step of the transcript; its failure is recorded and rethrown. */
+  step<T>(name: string, body: () => Promise<T>): Promise<T>;
+  /** One line of the wire or step transcript (secrets are redacted on write). */
+  log(line: string): void;
+  attach(attachment: Attachment): void;
+  /** Throws when the run or check was aborted; call it between long loops. */
+  throwIfAborted(): void;
+}
+
+export interface Check extends CheckMeta {
+  run(ctx: CheckContext): Promise<CheckOutcome>;
+}
+
+export function defineCheck(check: Check): Check {
+  return check;
+}
+
+/** Catalog id of the item a check evidences: "CR 1.1" or "CR 1.1 RE(1)". */
+export function requirementIdOf(meta: Pick<CheckMeta, 'requirement' | 'enhancement'>): string {
+  return meta.enhancement === undefined ? meta.requirement : `${meta.requirement} RE(${meta.enhancement})`;
+}
