@@ -1,0 +1,95 @@
+import { readFileSync } from 'node:fs';
+import { parseDocument } from 'yaml';
+import type { z } from 'zod';
+import { profileSchema, type Profile } from './schema.js';
+import { findRequirement } from '../catalog/index.js';
+
+export interface ProfileProblem {
+  /** Dotted path of the field, e.g. "endpoints.modbus.port" or "accounts[1].role". */
+  path: string;
+  message: string;
+}
+
+/** A profile that cannot be used; the CLI turns it into exit code 2. */
+export class ProfileError extends Error {
+  constructor(
+    readonly source: string,
+    readonly problems: ProfileProblem[],
+  ) {
+    super(`${source}: invalid device profile\n${problems.map((problem) => `  - ${problem.path || '(top level)'}: ${problem.message}`).join('\n')}`);
+    this.name = 'ProfileError';
+  }
+}
+
+function formatPath(path: ReadonlyArray<PropertyKey>): string {
+  return path.reduce<string>((text, key) => (typeof key === 'number' ? `${text}[${key}]` : text ? `${text}.${String(key)}` : String(key)), '');
+}
+
+/** Replaces ${NAME} in every string with the environment variable; a missing variable is a problem at that field. */
+function substituteEnvironment(value: unknown, path: PropertyKey[], env: NodeJS.ProcessEnv, problems: ProfileProblem[]): unknown {
+  if (typeof value === 'string') {
+    return value.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_match, name: string) => {
+      const resolved = env[name];
+      if (resolved === undefined) {
+        problems.push({ path: formatPath(path), message: `environment variable ${name} is not set` });
+        return '';
+      }
+      return resolved;
+    });
+  }
+  if (Array.isArray(value)) return value.map((item, index) => substituteEnvironment(item, [...path, index], env, problems));
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, substituteEnvironment(item, [...path, key], env, problems)]));
+  }
+  return value;
+}
+
+function describeIssue(issue: z.core.$ZodIssue): ProfileProblem[] {
+  if (issue.code === 'unrecognized_keys') {
+    return issue.keys.map((key) => ({ path: formatPath([...issue.path, key]), message: 'unknown field (misspelt?)' }));
+  }
+  if (issue.code === 'invalid_union' && issue.errors.length > 0) {
+    // Report the alternative that got furthest, not a generic "invalid input".
+    const best = issue.errors.reduce((a, b) => (a.length <= b.length ? a : b));
+    return best.flatMap((inner) => describeIssue({ ...inner, path: [...issue.path, ...inner.path] } as z.core.$ZodIssue));
+  }
+  // Messages never quote the offending value, so a password in a wrong place is not echoed.
+  return [{ path: formatPath(issue.path), message: issue.message }];
+}
+
+/** Validates an already parsed document (e.g. a simulator's self-description). Throws ProfileError. */
+export function parseProfile(input: unknown, source = 'profile', env: NodeJS.ProcessEnv = process.env): Profile {
+  const problems: ProfileProblem[] = [];
+  const substituted = substituteEnvironment(input, [], env, problems);
+  if (problems.length > 0) throw new ProfileError(source, problems);
+  const result = profileSchema.safeParse(substituted);
+  if (!result.success) throw new ProfileError(source, result.error.issues.flatMap(describeIssue));
+  const profile = result.data;
+  for (const id of Object.keys(profile.declarations)) {
+    if (!findRequirement(id)) problems.push({ path: `declarations.${id}`, message: 'not a requirement id of the catalog (write it as "CR 1.12" or "CR 3.1 RE(1)")' });
+  }
+  if (problems.length > 0) throw new ProfileError(source, problems);
+  return profile;
+}
+
+export function loadProfileFile(path: string, env: NodeJS.ProcessEnv = process.env): Profile {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new ProfileError(path, [{ path: '', message: `cannot read the file (${(error as NodeJS.ErrnoException).code ?? 'error'})` }]);
+  }
+  const document = parseDocument(text, { prettyErrors: true });
+  if (document.errors.length > 0) {
+    throw new ProfileError(
+      path,
+      document.errors.map((error) => ({ path: '', message: `YAML syntax: ${error.message.split('\n')[0]}` })),
+    );
+  }
+  return parseProfile(document.toJS(), path, env);
+}
+
+/** Every secret the profile holds; reports and logs redact them. */
+export function secretsOf(profile: Profile): string[] {
+  return profile.accounts.map((account) => account.password).filter((password) => password.length > 0);
+}
