@@ -99,6 +99,7 @@ export const profileSchema = z.strictObject({
     model: z.string().optional(),
     firmware: z.string().optional(),
     type: z.enum(COMPONENT_TYPES),
+    wireless: z.boolean().optional().describe('the component has wireless interfaces (wireless-only requirements apply)'),
   }),
   targetSL: z.number().int().min(1).max(4),
   host: z.string().min(1),

@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { requirementIdOf, type Attachment, type Check, type CheckContext, type CheckStatus, type RunSettings } from '../check.js';
 import { findRequirement } from '../catalog/index.js';
 import { secretsOf } from '../profile/load.js';
@@ -123,6 +124,8 @@ export async function executeCheck(check: Check, profile: Profile, options: Exec
 
   const timeoutMs = check.timeoutMs ?? profile.timeouts?.checkMs ?? DEFAULT_CHECK_TIMEOUT_MS;
   const controller = new AbortController();
+  // Every network step listens on the check's signal; long checks add many listeners on purpose.
+  setMaxListeners(0, controller.signal);
   const timer = setTimeout(() => controller.abort(new CheckAborted(`no verdict within the check's timeout of ${timeoutMs} ms`)), timeoutMs);
   const onRunAbort = () => controller.abort(new CheckAborted('the run was interrupted'));
   options.signal?.addEventListener('abort', onRunAbort, { once: true });
