@@ -1,0 +1,283 @@
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { stringify } from 'yaml';
+import { PROTOCOL_FAMILIES, type ProtocolFamily } from '../check.js';
+import { catalog, findRequirement } from '../catalog/index.js';
+import { COMPONENT_TYPES, type ComponentType, type Profile } from '../profile/schema.js';
+import { loadProfileFile, parseProfile, ProfileError } from '../profile/load.js';
+import { discoverChecks } from '../runner/discover.js';
+import { runCampaign } from '../runner/campaign.js';
+import { startEmbeddedComponent, READY_PREFIX, type SimulatedComponent } from '../simulation/embedded.js';
+import { findSimulator, loadSimulators } from '../../simulators/registry.js';
+import { complianceJUnit, complianceMarkdown } from '../../reports/compliance/document.js';
+import { generateAllureReport } from '../../reports/allure/generate.js';
+import { ConsoleProgress, bold, dim, red, yellow } from './console.js';
+import { HARNESS } from '../version.js';
+import { randomLoopbackHost } from '../net/loopback.js';
+
+export const EXIT = { ok: 0, failed: 1, usage: 2, harness: 3, interrupted: 130 } as const;
+
+/** Bad flags or profile: exit 2, and nothing has been written yet. */
+export class UsageError extends Error {}
+
+const USAGE = `Usage: iec62443-harness <command> [options]
+
+Commands:
+  run       Test a component against IEC 62443-4-2 and write the reports
+  catalog   List the requirements and the automated checks that exist for each
+  simulate  Start a simulated component (for tests and demos)
+
+run options:
+  --profile FILE       device profile (YAML); without it the built-in simulators are tested
+  --out DIR            output folder (default reports/latest)
+  --sl N               target security level 1-4 (overrides the profile)
+  --only IDS           comma-separated requirement ids, e.g. "CR 1.11,CR 7.1"
+  --protocol P         only checks of one protocol: ${PROTOCOL_FAMILIES.join('|')}
+  --disruptive         allow disruptive checks (lockout, floods, fuzzing, exhaustion)
+  --simulators MODE    embedded default: process (default) or inprocess
+  --allure ENGINE      allure3 (default, no Java) or allure2 (allure-commandline, needs Java) or none
+
+catalog options:
+  --sl N  --type T  --json
+
+simulate options:
+  simulate <kind> --profile NAME [--host H] [--port N] [--write-profile FILE]
+
+Exit codes: 0 no requirement failed, 1 at least one failed, 2 usage or profile error,
+            3 harness error or target unreachable, 130 interrupted (reports are still written).
+`;
+
+type Values = Record<string, string | boolean | undefined>;
+
+function parse(args: string[], options: ParseArgsConfig['options'], allowPositionals = false): { values: Values; positionals: string[] } {
+  try {
+    const { values, positionals } = parseArgs({ args, options, strict: true, allowPositionals });
+    return { values: values as Values, positionals };
+  } catch (error) {
+    // node's messages name the flag, e.g. "Unknown option '--proflie'".
+    throw new UsageError((error as Error).message);
+  }
+}
+
+function levelFlag(values: Values, name = 'sl'): number | undefined {
+  const raw = values[name];
+  if (raw === undefined) return undefined;
+  const level = Number(raw);
+  if (!Number.isInteger(level) || level < 1 || level > 4) throw new UsageError(`--${name} must be a security level from 1 to 4, not "${String(raw)}"`);
+  return level;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case 'run':
+        return await runCommand(rest);
+      case 'catalog':
+        return await catalogCommand(rest);
+      case 'simulate':
+        return await simulateCommand(rest);
+      case '--version':
+      case '-v':
+        process.stdout.write(`${HARNESS.version}\n`);
+        return EXIT.ok;
+      case undefined:
+      case 'help':
+      case '--help':
+      case '-h':
+        process.stdout.write(USAGE);
+        return command === undefined ? EXIT.usage : EXIT.ok;
+      default:
+        throw new UsageError(`unknown command "${command}"`);
+    }
+  } catch (error) {
+    if (error instanceof UsageError) {
+      process.stderr.write(`${red('error:')} ${error.message}\n${dim("Run 'iec62443-harness --help' for the options.")}\n`);
+      return EXIT.usage;
+    }
+    if (error instanceof ProfileError) {
+      process.stderr.write(`${red('error:')} ${error.message}\n`);
+      return EXIT.usage;
+    }
+    process.stderr.write(`${red('harness error:')} ${(error as Error).stack ?? String(error)}\n`);
+    return EXIT.harness;
+  }
+}
+
+async function catalogCommand(args: string[]): Promise<number> {
+  const { values } = parse(args, { sl: { type: 'string' }, type: { type: 'string' }, json: { type: 'boolean' } });
+  const sl = levelFlag(values);
+  const type = values.type as string | undefined;
+  if (type !== undefined && !COMPONENT_TYPES.includes(type as ComponentType)) throw new UsageError(`--type must be one of ${COMPONENT_TYPES.join(', ')}, not "${type}"`);
+  const checks = await discoverChecks();
+  const items = catalog().items.filter(
+    (item) => (type === undefined || item.appliesTo.includes(type as ComponentType)) && (sl === undefined || item.sl.some((level) => level <= sl)),
+  );
+  const withChecks = items.map((item) => ({
+    ...item,
+    checks: checks.filter(({ check }) => (check.enhancement === undefined ? check.requirement : `${check.requirement} RE(${check.enhancement})`) === item.id).map(({ check }) => ({ id: check.id, title: check.title, protocol: check.protocol, disruptive: check.disruptive })),
+  }));
+  if (values.json) {
+    process.stdout.write(`${JSON.stringify({ edition: catalog().edition, filter: { sl, type }, requirements: withChecks }, null, 2)}\n`);
+    return EXIT.ok;
+  }
+  const base = withChecks.filter((item) => item.kind === 'base').length;
+  process.stdout.write(`${bold(catalog().edition)}\n${base} base requirements and ${withChecks.length - base} enhancements${sl ? ` at SL ${sl}` : ''}${type ? ` for ${type}` : ''}; confidence H/M/L in the SL-C assignment.\n\n`);
+  for (const item of withChecks) {
+    const sls = item.sl.length > 1 ? `SL ${item.sl[0]}-${item.sl.at(-1)}` : `SL ${item.sl[0]}`;
+    const indent = item.kind === 'enhancement' ? '    ' : '';
+    process.stdout.write(`${indent}${bold(item.id.padEnd(16 - indent.length))} ${item.title} ${dim(`[${sls}, ${item.testClass}, conf ${item.confidence.level}]`)}\n`);
+    for (const check of item.checks) process.stdout.write(`${indent}    ✓ ${check.id}${check.disruptive ? ' (disruptive)' : ''}\n`);
+  }
+  return EXIT.ok;
+}
+
+async function simulateCommand(args: string[]): Promise<number> {
+  const { values, positionals } = parse(
+    args,
+    { profile: { type: 'string' }, host: { type: 'string' }, port: { type: 'string' }, 'write-profile': { type: 'string' } },
+    true,
+  );
+  const kinds = (await loadSimulators()).map((definition) => definition.kind);
+  const kind = positionals[0];
+  if (!kind || positionals.length > 1) throw new UsageError(`simulate needs one simulator kind: ${kinds.join(', ') || '(none built in)'}`);
+  const definition = await findSimulator(kind);
+  if (!definition) throw new UsageError(`unknown simulator "${kind}"; built in: ${kinds.join(', ')}`);
+  const profileName = (values.profile as string | undefined) ?? definition.defaultProfile;
+  if (!definition.profiles.includes(profileName)) throw new UsageError(`--profile must be one of ${definition.profiles.join(', ')} for the ${kind} simulator`);
+  const port = values.port === undefined ? undefined : Number(values.port);
+  if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65535)) throw new UsageError(`--port must be a TCP port number, not "${String(values.port)}"`);
+  const host = (values.host as string | undefined) ?? randomLoopbackHost();
+  const workDir = mkdtempSync(join(tmpdir(), `iec62443-sim-${kind}-`));
+  const running = await definition.start({ profile: profileName, host, workDir, ...(port !== undefined ? { port } : {}) });
+  const profileFile = values['write-profile'] as string | undefined;
+  if (profileFile) writeAtomically(profileFile, `# Device profile written by the ${kind} simulator (${profileName}); it holds test credentials.\n${stringify(running.profile)}`);
+  const stop = async () => {
+    await running.stop();
+    rmSync(workDir, { recursive: true, force: true });
+    process.exit(EXIT.ok);
+  };
+  process.once('SIGINT', () => void stop());
+  process.once('SIGTERM', () => void stop());
+  process.stdout.write(`${READY_PREFIX} ${kind} simulator (${profileName}) on ${running.host} ports ${running.ports.join(',')}${profileFile ? ` profile ${resolve(profileFile)}` : ''}\n`);
+  await new Promise(() => undefined);
+  return EXIT.ok;
+}
+
+function writeAtomically(path: string, content: string): void {
+  mkdirSync(dirname(resolve(path)), { recursive: true });
+  const temporary = `${path}.partial-${process.pid}`;
+  writeFileSync(temporary, content);
+  renameSync(temporary, path);
+}
+
+function parseOnly(raw: string | undefined): string[] | undefined {
+  if (raw === undefined) return undefined;
+  const ids = raw.split(',').map((id) => id.trim().replace(/\s+/g, ' ')).filter(Boolean);
+  if (ids.length === 0) throw new UsageError('--only needs at least one requirement id, e.g. "CR 1.11,CR 7.1"');
+  const unknown = ids.filter((id) => !findRequirement(id));
+  if (unknown.length) throw new UsageError(`--only names ${unknown.map((id) => `"${id}"`).join(', ')}, not in the catalog (write ids as "CR 1.11" or "CR 3.1 RE(1)")`);
+  return ids;
+}
+
+async function runCommand(args: string[]): Promise<number> {
+  const { values } = parse(args, {
+    profile: { type: 'string' },
+    out: { type: 'string' },
+    sl: { type: 'string' },
+    only: { type: 'string' },
+    protocol: { type: 'string' },
+    disruptive: { type: 'boolean' },
+    simulators: { type: 'string' },
+    allure: { type: 'string' },
+  });
+  const sl = levelFlag(values);
+  const only = parseOnly(values.only as string | undefined);
+  const protocol = values.protocol as ProtocolFamily | undefined;
+  if (protocol !== undefined && !PROTOCOL_FAMILIES.includes(protocol)) throw new UsageError(`--protocol must be one of ${PROTOCOL_FAMILIES.join(', ')}, not "${protocol}"`);
+  const mode = (values.simulators as string | undefined) ?? 'process';
+  if (mode !== 'process' && mode !== 'inprocess') throw new UsageError(`--simulators must be process or inprocess, not "${mode}"`);
+  if (values.simulators !== undefined && values.profile !== undefined) throw new UsageError('--simulators goes with the embedded default only, not with --profile');
+  const engine = (values.allure as string | undefined) ?? 'allure3';
+  if (!['allure3', 'allure2', 'none'].includes(engine)) throw new UsageError(`--allure must be allure3, allure2 or none, not "${engine}"`);
+  const outDir = resolve((values.out as string | undefined) ?? join('reports', 'latest'));
+
+  // Validate everything before anything is started or written.
+  let profile: Profile | undefined = values.profile ? loadProfileFile(values.profile as string) : undefined;
+
+  const controller = new AbortController();
+  let interrupts = 0;
+  const onInterrupt = () => {
+    interrupts++;
+    if (interrupts === 1) {
+      process.stderr.write(`\n${yellow('interrupted: stopping the running check and writing the report (Ctrl-C again to quit at once)')}\n`);
+      controller.abort(new Error('interrupted by the user'));
+    } else process.exit(EXIT.interrupted);
+  };
+  process.on('SIGINT', onInterrupt);
+  process.on('SIGTERM', onInterrupt);
+
+  let simulated: SimulatedComponent | undefined;
+  try {
+    if (!profile) {
+      process.stderr.write(`${bold('No --profile given:')} testing the built-in simulated PLC (the embedded default).\n`);
+      simulated = await startEmbeddedComponent({ mode, signal: controller.signal, onStatus: (line) => process.stderr.write(dim(`  ${line}\n`)) });
+      profile = parseProfile(simulated.profile, 'embedded default');
+    }
+    if (sl !== undefined) profile = { ...profile, targetSL: sl };
+    const c = profile.component;
+    process.stderr.write(`${bold('Component:')} ${[c.vendor, c.model, c.name].filter(Boolean).join(' ')} (${c.type}) at ${profile.host}, target SL ${profile.targetSL}\n\n`);
+
+    mkdirSync(outDir, { recursive: true });
+    const progress = new ConsoleProgress();
+    const campaign = await runCampaign({
+      profile,
+      outDir,
+      ...(only ? { only } : {}),
+      ...(protocol ? { protocol } : {}),
+      disruptive: values.disruptive === true ? true : profile.disruptive,
+      signal: controller.signal,
+      onCheckStart: (check, index, total) => progress.checkStart(check, index, total),
+      onCheckEnd: (result, check, index, total) => progress.checkEnd(result, check, index, total),
+    });
+    const document = campaign.document;
+    writeAtomically(join(outDir, 'compliance.json'), `${JSON.stringify(document, null, 2)}\n`);
+    writeAtomically(join(outDir, 'compliance.md'), complianceMarkdown(document));
+    writeAtomically(join(outDir, 'junit.xml'), complianceJUnit(document));
+    progress.summary(document);
+
+    let allureIndex: string | undefined;
+    if (engine !== 'none') {
+      process.stderr.write(dim('\nrendering the Allure report…\n'));
+      try {
+        allureIndex = await generateAllureReport({
+          resultsDir: campaign.allureResultsDir,
+          outputDir: join(outDir, 'allure-report'),
+          reportName: `IEC 62443-4-2: ${profile.component.name}`,
+          engine: engine as 'allure3' | 'allure2',
+        });
+      } catch (error) {
+        process.stderr.write(`${yellow('warning:')} the Allure report could not be rendered: ${(error as Error).message}\n`);
+      }
+    }
+    process.stdout.write(`\nCompliance report: ${join(outDir, 'compliance.md')}\n`);
+    process.stdout.write(`                   ${join(outDir, 'compliance.json')}, ${join(outDir, 'junit.xml')}\n`);
+    if (allureIndex) process.stdout.write(`Allure report:     ${allureIndex}\n`);
+
+    if (campaign.interrupted) return EXIT.interrupted;
+    if (campaign.unreachable) {
+      process.stderr.write(`${red('target unreachable:')} ${campaign.unreachable}\n`);
+      return EXIT.harness;
+    }
+    const verdicts = document.summary.byVerdict;
+    if (verdicts.fail) return EXIT.failed;
+    if (verdicts.error) return EXIT.harness;
+    return EXIT.ok;
+  } finally {
+    process.off('SIGINT', onInterrupt);
+    process.off('SIGTERM', onInterrupt);
+    await simulated?.stop();
+  }
+}

@@ -1,0 +1,152 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parse } from 'yaml';
+import { randomLoopbackHost } from '../net/loopback.js';
+import type { ProfileInput } from '../profile/schema.js';
+import { HARNESS } from '../version.js';
+import { loadSimulators } from '../../simulators/registry.js';
+import type { SimulatorDefinition } from '../../simulators/types.js';
+
+const BIN = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'bin', 'iec62443-harness.js');
+export const READY_PREFIX = 'ready:';
+const START_TIMEOUT_MS = 60_000;
+
+export interface SimulatedComponent {
+  profile: ProfileInput;
+  parts: Array<{ kind: string; profileName: string; ports: number[] }>;
+  stop(): Promise<void>;
+}
+
+interface Part {
+  kind: string;
+  profileName: string;
+  profile: ProfileInput;
+  ports: number[];
+  stop(): Promise<void>;
+}
+
+/** Starts one simulator as a child process (`simulate <kind>`) and reads its self-description once it is ready. */
+export async function startSimulatorProcess(kind: string, profileName: string, host: string, workDir: string, signal?: AbortSignal): Promise<Part> {
+  const profileFile = join(workDir, `${kind}.yaml`);
+  const child = spawn(process.execPath, [BIN, 'simulate', kind, '--profile', profileName, '--host', host, '--write-profile', profileFile], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const stderr: string[] = [];
+  child.stderr!.on('data', (chunk: Buffer) => stderr.push(chunk.toString()));
+  const ports = await new Promise<number[]>((resolve, reject) => {
+    let buffered = '';
+    const timer = setTimeout(() => fail(new Error(`the ${kind} simulator did not report ready within ${START_TIMEOUT_MS / 1000} s`)), START_TIMEOUT_MS);
+    const onAbort = () => fail(new Error(`start of the ${kind} simulator interrupted`));
+    signal?.addEventListener('abort', onAbort, { once: true });
+    function fail(error: Error) {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+      child.kill('SIGKILL');
+      reject(error);
+    }
+    child.stdout!.on('data', (chunk: Buffer) => {
+      buffered += chunk.toString();
+      const line = buffered.split('\n').find((candidate) => candidate.startsWith(READY_PREFIX));
+      if (!line) return;
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+      resolve((/ports ([\d,]+)/.exec(line)?.[1] ?? '').split(',').filter(Boolean).map(Number));
+    });
+    child.once('exit', (code) => fail(new Error(`the ${kind} simulator exited with code ${code} before it was ready: ${stderr.join('').trim().split('\n').slice(-3).join(' | ')}`)));
+  });
+  const profile = parse(readFileSync(profileFile, 'utf8')) as ProfileInput;
+  return { kind, profileName, profile, ports, stop: () => stopChild(child) };
+}
+
+function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const force = setTimeout(() => child.kill('SIGKILL'), 5_000);
+    child.once('exit', () => {
+      clearTimeout(force);
+      resolve();
+    });
+    child.kill('SIGTERM');
+  });
+}
+
+/** Parts of the embedded default merged into one component, as a PLC with OPC UA, Modbus and a web UI would be. */
+export function mergeProfiles(host: string, controlHost: string, parts: Array<Pick<Part, 'kind' | 'profileName' | 'profile'>>): ProfileInput {
+  const endpoints: NonNullable<ProfileInput['endpoints']> = {};
+  for (const { profile } of parts) {
+    if (profile.endpoints?.opcua) endpoints.opcua = profile.endpoints.opcua;
+    if (profile.endpoints?.modbus) endpoints.modbus = profile.endpoints.modbus;
+    if (profile.endpoints?.tls) endpoints.tls = [...(endpoints.tls ?? []), ...profile.endpoints.tls];
+  }
+  return {
+    component: {
+      name: 'Simulated PLC (embedded default)',
+      vendor: HARNESS.name,
+      model: parts.map((part) => `${part.kind}:${part.profileName}`).join(' + '),
+      firmware: HARNESS.version,
+      type: 'embedded-device',
+    },
+    targetSL: Math.max(1, ...parts.map((part) => part.profile.targetSL)),
+    host,
+    endpoints,
+    openPorts: [...new Set(parts.flatMap((part) => part.profile.openPorts ?? []))].sort((a, b) => a - b),
+    accounts: parts.flatMap((part) => part.profile.accounts ?? []),
+    essentialFunctions: parts.flatMap((part) => part.profile.essentialFunctions ?? []),
+    declarations: Object.assign({}, ...parts.map((part) => part.profile.declarations ?? {})),
+    disruptive: false,
+    scan: { controlHost },
+    ...(parts.some((part) => part.profile.load) ? { load: Object.assign({}, ...parts.map((part) => part.profile.load ?? {})) } : {}),
+  };
+}
+
+export interface EmbeddedOptions {
+  mode: 'process' | 'inprocess';
+  /** Simulator profile per kind; default: each simulator's defaultProfile. */
+  profiles?: Record<string, string>;
+  signal?: AbortSignal;
+  onStatus?: (line: string) => void;
+}
+
+/** The embedded default: every built-in simulator on one loopback host, described as one component. */
+export async function startEmbeddedComponent(options: EmbeddedOptions): Promise<SimulatedComponent> {
+  const definitions = await loadSimulators();
+  if (definitions.length === 0) throw new Error('there are no built-in simulators under simulators/');
+  const host = randomLoopbackHost();
+  let controlHost = randomLoopbackHost();
+  while (controlHost === host) controlHost = randomLoopbackHost();
+  const workDir = mkdtempSync(join(tmpdir(), 'iec62443-embedded-'));
+  const parts: Part[] = [];
+  const stopAll = async () => {
+    await Promise.allSettled(parts.map((part) => part.stop()));
+    rmSync(workDir, { recursive: true, force: true });
+  };
+  try {
+    // One at a time: the simulators share one host and pick free ports as they start.
+    for (const definition of definitions) {
+      const profileName = options.profiles?.[definition.kind] ?? definition.defaultProfile;
+      options.onStatus?.(`starting the ${definition.kind} simulator (${profileName}) on ${host}`);
+      parts.push(
+        options.mode === 'process'
+          ? await startSimulatorProcess(definition.kind, profileName, host, workDir, options.signal)
+          : await startInProcess(definition, profileName, host, workDir),
+      );
+    }
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+  return {
+    profile: mergeProfiles(host, controlHost, parts),
+    parts: parts.map(({ kind, profileName, ports }) => ({ kind, profileName, ports })),
+    stop: stopAll,
+  };
+}
+
+async function startInProcess(definition: SimulatorDefinition, profileName: string, host: string, workDir: string): Promise<Part> {
+  const own = mkdtempSync(join(workDir, `${definition.kind}-`));
+  const running = await definition.start({ profile: profileName, host, workDir: own });
+  return { kind: definition.kind, profileName, profile: running.profile, ports: running.ports, stop: () => running.stop() };
+}
