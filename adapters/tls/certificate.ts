@@ -1,0 +1,221 @@
+import { X509Certificate } from 'node:crypto';
+import { isIP } from 'node:net';
+
+/**
+ * Facts about one X.509 certificate, read with Node's X509Certificate (which handles RSA, EC and EdDSA keys alike)
+ * plus a few lines of DER reading for the signature algorithm, which Node 20 does not expose.
+ */
+
+export interface CertificateFacts {
+  subject: string;
+  issuer: string;
+  serialNumber: string;
+  selfSigned: boolean;
+  notBefore: string;
+  notAfter: string;
+  /** Relative to the moment of inspection. */
+  validity: 'valid' | 'expired' | 'not-yet-valid';
+  keyType: string;
+  /** RSA/DSA modulus length, EC curve size; undefined when unknown. */
+  keyBits?: number;
+  curve?: string;
+  signatureAlgorithm: string;
+  signatureAlgorithmOid: string;
+  /** Hash of the signature: "SHA-1", "SHA-256", "intrinsic" for EdDSA. */
+  signatureHash: string;
+  san: { dns: string[]; ips: string[]; uris: string[] };
+  fingerprintSha256: string;
+  pem: string;
+}
+
+const SIGNATURE_ALGORITHMS: Record<string, { name: string; hash: string }> = {
+  '1.2.840.113549.1.1.2': { name: 'md2WithRSAEncryption', hash: 'MD2' },
+  '1.2.840.113549.1.1.4': { name: 'md5WithRSAEncryption', hash: 'MD5' },
+  '1.2.840.113549.1.1.5': { name: 'sha1WithRSAEncryption', hash: 'SHA-1' },
+  '1.2.840.113549.1.1.14': { name: 'sha224WithRSAEncryption', hash: 'SHA-224' },
+  '1.2.840.113549.1.1.11': { name: 'sha256WithRSAEncryption', hash: 'SHA-256' },
+  '1.2.840.113549.1.1.12': { name: 'sha384WithRSAEncryption', hash: 'SHA-384' },
+  '1.2.840.113549.1.1.13': { name: 'sha512WithRSAEncryption', hash: 'SHA-512' },
+  '1.2.840.113549.1.1.10': { name: 'rsassaPss', hash: 'SHA-1' },
+  '1.2.840.10045.4.1': { name: 'ecdsa-with-SHA1', hash: 'SHA-1' },
+  '1.2.840.10045.4.3.1': { name: 'ecdsa-with-SHA224', hash: 'SHA-224' },
+  '1.2.840.10045.4.3.2': { name: 'ecdsa-with-SHA256', hash: 'SHA-256' },
+  '1.2.840.10045.4.3.3': { name: 'ecdsa-with-SHA384', hash: 'SHA-384' },
+  '1.2.840.10045.4.3.4': { name: 'ecdsa-with-SHA512', hash: 'SHA-512' },
+  '1.2.840.10040.4.3': { name: 'dsa-with-sha1', hash: 'SHA-1' },
+  '2.16.840.1.101.3.4.3.2': { name: 'dsa-with-sha256', hash: 'SHA-256' },
+  '1.3.101.112': { name: 'Ed25519', hash: 'intrinsic' },
+  '1.3.101.113': { name: 'Ed448', hash: 'intrinsic' },
+};
+
+const HASH_OIDS: Record<string, string> = {
+  '1.3.14.3.2.26': 'SHA-1',
+  '2.16.840.1.101.3.4.2.4': 'SHA-224',
+  '2.16.840.1.101.3.4.2.1': 'SHA-256',
+  '2.16.840.1.101.3.4.2.2': 'SHA-384',
+  '2.16.840.1.101.3.4.2.3': 'SHA-512',
+};
+
+const CURVE_BITS: Record<string, number> = { prime256v1: 256, secp256k1: 256, secp384r1: 384, secp521r1: 521, secp224r1: 224, prime192v1: 192, brainpoolP256r1: 256, brainpoolP384r1: 384, brainpoolP512r1: 512 };
+
+const KEY_TYPES: Record<string, string> = { rsa: 'RSA', 'rsa-pss': 'RSA-PSS', dsa: 'DSA', ec: 'EC', ed25519: 'Ed25519', ed448: 'Ed448' };
+
+interface DerNode {
+  tag: number;
+  /** Offset of the content within the whole buffer. */
+  start: number;
+  end: number;
+}
+
+function readNode(der: Buffer, offset: number): DerNode {
+  if (offset + 2 > der.length) throw new Error('truncated DER');
+  const tag = der[offset]!;
+  let length = der[offset + 1]!;
+  let start = offset + 2;
+  if (length & 0x80) {
+    const count = length & 0x7f;
+    if (count === 0 || count > 4 || start + count > der.length) throw new Error('unsupported DER length');
+    length = der.readUIntBE(start, count);
+    start += count;
+  }
+  if (start + length > der.length) throw new Error('truncated DER');
+  return { tag, start, end: start + length };
+}
+
+function children(der: Buffer, node: DerNode): DerNode[] {
+  const nodes: DerNode[] = [];
+  for (let offset = node.start; offset < node.end; ) {
+    const child = readNode(der, offset);
+    nodes.push(child);
+    offset = child.end;
+  }
+  return nodes;
+}
+
+function decodeOid(bytes: Buffer): string {
+  const parts: number[] = [];
+  let value = 0;
+  for (const byte of bytes) {
+    value = value * 128 + (byte & 0x7f);
+    if (!(byte & 0x80)) {
+      if (parts.length === 0) parts.push(value < 80 ? Math.floor(value / 40) : 2, value < 80 ? value % 40 : value - 80);
+      else parts.push(value);
+      value = 0;
+    }
+  }
+  return parts.join('.');
+}
+
+/** The outer signatureAlgorithm of a certificate, with the PSS hash read from its parameters. */
+export function signatureAlgorithmOf(der: Buffer): { oid: string; name: string; hash: string } {
+  const certificate = readNode(der, 0);
+  const [, algorithm] = children(der, certificate);
+  if (!algorithm) throw new Error('certificate without signatureAlgorithm');
+  const [oidNode, parameters] = children(der, algorithm);
+  const oid = decodeOid(der.subarray(oidNode!.start, oidNode!.end));
+  const known = SIGNATURE_ALGORITHMS[oid] ?? { name: oid, hash: 'unknown' };
+  if (oid === '1.2.840.113549.1.1.10' && parameters && parameters.tag === 0x30) {
+    // RSASSA-PSS-params: [0] hashAlgorithm AlgorithmIdentifier, absent means SHA-1.
+    const hashField = children(der, parameters).find((node) => node.tag === 0xa0);
+    if (hashField) {
+      const [identifier] = children(der, hashField);
+      const [hashOid] = identifier ? children(der, identifier) : [];
+      if (hashOid) {
+        const hash = HASH_OIDS[decodeOid(der.subarray(hashOid.start, hashOid.end))] ?? 'unknown';
+        return { oid, name: `rsassaPss with ${hash}`, hash };
+      }
+    }
+  }
+  return { oid, ...known };
+}
+
+function parseSubjectAltName(text: string | undefined): CertificateFacts['san'] {
+  const san: CertificateFacts['san'] = { dns: [], ips: [], uris: [] };
+  if (!text) return san;
+  // Node writes "DNS:a, IP Address:1.2.3.4, URI:urn:x"; values with commas are quoted JSON strings.
+  for (const match of text.matchAll(/(DNS|IP Address|URI):("(?:[^"\\]|\\.)*"|[^,]*)/g)) {
+    const raw = match[2]!.trim();
+    const value = raw.startsWith('"') ? (JSON.parse(raw) as string) : raw;
+    if (match[1] === 'DNS') san.dns.push(value);
+    else if (match[1] === 'IP Address') san.ips.push(value);
+    else san.uris.push(value);
+  }
+  return san;
+}
+
+const NAME_ATTRIBUTES: Record<string, string> = { '2.5.4.3': 'CN', '2.5.4.6': 'C', '2.5.4.7': 'L', '2.5.4.8': 'ST', '2.5.4.10': 'O', '2.5.4.11': 'OU', '0.9.2342.19200300.100.1.25': 'DC' };
+
+/** A DER Name (as a CertificateRequest lists them) as "CN=Device CA, O=Vendor". */
+export function distinguishedNameText(der: Buffer): string {
+  try {
+    const name = readNode(der, 0);
+    const parts: string[] = [];
+    for (const set of children(der, name)) {
+      for (const attribute of children(der, set)) {
+        const [type, value] = children(der, attribute);
+        if (!type || !value) continue;
+        const oid = decodeOid(der.subarray(type.start, type.end));
+        parts.push(`${NAME_ATTRIBUTES[oid] ?? oid}=${der.subarray(value.start, value.end).toString(value.tag === 0x1e ? 'utf16le' : 'utf8')}`);
+      }
+    }
+    return parts.join(', ');
+  } catch {
+    return `unreadable name (${der.length} bytes)`;
+  }
+}
+
+const oneLine = (name: string) => name.split('\n').filter(Boolean).join(', ');
+
+export function describeCertificate(der: Buffer, now: Date = new Date()): CertificateFacts {
+  const certificate = new X509Certificate(der);
+  const key = certificate.publicKey;
+  const details = key.asymmetricKeyDetails ?? {};
+  const keyType = KEY_TYPES[key.asymmetricKeyType ?? ''] ?? key.asymmetricKeyType ?? 'unknown';
+  let keyBits = details.modulusLength;
+  const curve = details.namedCurve;
+  if (curve) keyBits = CURVE_BITS[curve];
+  if (keyType === 'Ed25519') keyBits = 256;
+  if (keyType === 'Ed448') keyBits = 456;
+  const notBefore = new Date(certificate.validFrom);
+  const notAfter = new Date(certificate.validTo);
+  const signature = signatureAlgorithmOf(der);
+  const selfSigned = certificate.subject === certificate.issuer && safeVerify(certificate);
+  return {
+    subject: oneLine(certificate.subject),
+    issuer: oneLine(certificate.issuer),
+    serialNumber: certificate.serialNumber,
+    selfSigned,
+    notBefore: notBefore.toISOString(),
+    notAfter: notAfter.toISOString(),
+    validity: now < notBefore ? 'not-yet-valid' : now > notAfter ? 'expired' : 'valid',
+    keyType,
+    keyBits,
+    curve,
+    signatureAlgorithm: signature.name,
+    signatureAlgorithmOid: signature.oid,
+    signatureHash: signature.hash,
+    san: parseSubjectAltName(certificate.subjectAltName),
+    fingerprintSha256: certificate.fingerprint256,
+    pem: certificate.toString(),
+  };
+}
+
+function safeVerify(certificate: X509Certificate): boolean {
+  try {
+    return certificate.verify(certificate.publicKey);
+  } catch {
+    return false;
+  }
+}
+
+/** "RSA 2048-bit", "EC 256-bit (prime256v1)". */
+export function describeKey(facts: Pick<CertificateFacts, 'keyType' | 'keyBits' | 'curve'>): string {
+  return `${facts.keyType} ${facts.keyBits ?? '?'}-bit${facts.curve ? ` (${facts.curve})` : ''}`;
+}
+
+/** Whether the SAN names the host: an IP address must be an IP entry, a name a DNS entry (wildcards per RFC 6125). */
+export function sanMatchesHost(certificatePemOrDer: string | Buffer, host: string): boolean {
+  const certificate = new X509Certificate(certificatePemOrDer);
+  if (isIP(host)) return certificate.checkIP(host) !== undefined;
+  return certificate.checkHost(host, { subject: 'never' }) !== undefined;
+}
