@@ -1,7 +1,7 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { stringify } from 'yaml';
 import { PROTOCOL_FAMILIES, type ProtocolFamily } from '../check.js';
 import { catalog, findRequirement } from '../catalog/index.js';
@@ -11,8 +11,7 @@ import { discoverChecks } from '../runner/discover.js';
 import { runCampaign } from '../runner/campaign.js';
 import { startEmbeddedComponent, READY_PREFIX, type SimulatedComponent } from '../simulation/embedded.js';
 import { findSimulator, loadSimulators } from '../../simulators/registry.js';
-import { complianceJUnit, complianceMarkdown } from '../../reports/compliance/document.js';
-import { generateAllureReport } from '../../reports/allure/generate.js';
+import { writeAtomically, writeReports } from '../../reports/write.js';
 import { ConsoleProgress, bold, dim, red, yellow } from './console.js';
 import { HARNESS } from '../version.js';
 import { randomLoopbackHost } from '../net/loopback.js';
@@ -166,13 +165,6 @@ async function simulateCommand(args: string[]): Promise<number> {
   return EXIT.ok;
 }
 
-function writeAtomically(path: string, content: string): void {
-  mkdirSync(dirname(resolve(path)), { recursive: true });
-  const temporary = `${path}.partial-${process.pid}`;
-  writeFileSync(temporary, content);
-  renameSync(temporary, path);
-}
-
 function parseOnly(raw: string | undefined): string[] | undefined {
   if (raw === undefined) return undefined;
   const ids = raw.split(',').map((id) => id.trim().replace(/\s+/g, ' ')).filter(Boolean);
@@ -243,28 +235,18 @@ async function runCommand(args: string[]): Promise<number> {
       onCheckEnd: (result, check, index, total) => progress.checkEnd(result, check, index, total),
     });
     const document = campaign.document;
-    writeAtomically(join(outDir, 'compliance.json'), `${JSON.stringify(document, null, 2)}\n`);
-    writeAtomically(join(outDir, 'compliance.md'), complianceMarkdown(document));
-    writeAtomically(join(outDir, 'junit.xml'), complianceJUnit(document));
     progress.summary(document);
-
-    let allureIndex: string | undefined;
-    if (engine !== 'none') {
-      process.stderr.write(dim('\nrendering the Allure report…\n'));
-      try {
-        allureIndex = await generateAllureReport({
-          resultsDir: campaign.allureResultsDir,
-          outputDir: join(outDir, 'allure-report'),
-          reportName: `IEC 62443-4-2: ${profile.component.name}`,
-          engine: engine as 'allure3' | 'allure2',
-        });
-      } catch (error) {
-        process.stderr.write(`${yellow('warning:')} the Allure report could not be rendered: ${(error as Error).message}\n`);
-      }
-    }
-    process.stdout.write(`\nCompliance report: ${join(outDir, 'compliance.md')}\n`);
-    process.stdout.write(`                   ${join(outDir, 'compliance.json')}, ${join(outDir, 'junit.xml')}\n`);
-    if (allureIndex) process.stdout.write(`Allure report:     ${allureIndex}\n`);
+    if (engine !== 'none') process.stderr.write(dim('\nrendering the reports…\n'));
+    const written = await writeReports(document, {
+      outDir,
+      allureResultsDir: campaign.allureResultsDir,
+      engine: engine as 'allure3' | 'allure2' | 'none',
+      reportName: `IEC 62443-4-2: ${profile.component.name}`,
+    });
+    if (written.allureError) process.stderr.write(`${yellow('warning:')} the Allure report could not be rendered: ${written.allureError}\n`);
+    process.stdout.write(`\nCompliance report: ${join(outDir, 'compliance.html')}\n`);
+    process.stdout.write(`                   ${['compliance.md', 'compliance.json', 'junit.xml'].map((name) => join(outDir, name)).join(', ')}\n`);
+    if (written.allureIndex) process.stdout.write(`Allure report:     ${written.allureIndex}\n`);
 
     if (campaign.interrupted) return EXIT.interrupted;
     if (campaign.unreachable) {

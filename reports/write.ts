@@ -1,0 +1,58 @@
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import type { ComplianceDocument } from './compliance/document.js';
+import { complianceJUnit, complianceMarkdown } from './compliance/document.js';
+import { complianceHtml } from './compliance/html.js';
+import { generateAllureReport } from './allure/generate.js';
+
+/** Writes through a temporary name, so a reader (or a crash) never sees half a file. */
+export function writeAtomically(path: string, content: string | Buffer): void {
+  mkdirSync(dirname(resolve(path)), { recursive: true });
+  const temporary = `${path}.partial-${process.pid}`;
+  writeFileSync(temporary, content);
+  renameSync(temporary, path);
+}
+
+export interface WrittenReports {
+  files: string[];
+  allureIndex?: string;
+  allureError?: string;
+}
+
+export interface WriteOptions {
+  outDir: string;
+  allureResultsDir: string;
+  engine: 'allure3' | 'allure2' | 'none';
+  reportName: string;
+  signal?: AbortSignal;
+}
+
+/** Every report of a finished campaign: compliance.json/.md/.html, junit.xml and the rendered Allure report. */
+export async function writeReports(document: ComplianceDocument, options: WriteOptions): Promise<WrittenReports> {
+  const files: string[] = [];
+  const put = (name: string, content: string) => {
+    writeAtomically(join(options.outDir, name), content);
+    files.push(join(options.outDir, name));
+  };
+  put('compliance.json', `${JSON.stringify(document, null, 2)}\n`);
+  put('compliance.md', complianceMarkdown(document));
+  put('junit.xml', complianceJUnit(document));
+  let allureIndex: string | undefined;
+  let allureError: string | undefined;
+  if (options.engine !== 'none') {
+    try {
+      allureIndex = await generateAllureReport({
+        resultsDir: options.allureResultsDir,
+        outputDir: join(options.outDir, 'allure-report'),
+        reportName: options.reportName,
+        engine: options.engine,
+        ...(options.signal ? { signal: options.signal } : {}),
+      });
+      files.push(allureIndex);
+    } catch (error) {
+      allureError = (error as Error).message;
+    }
+  }
+  put('compliance.html', complianceHtml(document, allureIndex ? { allureHref: 'allure-report/index.html' } : {}));
+  return { files, ...(allureIndex ? { allureIndex } : {}), ...(allureError ? { allureError } : {}) };
+}
