@@ -1,0 +1,144 @@
+import net from 'node:net';
+import tls from 'node:tls';
+import { readFileSync } from 'node:fs';
+import type { Profile } from '../../core/profile/schema.js';
+
+/** Where and how to reach a Modbus/TCP or Modbus/TCP Security server. */
+export interface ModbusTarget {
+  host: string;
+  port: number;
+  unitId: number;
+  /** Present for Modbus/TCP Security: the client certificate (with its role) and the CA that verifies the server. */
+  tls?: ModbusTlsCredentials;
+}
+
+export interface ModbusTlsCredentials {
+  certPem?: string;
+  keyPem?: string;
+  /** Verify the server against this CA; absent: the server certificate is accepted unverified (and inspected by checks). */
+  caPem?: string;
+  minVersion?: tls.SecureVersion;
+  maxVersion?: tls.SecureVersion;
+}
+
+export interface StepOptions {
+  signal?: AbortSignal;
+  connectTimeoutMs: number;
+}
+
+/** The default unit id of Modbus/TCP when the profile names none: 0xFF addresses the server itself. */
+export const DEFAULT_UNIT_ID = 0xff;
+
+export class ModbusConnectError extends Error {
+  constructor(
+    message: string,
+    readonly code: string | undefined,
+    readonly phase: 'tcp' | 'tls',
+  ) {
+    super(message);
+    this.name = 'ModbusConnectError';
+  }
+}
+
+/** The profile's Modbus endpoint at ctx.host. Certificate files are read here so checks never handle paths or keys. */
+export function targetFromProfile(profile: Profile, host: string): ModbusTarget {
+  const endpoint = profile.endpoints.modbus;
+  if (!endpoint) throw new Error('the profile declares no Modbus endpoint (endpoints.modbus)');
+  const target: ModbusTarget = { host, port: endpoint.port, unitId: endpoint.unitId ?? DEFAULT_UNIT_ID };
+  if (endpoint.tls) {
+    const read = (path: string | undefined, what: string) => {
+      if (!path) return undefined;
+      try {
+        return readFileSync(path, 'utf8');
+      } catch (error) {
+        throw new Error(`cannot read the ${what} named in endpoints.modbus (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+      }
+    };
+    target.tls = {
+      certPem: read(endpoint.clientCertificate, 'client certificate'),
+      keyPem: read(endpoint.clientPrivateKey, 'client private key'),
+      caPem: read(endpoint.caCertificate, 'CA certificate'),
+    };
+  }
+  return target;
+}
+
+/** The CA private key of a Modbus/TCP Security profile, when the profile lends it for issuing test role certificates. */
+export function caKeyFromProfile(profile: Profile): { certPem: string; keyPem: string } | undefined {
+  const endpoint = profile.endpoints.modbus;
+  if (!endpoint?.caCertificate || !endpoint.caPrivateKey) return undefined;
+  return { certPem: readFileSync(endpoint.caCertificate, 'utf8'), keyPem: readFileSync(endpoint.caPrivateKey, 'utf8') };
+}
+
+export const describeTarget = (target: ModbusTarget): string => `${target.tls ? 'modbus+tls' : 'modbus'}://${target.host}:${target.port}`;
+
+/**
+ * Opens a TCP (or TLS) connection within connectTimeoutMs, honouring the abort signal. For TLS the promise resolves
+ * after the handshake. The socket is returned before connecting to `prepare`, so a library can attach to it first.
+ */
+export function openSocket(target: ModbusTarget, options: StepOptions, prepare?: (socket: net.Socket) => void): Promise<net.Socket> {
+  return new Promise((resolve, reject) => {
+    if (options.signal?.aborted) {
+      reject(abortError(options.signal));
+      return;
+    }
+    const credentials = target.tls;
+    const socket: net.Socket = credentials
+      ? tls.connect({
+          host: target.host,
+          port: target.port,
+          cert: credentials.certPem,
+          key: credentials.keyPem,
+          ca: credentials.caPem,
+          rejectUnauthorized: credentials.caPem !== undefined,
+          // An IP address is not a valid SNI name; the server certificate is checked against the address instead.
+          servername: net.isIP(target.host) ? '' : target.host,
+          minVersion: credentials.minVersion ?? 'TLSv1.2',
+          maxVersion: credentials.maxVersion,
+        })
+      : net.connect({ host: target.host, port: target.port });
+    let settled = false;
+    let tcpConnected = false;
+    const finish = (error?: Error) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      options.signal?.removeEventListener('abort', onAbort);
+      socket.off('error', onError);
+      if (error) {
+        socket.destroy();
+        reject(error);
+      } else {
+        socket.on('error', () => undefined);
+        resolve(socket);
+      }
+    };
+    const onError = (error: NodeJS.ErrnoException) => {
+      const phase = credentials && tcpConnected ? 'tls' : 'tcp';
+      finish(new ModbusConnectError(`${phase === 'tls' ? 'TLS handshake with' : 'cannot connect to'} ${target.host}:${target.port} failed: ${error.code ?? error.message}`, error.code, phase));
+    };
+    const onAbort = () => finish(abortError(options.signal!));
+    const timer = setTimeout(
+      () => finish(new ModbusConnectError(`no ${credentials && tcpConnected ? 'TLS handshake' : 'connection'} with ${target.host}:${target.port} within ${options.connectTimeoutMs} ms`, 'ETIMEDOUT', credentials && tcpConnected ? 'tls' : 'tcp')),
+      options.connectTimeoutMs,
+    );
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+    socket.once('error', onError);
+    socket.once('connect', () => {
+      tcpConnected = true;
+      (socket as net.Socket).setNoDelay(true);
+      if (!credentials) finish();
+    });
+    if (credentials) socket.once('secureConnect', () => finish());
+    socket.once('close', () => finish(new ModbusConnectError(`${target.host}:${target.port} closed the connection during ${credentials && tcpConnected ? 'the TLS handshake' : 'connect'}`, 'ECONNRESET', credentials && tcpConnected ? 'tls' : 'tcp')));
+    prepare?.(socket);
+  });
+}
+
+export function abortError(signal: AbortSignal): Error {
+  const reason: unknown = signal.reason;
+  if (reason instanceof Error) return reason;
+  const error = new Error(typeof reason === 'string' ? reason : 'aborted');
+  error.name = 'AbortError';
+  return error;
+}

@@ -1,0 +1,159 @@
+import { performance } from 'node:perf_hooks';
+import type { LoadResult } from './engine.js';
+import { startMonitor, summarize, type MonitorResult, type SeriesStats } from './monitor.js';
+
+/** One essential function to keep watching while the load runs. */
+export interface EssentialProbe {
+  name: string;
+  maxLatencyMs: number;
+  /** One call on the probe's own connection; resolves when the function answered. */
+  sample: (signal: AbortSignal) => Promise<void>;
+}
+
+export interface AvailabilityOptions {
+  probes: EssentialProbe[];
+  intervalMs: number;
+  /** Per sample; a slower answer is a miss. */
+  timeoutMs: number;
+  signal: AbortSignal;
+  /** Quiet sampling before the load, for comparison. */
+  baselineMs: number;
+  /** Sampling after the load, to see the device recover. */
+  recoveryMs: number;
+  load: (signal: AbortSignal) => Promise<LoadResult>;
+}
+
+export interface PhaseWindow {
+  name: 'baseline' | 'load' | 'recovery';
+  fromMs: number;
+  toMs: number;
+}
+
+export interface ProbeReport {
+  name: string;
+  maxLatencyMs: number;
+  baseline: SeriesStats;
+  load: SeriesStats;
+  recovery: SeriesStats;
+  /** The function answered within its bound at the end of the recovery window. */
+  recovered: boolean;
+  /** From the end of the load to the start of the final run of answers within the bound. */
+  recoveredAfterMs?: number;
+}
+
+export interface AvailabilityReport {
+  load: LoadResult;
+  series: MonitorResult[];
+  probes: ProbeReport[];
+  phases: PhaseWindow[];
+}
+
+/** Baseline, load and recovery with every probe sampled throughout; the load's own signal aborts with the caller's. */
+export async function measureUnderLoad(options: AvailabilityOptions): Promise<AvailabilityReport> {
+  const begin = performance.now();
+  const since = () => Math.round(performance.now() - begin);
+  let phase: PhaseWindow['name'] = 'baseline';
+  const monitors = options.probes.map((probe) =>
+    startMonitor({
+      name: probe.name,
+      sample: probe.sample,
+      intervalMs: options.intervalMs,
+      timeoutMs: options.timeoutMs,
+      maxLatencyMs: probe.maxLatencyMs,
+      signal: options.signal,
+      phase: () => phase,
+    }),
+  );
+  const phases: PhaseWindow[] = [];
+  let load: LoadResult | undefined;
+  let failure: unknown;
+  try {
+    await delay(options.baselineMs, options.signal);
+    phases.push({ name: 'baseline', fromMs: 0, toMs: since() });
+    phase = 'load';
+    const loadStart = since();
+    load = await options.load(options.signal);
+    phases.push({ name: 'load', fromMs: loadStart, toMs: since() });
+    phase = 'recovery';
+    const recoveryStart = since();
+    await delay(options.recoveryMs, options.signal);
+    phases.push({ name: 'recovery', fromMs: recoveryStart, toMs: since() });
+  } catch (error) {
+    failure = error;
+  }
+  // Monitors are stopped on every path, so no sample keeps a connection busy after the check.
+  const series = await Promise.all(monitors.map((monitor) => monitor.stop()));
+  if (failure !== undefined || !load) throw failure ?? new Error('measurement aborted');
+  const loadEnd = phases.find((window) => window.name === 'load')!.toMs;
+  const probes = series.map((result, index) => reportProbe(result, options.probes[index]!.maxLatencyMs, loadEnd));
+  return { load, series, probes, phases };
+}
+
+function reportProbe(series: MonitorResult, maxLatencyMs: number, loadEndMs: number): ProbeReport {
+  const of = (name: string) => series.samples.filter((sample) => sample.phase === name);
+  const recovery = of('recovery');
+  const good = (index: number) => !recovery[index]!.missed && recovery[index]!.latencyMs! <= maxLatencyMs;
+  let firstOfFinalRun: number | undefined;
+  for (let index = recovery.length - 1; index >= 0 && good(index); index--) firstOfFinalRun = index;
+  return {
+    name: series.name,
+    maxLatencyMs,
+    baseline: summarize(of('baseline')),
+    load: summarize(of('load')),
+    recovery: summarize(recovery),
+    recovered: firstOfFinalRun !== undefined,
+    recoveredAfterMs: firstOfFinalRun === undefined ? undefined : Math.max(0, Math.round(recovery[firstOfFinalRun]!.t - loadEndMs)),
+  };
+}
+
+export interface AvailabilityJudgement {
+  ok: boolean;
+  /** One line per violated criterion, with the values. */
+  findings: string[];
+  /** One line per probe, for the observed text. */
+  summary: string[];
+}
+
+/**
+ * The CR 7.1 criteria: under load each essential function keeps its p99 latency within its bound, loses no more
+ * samples than the tolerance, and answers within its bound again once the load has stopped.
+ */
+export function judgeAvailability(report: AvailabilityReport, lossTolerance: number): AvailabilityJudgement {
+  const findings: string[] = [];
+  const summary: string[] = [];
+  for (const probe of report.probes) {
+    const { load } = probe;
+    const p99 = load.p99 === undefined ? 'none answered' : `${fmt(load.p99)} ms`;
+    summary.push(`${probe.name}: p99 ${p99} (bound ${probe.maxLatencyMs} ms), ${load.missed}/${load.count} samples lost under load, ${probe.recovered ? `recovered after ${probe.recoveredAfterMs} ms` : 'not recovered'}`);
+    if (load.count === 0) findings.push(`${probe.name}: no sample was taken during the load`);
+    if (load.p99 === undefined && load.count > 0) findings.push(`${probe.name}: no sample answered under load`);
+    else if (load.p99 !== undefined && load.p99 > probe.maxLatencyMs) findings.push(`${probe.name}: p99 latency ${fmt(load.p99)} ms exceeds ${probe.maxLatencyMs} ms under load`);
+    if (load.lossRatio > lossTolerance) {
+      findings.push(`${probe.name}: ${load.missed} of ${load.count} samples lost (${fmt(load.lossRatio * 100)} %, tolerance ${fmt(lossTolerance * 100)} %)`);
+    }
+    if (!probe.recovered) findings.push(`${probe.name}: not answering within ${probe.maxLatencyMs} ms at the end of the recovery window`);
+  }
+  return { ok: findings.length === 0, findings, summary };
+}
+
+function fmt(value: number): string {
+  return value >= 100 ? String(Math.round(value)) : value.toFixed(1);
+}
+
+function delay(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) {
+      reject(signal.reason instanceof Error ? signal.reason : new Error('aborted'));
+      return;
+    }
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal.reason instanceof Error ? signal.reason : new Error('aborted'));
+    };
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}

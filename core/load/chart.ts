@@ -1,0 +1,140 @@
+import type { Series } from './monitor.js';
+
+export interface ChartOptions {
+  title: string;
+  /** A second line, e.g. the achieved load rate. */
+  subtitle?: string;
+  /** Shaded time windows (ms since the monitor started), e.g. the load phase. */
+  phases?: Array<{ name: string; fromMs: number; toMs: number }>;
+  width?: number;
+  height?: number;
+}
+
+const COLOURS = ['#1f77b4', '#2ca02c', '#9467bd', '#8c564b', '#17becf', '#bcbd22'];
+const PHASE_FILL: Record<string, string> = { load: '#fde0c5', baseline: '#eef5ee', recovery: '#e8eef8' };
+
+/**
+ * A self-contained SVG line chart of essential-function latency over time: one line per series, missed samples as
+ * red crosses along the top, each series' latency bound dashed, phases shaded. No fonts or scripts are referenced.
+ */
+export function renderLatencySvg(series: Series[], options: ChartOptions): string {
+  const width = options.width ?? 900;
+  const height = options.height ?? 380;
+  const margin = { left: 64, right: 20, top: options.subtitle ? 58 : 42, bottom: 64 };
+  const plotWidth = width - margin.left - margin.right;
+  const plotHeight = height - margin.top - margin.bottom;
+
+  const allSamples = series.flatMap((entry) => entry.samples);
+  const lastT = Math.max(1, ...allSamples.map((sample) => sample.t), ...(options.phases ?? []).map((phase) => phase.toMs));
+  const highestLatency = Math.max(1, ...allSamples.filter((sample) => !sample.missed).map((sample) => sample.latencyMs ?? 0));
+  const highestBound = Math.max(0, ...series.map((entry) => entry.maxLatencyMs ?? 0));
+  const yMax = niceCeiling(Math.max(highestLatency, highestBound * 1.25));
+  const xMax = niceCeiling(lastT);
+  const x = (t: number) => margin.left + (t / xMax) * plotWidth;
+  const y = (latency: number) => margin.top + plotHeight - (Math.min(latency, yMax) / yMax) * plotHeight;
+
+  const parts: string[] = [];
+  parts.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="12">`);
+  parts.push(`<rect width="${width}" height="${height}" fill="#ffffff"/>`);
+  parts.push(`<text x="${margin.left}" y="20" font-size="15" font-weight="bold">${escapeXml(options.title)}</text>`);
+  if (options.subtitle) parts.push(`<text x="${margin.left}" y="38" fill="#444">${escapeXml(options.subtitle)}</text>`);
+
+  for (const phase of options.phases ?? []) {
+    const from = x(Math.max(0, phase.fromMs));
+    const to = x(Math.min(xMax, phase.toMs));
+    parts.push(`<rect x="${n(from)}" y="${margin.top}" width="${n(Math.max(0, to - from))}" height="${plotHeight}" fill="${PHASE_FILL[phase.name] ?? '#f0f0f0'}"/>`);
+    parts.push(`<text x="${n(from + 4)}" y="${margin.top + 14}" fill="#666">${escapeXml(phase.name)}</text>`);
+  }
+
+  for (const tick of ticks(yMax)) {
+    parts.push(`<line x1="${margin.left}" x2="${margin.left + plotWidth}" y1="${n(y(tick))}" y2="${n(y(tick))}" stroke="#e3e3e3"/>`);
+    parts.push(`<text x="${margin.left - 6}" y="${n(y(tick) + 4)}" text-anchor="end">${formatNumber(tick)}</text>`);
+  }
+  for (const tick of ticks(xMax)) {
+    parts.push(`<line x1="${n(x(tick))}" x2="${n(x(tick))}" y1="${margin.top + plotHeight}" y2="${margin.top + plotHeight + 4}" stroke="#333"/>`);
+    parts.push(`<text x="${n(x(tick))}" y="${margin.top + plotHeight + 17}" text-anchor="middle">${formatNumber(tick / 1000)}</text>`);
+  }
+  parts.push(`<rect x="${margin.left}" y="${margin.top}" width="${plotWidth}" height="${plotHeight}" fill="none" stroke="#333"/>`);
+  parts.push(`<text x="${margin.left + plotWidth / 2}" y="${height - 30}" text-anchor="middle">time (s)</text>`);
+  parts.push(`<text transform="translate(16 ${margin.top + plotHeight / 2}) rotate(-90)" text-anchor="middle">latency (ms)</text>`);
+
+  series.forEach((entry, index) => {
+    const colour = COLOURS[index % COLOURS.length]!;
+    if (entry.maxLatencyMs !== undefined && entry.maxLatencyMs <= yMax) {
+      parts.push(`<line x1="${margin.left}" x2="${margin.left + plotWidth}" y1="${n(y(entry.maxLatencyMs))}" y2="${n(y(entry.maxLatencyMs))}" stroke="${colour}" stroke-dasharray="6 4" opacity="0.8"/>`);
+    }
+    // A gap in the line where samples were missed, so a miss never looks like a fast answer.
+    const runs: string[][] = [[]];
+    for (const sample of entry.samples) {
+      if (sample.missed || sample.latencyMs === undefined) {
+        if (runs.at(-1)!.length > 0) runs.push([]);
+        continue;
+      }
+      runs.at(-1)!.push(`${n(x(sample.t))},${n(y(sample.latencyMs))}`);
+    }
+    for (const run of runs.filter((points) => points.length > 0)) {
+      if (run.length === 1) parts.push(`<circle cx="${run[0]!.split(',')[0]}" cy="${run[0]!.split(',')[1]}" r="2" fill="${colour}"/>`);
+      else parts.push(`<polyline fill="none" stroke="${colour}" stroke-width="1.5" points="${run.join(' ')}"/>`);
+    }
+    const missY = margin.top + 6 + index * 7;
+    for (const sample of entry.samples.filter((candidate) => candidate.missed)) {
+      const cx = x(sample.t);
+      parts.push(`<path d="M${n(cx - 3)} ${n(missY - 3)}L${n(cx + 3)} ${n(missY + 3)}M${n(cx - 3)} ${n(missY + 3)}L${n(cx + 3)} ${n(missY - 3)}" stroke="#d62728" stroke-width="1.5"/>`);
+    }
+  });
+
+  let legendX = margin.left;
+  const legendY = height - 10;
+  series.forEach((entry, index) => {
+    const colour = COLOURS[index % COLOURS.length]!;
+    const label = `${entry.name}${entry.maxLatencyMs !== undefined ? ` (bound ${entry.maxLatencyMs} ms)` : ''}`;
+    parts.push(`<line x1="${legendX}" x2="${legendX + 18}" y1="${legendY - 4}" y2="${legendY - 4}" stroke="${colour}" stroke-width="2"/>`);
+    parts.push(`<text x="${legendX + 22}" y="${legendY}">${escapeXml(label)}</text>`);
+    legendX += 30 + label.length * 6.5;
+  });
+  parts.push(`<path d="M${legendX - 3} ${legendY - 7}L${legendX + 3} ${legendY - 1}M${legendX - 3} ${legendY - 1}L${legendX + 3} ${legendY - 7}" stroke="#d62728" stroke-width="1.5"/>`);
+  parts.push(`<text x="${legendX + 8}" y="${legendY}">missed sample</text>`);
+  parts.push('</svg>');
+  return `${parts.join('\n')}\n`;
+}
+
+/** series,t_ms,phase,latency_ms,missed,error — one row per sample, RFC 4180 quoting. */
+export function toCsv(series: Series[]): string {
+  const rows = ['series,t_ms,phase,latency_ms,missed,error'];
+  for (const entry of series) {
+    for (const sample of entry.samples) {
+      rows.push([entry.name, sample.t, sample.phase, sample.latencyMs ?? '', sample.missed, sample.error ?? ''].map(csvField).join(','));
+    }
+  }
+  return `${rows.join('\n')}\n`;
+}
+
+export function csvField(value: unknown): string {
+  const text = String(value);
+  return /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
+function niceCeiling(value: number): number {
+  const magnitude = 10 ** Math.floor(Math.log10(value));
+  for (const step of [1, 2, 2.5, 5, 10]) if (step * magnitude >= value) return step * magnitude;
+  return 10 * magnitude;
+}
+
+function ticks(max: number): number[] {
+  const step = niceCeiling(max / 5);
+  const values: number[] = [];
+  for (let value = 0; value <= max + 1e-9; value += step) values.push(value);
+  return values;
+}
+
+function formatNumber(value: number): string {
+  return Number.isInteger(value) ? String(value) : value.toFixed(value < 1 ? 2 : 1).replace(/\.?0+$/, '');
+}
+
+function n(value: number): string {
+  return value.toFixed(1);
+}
+
+function escapeXml(text: string): string {
+  return text.replace(/[<>&"']/g, (char) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' })[char]!);
+}

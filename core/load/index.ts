@@ -1,0 +1,50 @@
+/**
+ * The protocol-neutral load and essential-function monitoring engine (CR 7.1, CR 7.2 and every flood, storm or
+ * exhaustion check). Protocol adapters supply the operations; this module bounds, schedules, measures and draws.
+ *
+ *   runLoad({ ratePerSecond, durationMs, signal, worker })          awaited operations (a connection attempt, a
+ *       request and its reply), started at the rate while fewer than maxInFlight (default 256) run;
+ *   runLoad({ ratePerSecond, durationMs, signal, emit })            pipelined: emit(due) sends `due` operations
+ *       without waiting and returns how many it sent.
+ *     Rate and duration are clamped to MAX_RATE_PER_SECOND and MAX_DURATION_MS; when `signal` aborts, no operation
+ *     starts any more and runLoad resolves within about a second (in-flight work gets DRAIN_MS, then its signal aborts).
+ *     Returns { started, completed, failed, skipped, achievedRatePerSecond, elapsedMs, errors, aborted }.
+ *
+ *   startMonitor({ name, sample, intervalMs, timeoutMs, signal, maxLatencyMs?, phase? }).stop()
+ *   monitorEssentialFunctions({ ...same }) resolves when `signal` aborts.
+ *     Samples one essential function at a fixed interval on the caller's own connection: { t, phase, latencyMs | missed,
+ *     error }, and summarises them (count, missed, lossRatio, p50, p95, p99, max, mean).
+ *
+ *   measureUnderLoad({ probes, intervalMs, timeoutMs, signal, baselineMs, recoveryMs, load })
+ *     baseline -> load -> recovery with every probe monitored; per-probe statistics of each phase and recovery time.
+ *   judgeAvailability(report, lossTolerance)   the CR 7.1 criteria: p99 within maxLatencyMs under load, loss within
+ *     tolerance, recovered afterwards; returns { ok, findings, summary } with concrete values.
+ *
+ *   renderLatencySvg(series, { title, subtitle?, phases? })   a self-contained SVG chart of the series;
+ *   toCsv(series)   series,t_ms,phase,latency_ms,missed,error.
+ *   Attach both: ctx.attach({ name: 'latency chart', contentType: 'image/svg+xml', extension: 'svg', content }).
+ */
+export { runLoad, MAX_RATE_PER_SECOND, MAX_DURATION_MS, DRAIN_MS, type LoadOptions, type LoadResult } from './engine.js';
+export {
+  startMonitor,
+  monitorEssentialFunctions,
+  summarize,
+  percentile,
+  type MonitorOptions,
+  type MonitorResult,
+  type RunningMonitor,
+  type Sample,
+  type Series,
+  type SeriesStats,
+} from './monitor.js';
+export {
+  measureUnderLoad,
+  judgeAvailability,
+  type AvailabilityOptions,
+  type AvailabilityReport,
+  type AvailabilityJudgement,
+  type EssentialProbe,
+  type PhaseWindow,
+  type ProbeReport,
+} from './availability.js';
+export { renderLatencySvg, toCsv, csvField, type ChartOptions } from './chart.js';
