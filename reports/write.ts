@@ -3,6 +3,7 @@ import { dirname, join, resolve } from 'node:path';
 import type { ComplianceDocument } from './compliance/document.js';
 import { complianceJUnit, complianceMarkdown } from './compliance/document.js';
 import { complianceHtml } from './compliance/html.js';
+import { complianceSarif } from './compliance/sarif.js';
 import { generateAllureReport } from './allure/generate.js';
 
 /** Writes through a temporary name, so a reader (or a crash) never sees half a file. */
@@ -24,10 +25,12 @@ export interface WriteOptions {
   allureResultsDir: string;
   engine: 'allure3' | 'allure2' | 'none';
   reportName: string;
+  /** How SARIF names the device profile the findings belong to. */
+  profileUri?: string;
   signal?: AbortSignal;
 }
 
-/** Every report of a finished campaign: compliance.json/.md/.html, junit.xml and the rendered Allure report. */
+/** Every report of a finished campaign: compliance.json/.md/.html, junit.xml, results.sarif and the rendered Allure report. */
 export async function writeReports(document: ComplianceDocument, options: WriteOptions): Promise<WrittenReports> {
   const files: string[] = [];
   const put = (name: string, content: string) => {
@@ -37,6 +40,7 @@ export async function writeReports(document: ComplianceDocument, options: WriteO
   put('compliance.json', `${JSON.stringify(document, null, 2)}\n`);
   put('compliance.md', complianceMarkdown(document));
   put('junit.xml', complianceJUnit(document));
+  put('results.sarif', complianceSarif(document, options.profileUri));
   let allureIndex: string | undefined;
   let allureError: string | undefined;
   if (options.engine !== 'none') {

@@ -1,5 +1,5 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { stringify } from 'yaml';
@@ -12,6 +12,8 @@ import { runCampaign } from '../runner/campaign.js';
 import { startEmbeddedComponent, READY_PREFIX, type SimulatedComponent } from '../simulation/embedded.js';
 import { findSimulator, loadSimulators } from '../../simulators/registry.js';
 import { writeAtomically, writeReports } from '../../reports/write.js';
+import { BUNDLE_NAME, createBundle, verifyBundle } from '../../reports/bundle/bundle.js';
+import { loadSigningKey } from '../../adapters/pki/signing.js';
 import { ConsoleProgress, bold, dim, red, yellow } from './console.js';
 import { HARNESS } from '../version.js';
 import { randomLoopbackHost } from '../net/loopback.js';
@@ -27,6 +29,7 @@ Commands:
   run       Test a component against IEC 62443-4-2 and write the reports
   catalog   List the requirements and the automated checks that exist for each
   simulate  Start a simulated component (for tests and demos)
+  verify    Check an evidence bundle: every hash, no added or missing file, the signature
 
 run options:
   --profile FILE       device profile (YAML); without it the built-in simulators are tested
@@ -37,12 +40,17 @@ run options:
   --disruptive         allow disruptive checks (lockout, floods, fuzzing, exhaustion)
   --simulators MODE    embedded default: process (default) or inprocess
   --allure ENGINE      allure3 (default, no Java) or allure2 (allure-commandline, needs Java) or none
+  --bundle             also write a signed evidence bundle (evidence-bundle.tar.gz) into the output folder
+  --lab-key FILE       PEM RSA private key that signs the bundle (default: a key generated for the bundle)
 
 catalog options:
   --sl N  --type T  --json
 
 simulate options:
   simulate <kind> --profile NAME [--host H] [--port N] [--write-profile FILE]
+
+verify options:
+  verify <bundle> [--key PUBLIC_KEY.pem]   pin the lab's public key; without it the key in the bundle is used
 
 Exit codes: 0 no requirement failed, 1 at least one failed, 2 usage or profile error,
             3 harness error or target unreachable, 130 interrupted (reports are still written).
@@ -78,6 +86,8 @@ export async function main(argv: string[]): Promise<number> {
         return await catalogCommand(rest);
       case 'simulate':
         return await simulateCommand(rest);
+      case 'verify':
+        return await verifyCommand(rest);
       case '--version':
       case '-v':
         process.stdout.write(`${HARNESS.version}\n`);
@@ -165,6 +175,48 @@ async function simulateCommand(args: string[]): Promise<number> {
   return EXIT.ok;
 }
 
+function readLabKey(path: string): string {
+  let pem: string;
+  try {
+    pem = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new UsageError(`--lab-key: cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+  try {
+    loadSigningKey(pem);
+  } catch {
+    throw new UsageError(`--lab-key: ${path} is not a PEM RSA private key`);
+  }
+  return pem;
+}
+
+async function verifyCommand(args: string[]): Promise<number> {
+  const { values, positionals } = parse(args, { key: { type: 'string' } }, true);
+  if (positionals.length !== 1) throw new UsageError('verify needs one bundle file');
+  let archive: Buffer;
+  try {
+    archive = readFileSync(positionals[0]!);
+  } catch (error) {
+    throw new UsageError(`cannot read ${positionals[0]} (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+  let trustedPublicKeyPem: string | undefined;
+  if (values.key !== undefined) {
+    try {
+      trustedPublicKeyPem = readFileSync(values.key as string, 'utf8');
+    } catch (error) {
+      throw new UsageError(`--key: cannot read ${String(values.key)} (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+    }
+  }
+  const result = verifyBundle(archive, trustedPublicKeyPem ? { trustedPublicKeyPem } : {});
+  if (!result.ok) {
+    process.stdout.write(`${red('NOT VERIFIED')} ${positionals[0]}\n${result.problems.map((problem) => `  - ${problem}`).join('\n')}\n`);
+    return EXIT.failed;
+  }
+  process.stdout.write(`verified ${positionals[0]}: ${result.fileCount} files unchanged, signature valid (key ${result.fingerprint}, ${result.keySource})\n`);
+  if (!result.keyPinned) process.stdout.write(dim('  the key was taken from the bundle itself; pass --key with the lab\'s public key to prove who signed it\n'));
+  return EXIT.ok;
+}
+
 function parseOnly(raw: string | undefined): string[] | undefined {
   if (raw === undefined) return undefined;
   const ids = raw.split(',').map((id) => id.trim().replace(/\s+/g, ' ')).filter(Boolean);
@@ -184,6 +236,8 @@ async function runCommand(args: string[]): Promise<number> {
     disruptive: { type: 'boolean' },
     simulators: { type: 'string' },
     allure: { type: 'string' },
+    bundle: { type: 'boolean' },
+    'lab-key': { type: 'string' },
   });
   const sl = levelFlag(values);
   const only = parseOnly(values.only as string | undefined);
@@ -195,6 +249,8 @@ async function runCommand(args: string[]): Promise<number> {
   const engine = (values.allure as string | undefined) ?? 'allure3';
   if (!['allure3', 'allure2', 'none'].includes(engine)) throw new UsageError(`--allure must be allure3, allure2 or none, not "${engine}"`);
   const outDir = resolve((values.out as string | undefined) ?? join('reports', 'latest'));
+  const labKeyPem = values['lab-key'] === undefined ? undefined : readLabKey(values['lab-key'] as string);
+  if (labKeyPem && !values.bundle) throw new UsageError('--lab-key signs the evidence bundle; add --bundle');
 
   // Validate everything before anything is started or written.
   let profile: Profile | undefined = values.profile ? loadProfileFile(values.profile as string) : undefined;
@@ -247,6 +303,11 @@ async function runCommand(args: string[]): Promise<number> {
     process.stdout.write(`\nCompliance report: ${join(outDir, 'compliance.html')}\n`);
     process.stdout.write(`                   ${['compliance.md', 'compliance.json', 'junit.xml'].map((name) => join(outDir, name)).join(', ')}\n`);
     if (written.allureIndex) process.stdout.write(`Allure report:     ${written.allureIndex}\n`);
+    if (values.bundle) {
+      const bundle = createBundle(outDir, labKeyPem ? { labKeyPem } : {});
+      writeAtomically(join(outDir, BUNDLE_NAME), bundle.archive);
+      process.stdout.write(`Evidence bundle:   ${join(outDir, BUNDLE_NAME)} (${bundle.manifest.files.length} files, signed by key ${bundle.key.fingerprint.slice(0, 16)}…, ${bundle.manifest.signer.keySource})\n`);
+    }
 
     if (campaign.interrupted) return EXIT.interrupted;
     if (campaign.unreachable) {

@@ -5,6 +5,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } fro
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { gunzipSync } from 'node:zlib';
 import { freePort, randomLoopbackHost } from '../../core/net/loopback.js';
 
 const BIN = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'bin', 'iec62443-harness.js');
@@ -95,15 +96,25 @@ describe('iec62443-harness CLI', function () {
       `component: {name: Listener, type: embedded-device}\ntargetSL: 2\nhost: ${host}\nopenPorts: [${port}]\naccounts: [{role: admin, username: admin, password: "\${CLI_TEST_PASSWORD}"}]\nscan: {ports: "1-1024,${port}"}\n`,
     );
     const out = join(work, 'out');
-    const { code, stdout, stderr } = await cli(['run', '--profile', profile, '--out', out], { env: { CLI_TEST_PASSWORD: 'Corr3ct-H0rse-Battery' } });
+    const { code, stdout, stderr } = await cli(['run', '--profile', profile, '--out', out, '--bundle'], { env: { CLI_TEST_PASSWORD: 'Corr3ct-H0rse-Battery' } });
     expect(code, stderr).to.equal(0);
     expect(stdout).to.include(join(out, 'compliance.md'));
     expect(stderr).to.include('CR 7.7 Least functionality').and.include('pass');
-    for (const name of ['compliance.json', 'compliance.md', 'junit.xml', join('allure-report', 'index.html')]) expect(existsSync(join(out, name)), name).to.equal(true);
+    for (const name of ['compliance.json', 'compliance.md', 'compliance.html', 'junit.xml', 'results.sarif', join('allure-report', 'index.html'), 'evidence-bundle.tar.gz']) {
+      expect(existsSync(join(out, name)), name).to.equal(true);
+    }
     const document = JSON.parse(readFileSync(join(out, 'compliance.json'), 'utf8')) as { requirements: Array<{ id: string; verdict: string }>; harness: { name: string } };
     expect(document.harness.name).to.equal('iec62443-harness');
     expect(document.requirements.find((requirement) => requirement.id === 'CR 7.7')!.verdict).to.equal('pass');
-    for (const file of filesUnder(out)) expect(readFileSync(file).includes('Corr3ct-H0rse-Battery'), `${file} holds the password`).to.equal(false);
+    const files = filesUnder(out);
+    expect(files.length).to.be.greaterThan(8);
+    for (const file of files) {
+      const bytes = readFileSync(file);
+      const plain = file.endsWith('.gz') ? gunzipSync(bytes) : bytes;
+      expect(plain.includes('Corr3ct-H0rse-Battery'), `${file} holds the password`).to.equal(false);
+    }
+    const verified = await cli(['verify', join(out, 'evidence-bundle.tar.gz')]);
+    expect(verified.code, verified.stdout).to.equal(0);
   });
 
   it('exits 3 quickly and still writes the report when the declared ports are closed', async function () {
