@@ -53,7 +53,12 @@ function verdictChart(doc: ComplianceDocument): string {
     })
     .join('');
   const legendY = rows.length * (barHeight + gap) + 16;
-  const legend = VERDICTS.map((verdict, index) => `<rect x="${label + index * 64}" y="${legendY}" width="10" height="10" fill="${COLORS[verdict]}"/><text x="${label + 14 + index * 64}" y="${legendY + 9}" class="leg">${verdict}</text>`).join('');
+  let legendX = 20;
+  const legend = VERDICTS.map((verdict) => {
+    const item = `<rect x="${legendX}" y="${legendY}" width="10" height="10" fill="${COLORS[verdict]}"/><text x="${legendX + 14}" y="${legendY + 9}" class="leg">${verdict}</text>`;
+    legendX += 22 + verdict.length * 6.2;
+    return item;
+  }).join('');
   return `<svg role="img" aria-label="Verdicts by foundational requirement" viewBox="0 0 ${width} ${height}" width="100%" style="max-width:${width}px">${bars}${legend}</svg>`;
 }
 
@@ -73,7 +78,7 @@ function slChart(doc: ComplianceDocument): string {
       const x = left + index * column + column * 0.2;
       const h = entry.achievedSL * unit;
       const fill = entry.achievedSL >= doc.targetSL ? COLORS.pass : entry.achievedSL === 0 ? COLORS.fail : COLORS.error;
-      return `<rect x="${x.toFixed(1)}" y="${bottom - h}" width="${(column * 0.6).toFixed(1)}" height="${h}" fill="${fill}"><title>${esc(`${fr}: achieved SL-C ${entry.achievedSL} of target ${doc.targetSL}`)}</title></rect><text x="${(x + column * 0.3).toFixed(1)}" y="${bottom + 16}" class="axis">${esc(fr.replace(' ', ''))}</text>`;
+      return `<rect x="${x.toFixed(1)}" y="${bottom - h}" width="${(column * 0.6).toFixed(1)}" height="${h}" fill="${fill}"><title>${esc(`${fr}: achieved SL-C ${entry.achievedSL} of target ${doc.targetSL}`)}</title></rect><text x="${(x + column * 0.3).toFixed(1)}" y="${bottom - h - 4}" class="axis">${entry.achievedSL}</text><text x="${(x + column * 0.3).toFixed(1)}" y="${bottom + 16}" class="axis">${esc(fr.replace(' ', ''))}</text>`;
     })
     .join('');
   return `<svg role="img" aria-label="Achieved SL-C per foundational requirement" viewBox="0 0 ${width} ${height}" width="100%" style="max-width:${width}px">${grid}${columns}${target}</svg>`;
@@ -84,7 +89,7 @@ function checkCell(requirement: RequirementVerdict, allureHref: string | undefin
     .map((check) => {
       const link = allureHref ? ` <a href="${esc(allureHref)}" title="open the Allure report">Allure</a>` : '';
       return `<div class="check ${esc(check.status)}"><code>${esc(check.id)}</code> <b>${esc(check.status)}</b>${link}<div class="exp">expected: ${esc(check.expectation)}</div>${
-        check.observed || check.message ? `<div class="obs">observed: ${esc(check.observed ?? check.message)}</div>` : ''
+        check.observed !== undefined ? `<div class="obs">observed: ${esc(check.observed)}</div>` : check.message ? `<div class="obs">${check.status === 'error' ? 'error' : 'reason'}: ${esc(check.message)}</div>` : ''
       }</div>`;
     })
     .join('');
