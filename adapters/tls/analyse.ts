@@ -22,6 +22,8 @@ export interface TlsAnalysisOptions {
   serverName?: string;
   /** Receives one line per connection, for the check's transcript. */
   log?: (line: string) => void;
+  /** false: one ClientHello per version only (enough for versions and the certificate). Default true. */
+  enumerateSuites?: boolean;
 }
 
 export interface VersionProbe {
@@ -51,7 +53,7 @@ export interface TlsAnalysis {
   port: number;
   versions: VersionProbe[];
   acceptedVersions: TlsVersion[];
-  /** Every accepted (version, suite) pair, in the server's order of preference per version. */
+  /** Every accepted (version, suite) pair, in the server's order of preference per version (only the first per version when enumerateSuites is false). */
   suites: AcceptedSuite[];
   forwardSecrecy: {
     /** At least one accepted suite has an ephemeral key exchange. */
@@ -137,7 +139,7 @@ export async function analyseTls(options: TlsAnalysisOptions): Promise<TlsAnalys
     const found: AcceptedSuite[] = [];
     let latest = first;
     let remaining = offered;
-    for (;;) {
+    while (options.enumerateSuites !== false) {
       const code = latest.serverHello!.suite;
       if (!remaining.includes(code) || found.some((suite) => suite.code === code)) {
         log(`${displayVersion(version)}: the server chose ${cipherSuite(code).name}, which was not offered; enumeration stopped`);
@@ -151,6 +153,7 @@ export async function analyseTls(options: TlsAnalysisOptions): Promise<TlsAnalys
       if (next.outcome !== 'server-hello' || next.serverHello!.version !== VERSION_CODES[version]) break;
       latest = next;
     }
+    if (options.enumerateSuites === false) found.push({ ...cipherSuite(first.serverHello!.suite), version, ephemeralKey: ephemeralOf(first) });
     suites.push(...found);
   }
 

@@ -1,7 +1,7 @@
 import { suiteWeaknesses } from './cipher-suites.js';
 import { describeKey, sanMatchesHost, type CertificateFacts } from './certificate.js';
 import type { TlsAnalysis } from './analyse.js';
-import { displayVersion, type TlsVersion } from './wire.js';
+import { displayVersion, TLS_VERSIONS, type TlsVersion } from './wire.js';
 
 /**
  * The rules the TLS checks apply to an analysis, kept beside the analysis so every protocol that runs over TLS
@@ -37,7 +37,8 @@ export function assessCryptography(analysis: TlsAnalysis): CryptographyFindings 
     const reasons = suiteWeaknesses(suite);
     if (reasons.length > 0) {
       const entry = weak.get(suite.name) ?? { name: suite.name, versions: [], reasons };
-      entry.versions.push(suite.version);
+      if (!entry.versions.includes(suite.version)) entry.versions.push(suite.version);
+      entry.versions.sort((a, b) => TLS_VERSIONS.indexOf(a) - TLS_VERSIONS.indexOf(b));
       weak.set(suite.name, entry);
     }
     const dhBits = /^DH (\d+)-bit$/.exec(suite.ephemeralKey ?? '')?.[1];
@@ -67,8 +68,8 @@ export function assessKeyStrength(certificates: CertificateFacts[]): string[] {
   certificates.forEach((facts, index) => {
     const role = index === 0 ? 'server certificate' : `chain certificate ${index} (${facts.subject})`;
     const bits = facts.keyBits ?? 0;
-    if (['RSA', 'RSA-PSS', 'DSA'].includes(facts.keyType) && bits < MIN_RSA_BITS) problems.push(`${role} has a ${describeKey(facts)} key (at least ${MIN_RSA_BITS}-bit required)`);
-    else if (facts.keyType === 'EC' && bits < MIN_EC_BITS) problems.push(`${role} has a ${describeKey(facts)} key (at least ${MIN_EC_BITS}-bit required)`);
+    if (['RSA', 'RSA-PSS', 'DSA'].includes(facts.keyType) && bits < MIN_RSA_BITS) problems.push(`${role} key is ${describeKey(facts)} (at least ${MIN_RSA_BITS}-bit required)`);
+    else if (facts.keyType === 'EC' && bits < MIN_EC_BITS) problems.push(`${role} key is ${describeKey(facts)} (at least ${MIN_EC_BITS}-bit required)`);
     else if (!['RSA', 'RSA-PSS', 'DSA', 'EC', 'Ed25519', 'Ed448'].includes(facts.keyType)) problems.push(`${role} has a key of unknown type ${facts.keyType}`);
     const trustAnchor = index > 0 && facts.selfSigned;
     if (!trustAnchor && !STRONG_HASHES.has(facts.signatureHash)) problems.push(`${role} is signed with ${facts.signatureAlgorithm} (${facts.signatureHash}; SHA-256 or stronger required)`);

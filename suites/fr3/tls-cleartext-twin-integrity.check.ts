@@ -1,0 +1,23 @@
+import { defineCheck, fail, pass } from '../../core/check.js';
+import { surveyTwinsOfDeclaredServices } from '../../adapters/tls/services.js';
+
+export default defineCheck({
+  id: 'tls.cleartext-twin.integrity',
+  requirement: 'CR 3.1',
+  sl: [1, 2, 3, 4],
+  protocol: 'tls',
+  disruptive: false,
+  title: 'No plain-text twin of a TLS service bypasses its integrity protection',
+  expectation: 'No open port of the device serves a TLS service\'s content without TLS; a plain-text port at most redirects to https://',
+  timeoutMs: 120_000,
+  async run(ctx) {
+    const { survey, scanned, sharedHost, findings } = await surveyTwinsOfDeclaredServices(ctx);
+    const details = { scanned, sharedHost, ...survey };
+    if (findings.length > 0) return fail(`${findings.join('; ')}: there, requests and pages can be altered in transit without detection`, details);
+    const redirects = survey.redirects.map((entry) => `${entry.port} → ${entry.location}`).join(', ');
+    return pass(
+      `${scanned} TCP ports scanned; ${survey.candidates.length} plain-text port(s) asked for the page, none serves it${redirects ? `; redirects to HTTPS only: ${redirects}` : ''}`,
+      details,
+    );
+  },
+});
