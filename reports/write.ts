@@ -25,6 +25,8 @@ export interface WriteOptions {
   allureResultsDir: string;
   engine: 'allure3' | 'allure2' | 'none';
   reportName: string;
+  /** Allure history (JSON lines) that accumulates across runs for trend charts. */
+  historyPath?: string;
   /** How SARIF names the device profile the findings belong to. */
   profileUri?: string;
   signal?: AbortSignal;
@@ -50,6 +52,7 @@ export async function writeReports(document: ComplianceDocument, options: WriteO
         outputDir: join(options.outDir, 'allure-report'),
         reportName: options.reportName,
         engine: options.engine,
+        ...(options.historyPath ? { historyPath: options.historyPath } : {}),
         ...(options.signal ? { signal: options.signal } : {}),
       });
       files.push(allureIndex);

@@ -40,6 +40,7 @@ run options:
   --disruptive         allow disruptive checks (lockout, floods, fuzzing, exhaustion)
   --simulators MODE    embedded default: process (default) or inprocess
   --allure ENGINE      allure3 (default, no Java) or allure2 (allure-commandline, needs Java) or none
+  --history FILE       Allure history for trends across runs (default: history.jsonl in the output folder)
   --bundle             also write a signed evidence bundle (evidence-bundle.tar.gz) into the output folder
   --lab-key FILE       PEM RSA private key that signs the bundle (default: a key generated for the bundle)
 
@@ -238,6 +239,7 @@ async function runCommand(args: string[]): Promise<number> {
     allure: { type: 'string' },
     bundle: { type: 'boolean' },
     'lab-key': { type: 'string' },
+    history: { type: 'string' },
   });
   const sl = levelFlag(values);
   const only = parseOnly(values.only as string | undefined);
@@ -298,6 +300,8 @@ async function runCommand(args: string[]): Promise<number> {
       allureResultsDir: campaign.allureResultsDir,
       engine: engine as 'allure3' | 'allure2' | 'none',
       reportName: `IEC 62443-4-2: ${profile.component.name}`,
+      historyPath: resolve((values.history as string | undefined) ?? join(outDir, 'history.jsonl')),
+      profileUri: values.profile ? (values.profile as string) : 'embedded-default',
     });
     if (written.allureError) process.stderr.write(`${yellow('warning:')} the Allure report could not be rendered: ${written.allureError}\n`);
     process.stdout.write(`\nCompliance report: ${join(outDir, 'compliance.html')}\n`);

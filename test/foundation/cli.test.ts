@@ -115,6 +115,10 @@ describe('iec62443-harness CLI', function () {
     }
     const verified = await cli(['verify', join(out, 'evidence-bundle.tar.gz')]);
     expect(verified.code, verified.stdout).to.equal(0);
+    // A second run into the same folder extends the Allure history, which the report turns into trend charts.
+    const again = await cli(['run', '--profile', profile, '--out', out], { env: { CLI_TEST_PASSWORD: 'Corr3ct-H0rse-Battery' } });
+    expect(again.code, again.stderr).to.equal(0);
+    expect(readFileSync(join(out, 'history.jsonl'), 'utf8').trim().split('\n')).to.have.length(2);
   });
 
   it('exits 3 quickly and still writes the report when the declared ports are closed', async function () {
