@@ -40,6 +40,7 @@ run options:
   --disruptive         allow disruptive checks (lockout, floods, fuzzing, exhaustion)
   --simulators MODE    embedded default: process (default) or inprocess
   --allure ENGINE      allure3 (default, no Java) or allure2 (allure-commandline, needs Java) or none
+  --deadline TIME      stop starting checks after this long (e.g. 90s, 20m, 2h); the report is still written
   --history FILE       Allure history for trends across runs (default: history.jsonl in the output folder)
   --bundle             also write a signed evidence bundle (evidence-bundle.tar.gz) into the output folder
   --lab-key FILE       PEM RSA private key that signs the bundle (default: a key generated for the bundle)
@@ -54,7 +55,8 @@ verify options:
   verify <bundle> [--key PUBLIC_KEY.pem]   pin the lab's public key; without it the key in the bundle is used
 
 Exit codes: 0 no requirement failed, 1 at least one failed, 2 usage or profile error,
-            3 harness error or target unreachable, 130 interrupted (reports are still written).
+            3 harness error, target unreachable or run deadline reached,
+            130 interrupted with Ctrl-C (reports are still written).
 `;
 
 type Values = Record<string, string | boolean | undefined>;
@@ -176,6 +178,16 @@ async function simulateCommand(args: string[]): Promise<number> {
   return EXIT.ok;
 }
 
+/** "90s", "20m", "2h", "1500ms" or plain seconds. */
+export function parseDuration(text: string, flag: string): number {
+  const match = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h)?$/.exec(text.trim());
+  const factor = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 } as const;
+  if (!match) throw new UsageError(`${flag} must be a duration such as 90s, 20m or 2h, not "${text}"`);
+  const value = Number(match[1]) * factor[(match[2] as keyof typeof factor | undefined) ?? 's'];
+  if (value <= 0 || value > 7 * 24 * 3_600_000) throw new UsageError(`${flag} must be more than 0 and at most a week`);
+  return value;
+}
+
 function readLabKey(path: string): string {
   let pem: string;
   try {
@@ -240,6 +252,7 @@ async function runCommand(args: string[]): Promise<number> {
     bundle: { type: 'boolean' },
     'lab-key': { type: 'string' },
     history: { type: 'string' },
+    deadline: { type: 'string' },
   });
   const sl = levelFlag(values);
   const only = parseOnly(values.only as string | undefined);
@@ -251,6 +264,7 @@ async function runCommand(args: string[]): Promise<number> {
   const engine = (values.allure as string | undefined) ?? 'allure3';
   if (!['allure3', 'allure2', 'none'].includes(engine)) throw new UsageError(`--allure must be allure3, allure2 or none, not "${engine}"`);
   const outDir = resolve((values.out as string | undefined) ?? join('reports', 'latest'));
+  const deadlineMs = values.deadline === undefined ? undefined : parseDuration(values.deadline as string, '--deadline');
   const labKeyPem = values['lab-key'] === undefined ? undefined : readLabKey(values['lab-key'] as string);
   if (labKeyPem && !values.bundle) throw new UsageError('--lab-key signs the evidence bundle; add --bundle');
 
@@ -268,6 +282,13 @@ async function runCommand(args: string[]): Promise<number> {
   };
   process.on('SIGINT', onInterrupt);
   process.on('SIGTERM', onInterrupt);
+  const deadline =
+    deadlineMs === undefined
+      ? undefined
+      : setTimeout(() => {
+          process.stderr.write(`\n${yellow(`run deadline of ${values.deadline} reached: stopping the running check and writing the report`)}\n`);
+          controller.abort(new Error('run deadline reached'));
+        }, deadlineMs);
 
   let simulated: SimulatedComponent | undefined;
   try {
@@ -313,18 +334,19 @@ async function runCommand(args: string[]): Promise<number> {
       process.stdout.write(`Evidence bundle:   ${join(outDir, BUNDLE_NAME)} (${bundle.manifest.files.length} files, signed by key ${bundle.key.fingerprint.slice(0, 16)}…, ${bundle.manifest.signer.keySource})\n`);
     }
 
-    if (campaign.interrupted) return EXIT.interrupted;
+    if (campaign.interrupted && interrupts > 0) return EXIT.interrupted;
     if (campaign.unreachable) {
       process.stderr.write(`${red('target unreachable:')} ${campaign.unreachable}\n`);
       return EXIT.harness;
     }
     const verdicts = document.summary.byVerdict;
     if (verdicts.fail) return EXIT.failed;
-    if (verdicts.error) return EXIT.harness;
+    if (verdicts.error || campaign.interrupted) return EXIT.harness;
     return EXIT.ok;
   } finally {
     process.off('SIGINT', onInterrupt);
     process.off('SIGTERM', onInterrupt);
+    clearTimeout(deadline);
     await simulated?.stop();
   }
 }

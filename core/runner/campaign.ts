@@ -35,7 +35,8 @@ export interface CampaignResult {
   document: ComplianceDocument;
   results: CheckResult[];
   unreachable?: string;
-  interrupted: boolean;
+  /** Why the run stopped early ("interrupted by the user", "run deadline reached"), if it did. */
+  interrupted?: string;
   allureResultsDir: string;
 }
 
@@ -137,7 +138,7 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRes
 
   await new Promise<void>((resolve) => mocha.run(() => resolve()));
 
-  const interrupted = options.signal.aborted;
+  const interrupted = options.signal.aborted ? String((options.signal.reason as Error | undefined)?.message ?? options.signal.reason ?? 'interrupted') : undefined;
   const requirements = judgeAll(profile, results, mappedChecks, { only: options.only?.flatMap((id) => expandOnly(id)) });
   const document = buildComplianceDocument({
     harness: { name: HARNESS.name, version: HARNESS.version },
@@ -155,7 +156,7 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRes
     },
     requirements,
   });
-  return { document: redactor.value(document), results, ...(unreachable ? { unreachable } : {}), interrupted, allureResultsDir };
+  return { document: redactor.value(document), results, ...(unreachable ? { unreachable } : {}), ...(interrupted ? { interrupted } : {}), allureResultsDir };
 }
 
 /** "CR 7.1" in --only also stands for its enhancements in the report. */

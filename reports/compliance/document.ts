@@ -10,7 +10,7 @@ export interface ComplianceDocument {
   startedAt: string;
   finishedAt: string;
   /** How the run was limited (--only, --protocol, --disruptive); absent fields mean no limit. */
-  scope: { only?: string[]; protocol?: string; disruptive: boolean; interrupted?: boolean; unreachable?: string };
+  scope: { only?: string[]; protocol?: string; disruptive: boolean; interrupted?: string; unreachable?: string };
   requirements: RequirementVerdict[];
   summary: {
     byVerdict: Partial<Record<Verdict, number>>;
@@ -54,7 +54,7 @@ export function complianceMarkdown(doc: ComplianceDocument): string {
   lines.push(`| Host | ${c.host} |`, `| Target SL | ${doc.targetSL} |`);
   lines.push(`| Run | ${doc.startedAt} → ${doc.finishedAt} |`, `| Harness | ${doc.harness.name} ${doc.harness.version} |`, `| Catalog | ${cell(doc.catalog.edition)} |`);
   const scope = [doc.scope.only ? `only ${doc.scope.only.join(', ')}` : '', doc.scope.protocol ? `protocol ${doc.scope.protocol}` : '', `disruptive checks ${doc.scope.disruptive ? 'on' : 'off'}`];
-  if (doc.scope.interrupted) scope.push('**interrupted before the end**');
+  if (doc.scope.interrupted) scope.push(`**stopped before the end: ${cell(doc.scope.interrupted)}**`);
   if (doc.scope.unreachable) scope.push(`**target unreachable: ${cell(doc.scope.unreachable)}**`);
   lines.push(`| Scope | ${scope.filter(Boolean).join('; ')} |`, '');
 

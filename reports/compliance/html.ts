@@ -131,7 +131,7 @@ export function complianceHtml(doc: ComplianceDocument, options: HtmlOptions = {
     doc.scope.only ? `only ${doc.scope.only.join(', ')}` : 'all requirements',
     doc.scope.protocol ? `protocol ${doc.scope.protocol}` : '',
     `disruptive checks ${doc.scope.disruptive ? 'on' : 'off'}`,
-    doc.scope.interrupted ? '<b class="warn">interrupted before the end</b>' : '',
+    doc.scope.interrupted ? `<b class="warn">stopped before the end: ${esc(doc.scope.interrupted)}</b>` : '',
     doc.scope.unreachable ? `<b class="warn">target unreachable: ${esc(doc.scope.unreachable)}</b>` : '',
   ]
     .filter(Boolean)
