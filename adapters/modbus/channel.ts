@@ -122,6 +122,24 @@ export class ModbusChannel {
     return { sent, outcome: await waiting };
   }
 
+  /**
+   * Pipelines several well-framed requests (Modbus/TCP allows outstanding transactions) and collects each reply by
+   * transaction id within one shared deadline, so a device that stays silent costs one timeout, not one per request.
+   */
+  async requestMany(
+    requests: Array<{ pdu: Buffer; unitId?: number }>,
+    options: { timeoutMs: number; signal?: AbortSignal },
+  ): Promise<Array<{ sent: Buffer; transactionId: number; outcome: Outcome }>> {
+    const prepared = requests.map((request) => {
+      const transactionId = this.takeTransactionId();
+      return { transactionId, sent: encodeFrame({ transactionId, unitId: request.unitId ?? this.unitId, pdu: request.pdu }) };
+    });
+    const waiting = prepared.map((entry) => this.await(entry.transactionId, options));
+    this.sendRaw(Buffer.concat(prepared.map((entry) => entry.sent)));
+    const outcomes = await Promise.all(waiting);
+    return prepared.map((entry, index) => ({ ...entry, outcome: outcomes[index]! }));
+  }
+
   /** Waits for the reply to transactionId (undefined: any next frame), a close, or the timeout. */
   await(transactionId: number | undefined, options: { timeoutMs: number; signal?: AbortSignal }): Promise<Outcome> {
     const startedAt = performance.now();

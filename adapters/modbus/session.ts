@@ -131,6 +131,11 @@ export class ModbusSession {
     return { ok: true, value: { conformityLevel, objects: [...objects.values()].sort((a, b) => a.id - b.id), categories }, latencyMs };
   }
 
+  /** Drops the connection at once; requests in flight fail as closed. */
+  destroy(): void {
+    this.socket.destroy();
+  }
+
   close(): Promise<void> {
     if (this.socket.destroyed) return Promise.resolve();
     return new Promise((resolve) => {

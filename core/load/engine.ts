@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { performance } from 'node:perf_hooks';
 
 /** Hard upper bounds, whatever a profile or flag asks for (they match the profile schema's limits). */
@@ -57,6 +58,8 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   const maxInFlight = Math.max(1, options.maxInFlight ?? 256);
   const tickMs = Math.max(1, options.tickMs ?? 5);
   const stop = new AbortController();
+  // Every in-flight operation listens on the stop signal; thousands of them are expected, not a leak.
+  setMaxListeners(0, stop.signal);
   const errors = new Map<string, number>();
   let started = 0;
   let completed = 0;
