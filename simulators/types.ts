@@ -36,5 +36,7 @@ export interface SimulatorDefinition {
   profiles: readonly string[];
   /** The profile the embedded default campaign runs against. */
   defaultProfile: string;
+  /** False for simulators that are not a component's part, e.g. hostile targets for robustness tests. */
+  embedded?: boolean;
   start(options: SimulatorStartOptions): Promise<RunningSimulator>;
 }

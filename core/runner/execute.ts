@@ -122,7 +122,9 @@ export async function executeCheck(check: Check, profile: Profile, options: Exec
   const skip = selectCheck(check, profile, settings);
   if (skip) return result(skip.status, { message: skip.reason });
 
-  const timeoutMs = check.timeoutMs ?? profile.timeouts?.checkMs ?? DEFAULT_CHECK_TIMEOUT_MS;
+  // A profile's checkMs caps every check, so a lab can bound a run against a slow or hostile device.
+  const cap = profile.timeouts?.checkMs;
+  const timeoutMs = Math.min(check.timeoutMs ?? cap ?? DEFAULT_CHECK_TIMEOUT_MS, cap ?? Number.POSITIVE_INFINITY);
   const controller = new AbortController();
   // Every network step listens on the check's signal; long checks add many listeners on purpose.
   setMaxListeners(0, controller.signal);

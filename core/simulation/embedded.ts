@@ -103,7 +103,7 @@ export function mergeProfiles(host: string, controlHost: string, parts: Array<Pi
 }
 
 export interface EmbeddedOptions {
-  mode: 'process' | 'inprocess';
+  mode: 'process' | 'inprocess' | 'container';
   /** Simulator profile per kind; default: each simulator's defaultProfile. */
   profiles?: Record<string, string>;
   signal?: AbortSignal;
@@ -112,7 +112,7 @@ export interface EmbeddedOptions {
 
 /** The embedded default: every built-in simulator on one loopback host, described as one component. */
 export async function startEmbeddedComponent(options: EmbeddedOptions): Promise<SimulatedComponent> {
-  const definitions = await loadSimulators();
+  const definitions = (await loadSimulators()).filter((definition) => definition.embedded !== false);
   if (definitions.length === 0) throw new Error('there are no built-in simulators under simulators/');
   const host = randomLoopbackHost();
   let controlHost = randomLoopbackHost();
@@ -131,7 +131,9 @@ export async function startEmbeddedComponent(options: EmbeddedOptions): Promise<
       parts.push(
         options.mode === 'process'
           ? await startSimulatorProcess(definition.kind, profileName, host, workDir, options.signal)
-          : await startInProcess(definition, profileName, host, workDir),
+          : options.mode === 'container'
+            ? await (await import('./container.js')).startSimulatorContainer({ kind: definition.kind, profile: profileName, host, workDir, signal: options.signal, onStatus: options.onStatus })
+            : await startInProcess(definition, profileName, host, workDir),
       );
     }
   } catch (error) {
