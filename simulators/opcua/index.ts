@@ -1,0 +1,69 @@
+import { randomLoopbackHost } from '../../core/net/loopback.js';
+import type { ProfileInput } from '../../core/profile/schema.js';
+import type { RunningSimulator, SimulatorDefinition, SimulatorStartOptions } from '../types.js';
+import { PLC_NODES, startPlc, type PlcProfile, type PlcSettings, type RunningPlc } from './plc.js';
+
+export { PLC_NODES, DEFAULT_SETTINGS, type PlcSettings } from './plc.js';
+
+const PROFILES = ['hardened', 'weak'] as const;
+
+/** The device profile the simulated PLC writes about itself, as its vendor would. It holds the accounts' passwords. */
+export function describePlc(plc: RunningPlc, profile: PlcProfile, host: string): ProfileInput {
+  return {
+    component: {
+      name: `Simulated OPC UA PLC (${profile})`,
+      vendor: 'iec62443-harness',
+      model: 'sim-opcua-plc',
+      firmware: `1.0.0-${profile}`,
+      type: 'embedded-device',
+    },
+    targetSL: 3,
+    host,
+    endpoints: {
+      opcua: {
+        url: plc.url,
+        clientCertificate: plc.harnessPki.client.certificateFile,
+        clientPrivateKey: plc.harnessPki.client.privateKeyFile,
+        pkiDir: plc.harnessPki.dir,
+      },
+    },
+    openPorts: [plc.port],
+    accounts: plc.accounts.map(({ role, username, password }) => ({ role, username, password })),
+    essentialFunctions: [{ name: 'read the tank level', opcua: { nodeId: PLC_NODES.tankLevel }, maxLatencyMs: 500 }],
+    // Other software on this machine may listen on every address; ports also open on a control address are its.
+    scan: { controlHost: otherLoopbackHost(host) },
+    simulator: { kind: 'opcua', profile },
+  };
+}
+
+function otherLoopbackHost(host: string): string {
+  let other = randomLoopbackHost();
+  while (other === host) other = randomLoopbackHost();
+  return other;
+}
+
+/** Starts the simulated PLC; tests may pass settings (e.g. a shorter lockout), the CLI uses the defaults. */
+export async function startOpcuaSimulator(options: SimulatorStartOptions & { settings?: Partial<PlcSettings> }): Promise<RunningSimulator & { plc: RunningPlc }> {
+  if (!(PROFILES as readonly string[]).includes(options.profile)) throw new Error(`unknown OPC UA simulator profile "${options.profile}" (known: ${PROFILES.join(', ')})`);
+  const profile = options.profile as PlcProfile;
+  const plc = await startPlc({ profile, host: options.host, port: options.port ?? 0, workDir: options.workDir, settings: options.settings });
+  return {
+    kind: 'opcua',
+    profileName: profile,
+    host: options.host,
+    ports: [plc.port],
+    profile: describePlc(plc, profile, options.host),
+    plc,
+    stop: () => plc.stop(),
+  };
+}
+
+const definition: SimulatorDefinition = {
+  kind: 'opcua',
+  description: 'Simulated OPC UA PLC (node-opcua): tank level, pump, setpoint and counter, with roles admin, operator and viewer',
+  profiles: PROFILES,
+  defaultProfile: 'hardened',
+  start: (options) => startOpcuaSimulator(options),
+};
+
+export default definition;
