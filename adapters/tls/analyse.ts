@@ -90,8 +90,10 @@ function describeAnswer(result: ProbeResult, timeoutMs: number): string {
   }
 }
 
-const ephemeralOf = (result: ProbeResult): string | undefined =>
-  result.ephemeralKey ?? (result.serverHello?.keyShare?.key ? GROUPS[result.serverHello.keyShare.group] : undefined);
+const ephemeralOf = (result: ProbeResult): string | undefined => {
+  const share = result.serverHello?.keyShare;
+  return result.ephemeralKey ?? (share ? (GROUPS[share.group] ?? `group 0x${share.group.toString(16)}`) : undefined);
+};
 
 export async function analyseTls(options: TlsAnalysisOptions): Promise<TlsAnalysis> {
   const started = Date.now();
@@ -127,9 +129,11 @@ export async function analyseTls(options: TlsAnalysisOptions): Promise<TlsAnalys
       throw new TlsAnalysisError(`${options.host}:${options.port} accepted the TCP connection but answered no ClientHello within ${timeoutMs} ms`);
     }
     const hello = first.serverHello;
+    let keyShareGroups: number[] | undefined;
     if (hello?.helloRetryRequest && hello.keyShare && keyShareGroupSupported(hello.keyShare.group)) {
       // A new connection with the share the server asked for is simpler than continuing the old one, and equivalent.
-      first = await run(version, offered, true, [hello.keyShare.group]);
+      keyShareGroups = [hello.keyShare.group];
+      first = await run(version, offered, true, keyShareGroups);
     }
     const accepted = first.outcome === 'server-hello' && first.serverHello!.version === VERSION_CODES[version];
     versions.push({ version, accepted, answer: describeAnswer(first, timeoutMs) });
@@ -149,7 +153,7 @@ export async function analyseTls(options: TlsAnalysisOptions): Promise<TlsAnalys
       remaining = remaining.filter((candidate) => candidate !== code);
       if (remaining.length === 0) break;
       options.signal.throwIfAborted();
-      const next = await run(version, remaining, version !== 'TLSv1.3');
+      const next = await run(version, remaining, version !== 'TLSv1.3', keyShareGroups);
       if (next.outcome !== 'server-hello' || next.serverHello!.version !== VERSION_CODES[version]) break;
       latest = next;
     }

@@ -103,7 +103,10 @@ export function fetchRoot(options: HttpProbeOptions): Promise<PortAnswer> {
     };
     const onAbort = () => finish(undefined, options.signal.reason instanceof Error ? options.signal.reason : new Error('aborted'));
     options.signal.addEventListener('abort', onAbort, { once: true });
-    let timer = setTimeout(() => finish(undefined, new Error(`connect to ${host}:${port} timed out after ${options.connectTimeoutMs} ms`)), options.connectTimeoutMs);
+    let timer = setTimeout(
+      () => finish(undefined, new Error(`no ${options.tls ? 'TLS handshake' : 'TCP connection'} with ${host}:${port} within ${options.connectTimeoutMs} ms`)),
+      options.connectTimeoutMs,
+    );
     const request = `GET / HTTP/1.1\r\nHost: ${isIP(host) === 6 ? `[${host}]` : host}:${port}\r\nUser-Agent: iec62443-harness\r\nAccept: */*\r\nConnection: close\r\n\r\n`;
     const onReady = () => {
       connected = true;
