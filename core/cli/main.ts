@@ -38,7 +38,7 @@ run options:
   --only IDS           comma-separated requirement ids, e.g. "CR 1.11,CR 7.1"
   --protocol P         only checks of one protocol: ${PROTOCOL_FAMILIES.join('|')}
   --disruptive         allow disruptive checks (lockout, floods, fuzzing, exhaustion)
-  --simulators MODE    embedded default: process (default) or inprocess
+  --simulators MODE    embedded default: process (default), inprocess or container (needs Docker)
   --allure ENGINE      allure3 (default, no Java) or allure2 (allure-commandline, needs Java) or none
   --deadline TIME      stop starting checks after this long (e.g. 90s, 20m, 2h); the report is still written
   --history FILE       Allure history for trends across runs (default: history.jsonl in the output folder)
@@ -259,7 +259,7 @@ async function runCommand(args: string[]): Promise<number> {
   const protocol = values.protocol as ProtocolFamily | undefined;
   if (protocol !== undefined && !PROTOCOL_FAMILIES.includes(protocol)) throw new UsageError(`--protocol must be one of ${PROTOCOL_FAMILIES.join(', ')}, not "${protocol}"`);
   const mode = (values.simulators as string | undefined) ?? 'process';
-  if (mode !== 'process' && mode !== 'inprocess') throw new UsageError(`--simulators must be process or inprocess, not "${mode}"`);
+  if (mode !== 'process' && mode !== 'inprocess' && mode !== 'container') throw new UsageError(`--simulators must be process, inprocess or container, not "${mode}"`);
   if (values.simulators !== undefined && values.profile !== undefined) throw new UsageError('--simulators goes with the embedded default only, not with --profile');
   const engine = (values.allure as string | undefined) ?? 'allure3';
   if (!['allure3', 'allure2', 'none'].includes(engine)) throw new UsageError(`--allure must be allure3, allure2 or none, not "${engine}"`);
