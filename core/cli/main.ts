@@ -1,5 +1,5 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { stringify } from 'yaml';
@@ -17,6 +17,9 @@ import { loadSigningKey } from '../../adapters/pki/signing.js';
 import { ConsoleProgress, bold, dim, red, yellow } from './console.js';
 import { HARNESS } from '../version.js';
 import { randomLoopbackHost } from '../net/loopback.js';
+import { listProfiles, parseShard, runProfilesCommand } from '../runner/multi.js';
+import { writeFleetReports } from '../../reports/fleet/write.js';
+import { procurementMarkdown } from '../../reports/fleet/procurement.js';
 
 export const EXIT = { ok: 0, failed: 1, usage: 2, harness: 3, interrupted: 130 } as const;
 
@@ -30,6 +33,7 @@ Commands:
   catalog   List the requirements and the automated checks that exist for each
   simulate  Start a simulated component (for tests and demos)
   verify    Check an evidence bundle: every hash, no added or missing file, the signature
+  fleet     Aggregate the compliance.json of many components and runs: KPIs, findings, inventory, trends
 
 run options:
   --profile FILE       device profile (YAML); without it the built-in simulators are tested
@@ -44,9 +48,16 @@ run options:
   --history FILE       Allure history for trends across runs (default: history.jsonl in the output folder)
   --bundle             also write a signed evidence bundle (evidence-bundle.tar.gz) into the output folder
   --lab-key FILE       PEM RSA private key that signs the bundle (default: a key generated for the bundle)
+  --profiles DIR       test every profile in DIR (*.yaml, *.yml, *.json), one child process each, into --out/<name>
+  --concurrency N      with --profiles: at most N runs at a time (default 2)
+  --shard K/N          with --profiles: only the K-th of N slices of the sorted profiles (CI matrix, Kubernetes Jobs)
 
 catalog options:
-  --sl N  --type T  --json
+  --sl N  --type T  --format text|json|md   (md: the requirement list for a purchase contract; --json = --format json)
+
+fleet options:
+  fleet <folder>... [--out DIR] [--as-of TIME]   reads every compliance.json below the folders (runs, shards, a nightly
+                       history); writes fleet.json, fleet.md, fleet.html into --out (default: the first folder)
 
 simulate options:
   simulate <kind> --profile NAME [--host H] [--port N] [--write-profile FILE]
@@ -91,6 +102,8 @@ export async function main(argv: string[]): Promise<number> {
         return await simulateCommand(rest);
       case 'verify':
         return await verifyCommand(rest);
+      case 'fleet':
+        return fleetCommand(rest);
       case '--version':
       case '-v':
         process.stdout.write(`${HARNESS.version}\n`);
@@ -119,7 +132,10 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 async function catalogCommand(args: string[]): Promise<number> {
-  const { values } = parse(args, { sl: { type: 'string' }, type: { type: 'string' }, json: { type: 'boolean' } });
+  const { values } = parse(args, { sl: { type: 'string' }, type: { type: 'string' }, json: { type: 'boolean' }, format: { type: 'string' } });
+  const format = (values.format as string | undefined) ?? (values.json ? 'json' : 'text');
+  if (!['text', 'json', 'md'].includes(format)) throw new UsageError(`--format must be text, json or md, not "${format}"`);
+  if (values.json && format !== 'json') throw new UsageError('--json and --format ' + format + ' contradict each other');
   const sl = levelFlag(values);
   const type = values.type as string | undefined;
   if (type !== undefined && !COMPONENT_TYPES.includes(type as ComponentType)) throw new UsageError(`--type must be one of ${COMPONENT_TYPES.join(', ')}, not "${type}"`);
@@ -131,7 +147,11 @@ async function catalogCommand(args: string[]): Promise<number> {
     ...item,
     checks: checks.filter(({ check }) => (check.enhancement === undefined ? check.requirement : `${check.requirement} RE(${check.enhancement})`) === item.id).map(({ check }) => ({ id: check.id, title: check.title, protocol: check.protocol, disruptive: check.disruptive })),
   }));
-  if (values.json) {
+  if (format === 'md') {
+    process.stdout.write(procurementMarkdown(withChecks, { ...(sl ? { sl } : {}), ...(type ? { type } : {}) }, catalog()));
+    return EXIT.ok;
+  }
+  if (format === 'json') {
     process.stdout.write(`${JSON.stringify({ edition: catalog().edition, filter: { sl, type }, requirements: withChecks }, null, 2)}\n`);
     return EXIT.ok;
   }
@@ -253,6 +273,9 @@ async function runCommand(args: string[]): Promise<number> {
     'lab-key': { type: 'string' },
     history: { type: 'string' },
     deadline: { type: 'string' },
+    profiles: { type: 'string' },
+    concurrency: { type: 'string' },
+    shard: { type: 'string' },
   });
   const sl = levelFlag(values);
   const only = parseOnly(values.only as string | undefined);
@@ -267,6 +290,8 @@ async function runCommand(args: string[]): Promise<number> {
   const deadlineMs = values.deadline === undefined ? undefined : parseDuration(values.deadline as string, '--deadline');
   const labKeyPem = values['lab-key'] === undefined ? undefined : readLabKey(values['lab-key'] as string);
   if (labKeyPem && !values.bundle) throw new UsageError('--lab-key signs the evidence bundle; add --bundle');
+  if (values.profiles !== undefined) return runManyCommand(values, args);
+  for (const flag of ['concurrency', 'shard']) if (values[flag] !== undefined) throw new UsageError(`--${flag} goes with --profiles DIR`);
 
   // Validate everything before anything is started or written.
   let profile: Profile | undefined = values.profile ? loadProfileFile(values.profile as string) : undefined;
@@ -349,4 +374,66 @@ async function runCommand(args: string[]): Promise<number> {
     clearTimeout(deadline);
     await simulated?.stop();
   }
+}
+
+/** run --profiles DIR: the flags were checked like a single run's; each child gets them unchanged. */
+async function runManyCommand(values: Values, args: string[]): Promise<number> {
+  for (const flag of ['profile', 'simulators', 'history']) {
+    if (values[flag] !== undefined) throw new UsageError(`--${flag} cannot go with --profiles (each profile runs into its own folder with its own history)`);
+  }
+  const concurrency = values.concurrency === undefined ? 2 : Number(values.concurrency);
+  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64) throw new UsageError(`--concurrency must be a whole number from 1 to 64, not "${String(values.concurrency)}"`);
+  const shard = values.shard === undefined ? undefined : parseShard(values.shard as string);
+  if (values.shard !== undefined && !shard) throw new UsageError(`--shard must be K/N with 1 <= K <= N, e.g. 2/5, not "${String(values.shard)}"`);
+  const profilesDir = resolve(values.profiles as string);
+  let count: number;
+  try {
+    count = listProfiles(profilesDir).length;
+  } catch (error) {
+    throw new UsageError(`--profiles: ${(error as Error).message}`);
+  }
+  if (count === 0) throw new UsageError(`--profiles: ${profilesDir} holds no device profile (*.yaml, *.yml, *.json)`);
+  const own = new Set(['--profiles', '--concurrency', '--shard', '--out']);
+  const passThrough: string[] = [];
+  for (let index = 0; index < args.length; index++) {
+    const [flag, inline] = args[index]!.split(/=(.*)/s, 2) as [string, string | undefined];
+    const takesValue = flag !== '--disruptive' && flag !== '--bundle';
+    if (own.has(flag)) {
+      if (takesValue && inline === undefined) index++;
+      continue;
+    }
+    passThrough.push(args[index]!);
+    if (takesValue && inline === undefined && index + 1 < args.length) passThrough.push(args[++index]!);
+  }
+  return runProfilesCommand({ profilesDir, outDir: resolve((values.out as string | undefined) ?? join('reports', 'latest')), passThrough, concurrency, ...(shard ? { shard } : {}) });
+}
+
+function fleetCommand(args: string[]): number {
+  const { values, positionals } = parse(args, { out: { type: 'string' }, 'as-of': { type: 'string' } }, true);
+  if (positionals.length === 0) throw new UsageError('fleet needs at least one folder with run outputs (or a nightly history of them)');
+  for (const folder of positionals) {
+    try {
+      statSync(folder);
+    } catch (error) {
+      throw new UsageError(`cannot read ${folder} (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+    }
+  }
+  const asOfText = values['as-of'] as string | undefined;
+  const asOf = asOfText === undefined ? undefined : new Date(asOfText);
+  if (asOf && Number.isNaN(asOf.getTime())) throw new UsageError(`--as-of must be a date and time such as 2025-03-04T06:00:00Z, not "${asOfText}"`);
+  const outDir = resolve((values.out as string | undefined) ?? positionals[0]!);
+  const { report, files } = writeFleetReports({ inputs: positionals, outDir, ...(asOf ? { asOf } : {}) });
+  const k = report.kpis;
+  const percent = (share: number | null) => (share === null ? 'n/a' : `${Math.round(share * 1000) / 10}%`);
+  process.stderr.write(`${report.sources.runs} run(s) of ${k.components} component(s)${report.sources.skipped.length ? `, ${report.sources.skipped.length} file(s) not used (listed in the report)` : ''}
+`);
+  process.stderr.write(`  compliant at target SL: ${k.compliant} of ${k.components} (${percent(k.compliantShare)}; target above ${percent(report.targets.compliantShare)})
+`);
+  process.stderr.write(`  time to remediate (median): ${k.remediation.medianHours === null ? 'n/a' : `${k.remediation.medianHours} h`} over ${k.remediation.remediated} finding(s) (target under ${report.targets.remediationHours} h)
+`);
+  process.stderr.write(`  open findings: ${k.open.findings} (${k.open.highRisk} high-risk, ${k.open.overTarget} older than ${report.targets.remediationHours} h)
+`);
+  process.stdout.write(`Fleet report: ${files.join(', ')}
+`);
+  return EXIT.ok;
 }
