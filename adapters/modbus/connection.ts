@@ -15,7 +15,7 @@ export interface ModbusTarget {
 export interface ModbusTlsCredentials {
   certPem?: string;
   keyPem?: string;
-  /** Verify the server against this CA; absent: the server certificate is accepted unverified (and inspected by checks). */
+  /** The CA the device's certificate should chain to; connections do not insist on it (CR 1.2 inspects it). */
   caPem?: string;
   minVersion?: tls.SecureVersion;
   maxVersion?: tls.SecureVersion;
@@ -90,7 +90,8 @@ export function openSocket(target: ModbusTarget, options: StepOptions, prepare?:
           cert: credentials.certPem,
           key: credentials.keyPem,
           ca: credentials.caPem,
-          rejectUnauthorized: credentials.caPem !== undefined,
+          // The device's own certificate is judged by the CR 1.2 check; every other check must still reach the device.
+          rejectUnauthorized: false,
           // An IP address is not a valid SNI name; the server certificate is checked against the address instead.
           servername: net.isIP(target.host) ? '' : target.host,
           minVersion: credentials.minVersion ?? 'TLSv1.2',

@@ -85,10 +85,16 @@ const hardenedBase: ServerBehaviour = {
   roleBasedAccess: false,
 };
 
-export const BEHAVIOURS: Record<'hardened' | 'weak' | 'secure', ServerBehaviour> = {
+export const BEHAVIOURS: Record<'hardened' | 'weak' | 'secure' | 'weak-secure', ServerBehaviour> = {
   hardened: hardenedBase,
   secure: { ...hardenedBase, roleBasedAccess: true },
-  weak: {
+  weak: naive(),
+  'weak-secure': naive(),
+};
+
+/** A naive stack: the defects listed in ServerBehaviour, no limits of any kind. */
+function naive(): ServerBehaviour {
+  return {
     strictFraming: false,
     blockingReads: true,
     answerUnknownFunctions: false,
@@ -101,5 +107,5 @@ export const BEHAVIOURS: Record<'hardened' | 'weak' | 'secure', ServerBehaviour>
     connectionCostUs: 2000,
     restartAfterCrashMs: 3000,
     roleBasedAccess: false,
-  },
-};
+  };
+}

@@ -8,9 +8,16 @@ import { BEHAVIOURS, IDENTIFICATION } from './behaviour.js';
 import { ProcessImage } from './process-image.js';
 import { ModbusServer } from './server.js';
 
-const PROFILES = ['hardened', 'weak', 'secure'] as const;
+const PROFILES = ['hardened', 'weak', 'secure', 'weak-secure'] as const;
 type ModbusProfileName = (typeof PROFILES)[number];
 const UNIT_ID = 1;
+
+const TLS_CONFIGURATION = {
+  // TLS 1.2 limited to ECDHE with AEAD suites; TLS 1.3 keeps OpenSSL's defaults (all AEAD with ephemeral keys).
+  secure: { verifyClients: true, minVersion: 'TLSv1.2', ciphers: 'ECDHE-RSA-AES128-GCM-SHA256:ECDHE-RSA-AES256-GCM-SHA384:ECDHE-RSA-CHACHA20-POLY1305' },
+  // SECLEVEL=0 is what lets this OpenSSL speak TLS 1.0 with static-RSA suites at all.
+  'weak-secure': { verifyClients: false, minVersion: 'TLSv1', maxVersion: 'TLSv1.2', ciphers: 'AES128-SHA:AES256-SHA:AES128-GCM-SHA256:@SECLEVEL=0' },
+} as const;
 
 /** Why plain Modbus/TCP may still be acceptable: the hardened profile's vendor states its compensating countermeasure. */
 const SEGMENTATION =
@@ -27,18 +34,21 @@ export interface ModbusPki {
 }
 
 /** The secure profile's CA, device certificate and role certificates, written to workDir so a harness can use them. */
-export function createModbusPki(workDir: string, host: string): ModbusPki {
+export function createModbusPki(workDir: string, host: string, options: { selfSignedServer?: boolean } = {}): ModbusPki {
   const dir = join(workDir, 'modbus-pki');
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const ca = issueCertificate({ commonName: 'Simulated Tank PLC Modbus CA', organization: 'Example Automation', isCA: true });
-  const server = issueCertificate({
-    commonName: `tplc-100 ${host}`,
-    organization: 'Example Automation',
-    issuer: ca,
-    san: { ips: [host], dns: ['localhost'] },
-    extKeyUsage: ['serverAuth'],
-    keyUsage: ['digitalSignature', 'keyEncipherment'],
-  });
+  // The weak device ships a self-signed factory certificate that names no address.
+  const server = options.selfSignedServer
+    ? issueCertificate({ commonName: 'TPLC-100', organization: 'Example Automation' })
+    : issueCertificate({
+        commonName: `tplc-100 ${host}`,
+        organization: 'Example Automation',
+        issuer: ca,
+        san: { ips: [host], dns: ['localhost'] },
+        extKeyUsage: ['serverAuth'],
+        keyUsage: ['digitalSignature', 'keyEncipherment'],
+      });
   const role = (name: string) =>
     issueCertificate({
       commonName: `modbus-${name}`,
@@ -72,7 +82,7 @@ export function createModbusPki(workDir: string, host: string): ModbusPki {
 }
 
 function describe(profile: ModbusProfileName, host: string, port: number, pki: ModbusPki | undefined): ProfileInput {
-  const title = { hardened: 'hardened Modbus/TCP', weak: 'weak Modbus/TCP', secure: 'Modbus/TCP Security' }[profile];
+  const title = { hardened: 'hardened Modbus/TCP', weak: 'weak Modbus/TCP', secure: 'Modbus/TCP Security', 'weak-secure': 'weak Modbus/TCP Security' }[profile];
   const description: ProfileInput = {
     component: {
       name: `Simulated tank PLC (${title})`,
@@ -116,7 +126,9 @@ const definition: SimulatorDefinition = {
   description:
     'Simulated tank PLC on Modbus/TCP with a live process image and FC 43 identification. hardened: correct exceptions, ' +
     'write-protected ranges, connection cap and rate limits; weak: a naive stack (silent on unknown function codes, ' +
-    'broken at the table boundary, blocked by a lying MBAP length, no limits); secure: Modbus/TCP Security with mutual TLS and roles.',
+    'broken at the table boundary, blocked by a lying MBAP length, no limits); secure: Modbus/TCP Security with mutual TLS ' +
+    'and roles; weak-secure: the naive stack behind TLS 1.0-1.2 with static-RSA suites, a self-signed certificate, and ' +
+    'client certificates asked for but never checked.',
   profiles: PROFILES,
   defaultProfile: 'hardened',
   async start(options: SimulatorStartOptions): Promise<RunningSimulator> {
@@ -124,7 +136,7 @@ const definition: SimulatorDefinition = {
       throw new Error(`unknown modbus simulator profile "${options.profile}" (known: ${PROFILES.join(', ')})`);
     }
     const profile = options.profile as ModbusProfileName;
-    const pki = profile === 'secure' ? createModbusPki(options.workDir, options.host) : undefined;
+    const pki = profile === 'secure' || profile === 'weak-secure' ? createModbusPki(options.workDir, options.host, { selfSignedServer: profile === 'weak-secure' }) : undefined;
     const image = new ProcessImage();
     const server = new ModbusServer({
       host: options.host,
@@ -132,7 +144,7 @@ const definition: SimulatorDefinition = {
       unitId: UNIT_ID,
       behaviour: BEHAVIOURS[profile],
       image,
-      tls: pki ? { key: pki.server.keyPem, cert: pki.server.certPem, ca: pki.ca.certPem } : undefined,
+      tls: pki ? { key: pki.server.keyPem, cert: pki.server.certPem, ca: pki.ca.certPem, ...TLS_CONFIGURATION[profile as 'secure' | 'weak-secure'] } : undefined,
     });
     const port = await server.listen();
     image.start();

@@ -18,7 +18,18 @@ export interface ModbusServerOptions {
   unitId: number;
   behaviour: ServerBehaviour;
   image: ProcessImage;
-  tls?: { key: string; cert: string; ca: string };
+  tls?: ServerTls;
+}
+
+export interface ServerTls {
+  key: string;
+  cert: string;
+  ca: string;
+  /** false: a client certificate is asked for but whatever comes (or nothing) is accepted. */
+  verifyClients: boolean;
+  minVersion: tls.SecureVersion;
+  maxVersion?: tls.SecureVersion;
+  ciphers: string;
 }
 
 type Role = 'viewer' | 'operator' | 'engineer' | 'admin';
@@ -225,8 +236,11 @@ export class ModbusServer {
             cert: tlsOptions.cert,
             ca: tlsOptions.ca,
             requestCert: true,
-            rejectUnauthorized: true,
-            minVersion: 'TLSv1.2',
+            rejectUnauthorized: tlsOptions.verifyClients,
+            minVersion: tlsOptions.minVersion,
+            maxVersion: tlsOptions.maxVersion,
+            ciphers: tlsOptions.ciphers,
+            honorCipherOrder: true,
             handshakeTimeout: 5000,
           },
           (socket) => this.onConnection(socket),
