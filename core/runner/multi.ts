@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { dirname, extname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bold, dim, green, red, yellow } from '../cli/console.js';
@@ -240,7 +240,7 @@ export async function runProfilesCommand(options: ProfilesCommandOptions): Promi
   const width = Math.max(...profiles.map((profile) => profile.name.length));
   process.stdout.write(`\n${bold('Runs:')}\n`);
   for (const run of multi.runs) {
-    const report = run.status === 'not started' ? '' : join(run.outDir, 'compliance.html');
+    const report = existsSync(join(run.outDir, 'compliance.html')) ? join(run.outDir, 'compliance.html') : dim(run.status === 'not started' ? '' : 'no report written');
     process.stdout.write(`  ${run.name.padEnd(width)}  ${STATUS_TEXT[run.status](run.status.padEnd(11))}  ${report}\n`);
   }
   process.stdout.write(`\nFleet view of these runs: iec62443-harness fleet ${options.outDir} --out ${options.outDir}\n`);
