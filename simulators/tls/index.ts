@@ -1,7 +1,9 @@
 import { createServer as createHttpServer, type IncomingMessage, type ServerResponse, type Server as HttpServer } from 'node:http';
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
+import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { createServer as createNetServer, type Server as NetServer, type Socket } from 'node:net';
 import { issueCertificate } from '../../adapters/pki/certificates.js';
+import { decodeSnmp, encodeGetResponse, SNMP_PDU, SYS_DESCR_OID } from '../../adapters/tcp/snmp.js';
 import type { ProfileInput } from '../../core/profile/schema.js';
 import type { RunningSimulator, SimulatorDefinition, SimulatorStartOptions } from '../types.js';
 
@@ -10,8 +12,9 @@ import type { RunningSimulator, SimulatorDefinition, SimulatorStartOptions } fro
  * hardened: TLS 1.2 and 1.3 only, ECDHE with AEAD suites only, a 2048-bit RSA SHA-256 certificate from a vendor CA
  *   that names the device's address, HSTS, nothing else listening.
  * weak: an old embedded web server: TLS 1.0 to 1.2 with static-RSA and NULL suites, a self-signed 1024-bit SHA-1
- *   certificate that has expired and has no subjectAltName, the same page in plain HTTP on 8080 and a forgotten
- *   debug console on 2323. Neither extra port appears in its self-description.
+ *   certificate that has expired and has no subjectAltName, the same page in plain HTTP on 8080, a forgotten
+ *   debug console on 2323, an SNMP agent answering community "public" on UDP 161 (where the process may bind it)
+ *   and a BACnet/IP responder on UDP 47808. None of the extra ports appears in its self-description.
  */
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -25,6 +28,9 @@ const WEAK_SUITES = ['AES128-SHA', 'AES256-SHA', 'NULL-SHA', '@SECLEVEL=0'].join
 /** Preferred ports of the weak profile's undeclared services: conventional ones a default scan covers. */
 const TWIN_PORTS = [8080, 80];
 const DEBUG_PORTS = [2323, 23];
+const SNMP_PORT = 161;
+const BACNET_PORT = 47808;
+const BACNET_DEVICE_INSTANCE = 1234;
 
 function page(profile: TlsProfile, host: string): string {
   return `<!doctype html>
@@ -101,6 +107,50 @@ async function startUndeclaredServices(profile: TlsProfile, host: string, httpsP
   ports.push(await listenPreferred(debug, DEBUG_PORTS, host, httpsPort));
 }
 
+/** I-Am of device 1234: max APDU 1476, no segmentation, vendor 42. */
+const BACNET_I_AM = Buffer.from([0x81, 0x0a, 0x00, 0x14, 0x01, 0x00, 0x10, 0x00, 0xc4, 0x02, 0x00, (BACNET_DEVICE_INSTANCE >> 8) & 0xff, BACNET_DEVICE_INSTANCE & 0xff, 0x22, 0x05, 0xc4, 0x91, 0x03, 0x21, 0x2a]);
+
+function isWhoIs(datagram: Buffer): boolean {
+  // BVLC, NPDU version 1 without addressing, unconfirmed Who-Is.
+  return datagram.length >= 8 && datagram[0] === 0x81 && datagram[4] === 0x01 && datagram.includes(Buffer.from([0x10, 0x08]), 6);
+}
+
+function snmpAnswer(datagram: Buffer, profile: TlsProfile): Buffer | undefined {
+  try {
+    const request = decodeSnmp(datagram);
+    if (request.version > 1 || request.community !== 'public' || request.pduType !== SNMP_PDU.getRequest || request.requestId === undefined) return undefined;
+    return encodeGetResponse({ version: request.version, community: 'public', requestId: request.requestId, oid: SYS_DESCR_OID, value: `Simulated field device web server, firmware 1.0 (${profile})` });
+  } catch {
+    return undefined;
+  }
+}
+
+/** UDP services bind where they can: port 161 needs privileges, and a missing one only makes the device a little less weak. */
+async function startUdpServices(profile: TlsProfile, host: string, udpSockets: UdpSocket[], udpPorts: number[]): Promise<void> {
+  const services: Array<{ port: number; answer: (datagram: Buffer) => Buffer | undefined }> = [
+    { port: SNMP_PORT, answer: (datagram) => snmpAnswer(datagram, profile) },
+    { port: BACNET_PORT, answer: (datagram) => (isWhoIs(datagram) ? BACNET_I_AM : undefined) },
+  ];
+  for (const service of services) {
+    const socket = createSocket('udp4');
+    socket.on('message', (datagram, peer) => {
+      const answer = service.answer(datagram);
+      if (answer) socket.send(answer, peer.port, peer.address);
+    });
+    const bound = await new Promise<boolean>((resolve) => {
+      socket.once('error', () => resolve(false));
+      socket.bind(service.port, host, () => resolve(true));
+    });
+    if (bound) {
+      socket.on('error', () => undefined);
+      udpSockets.push(socket);
+      udpPorts.push(service.port);
+    } else {
+      socket.close();
+    }
+  }
+}
+
 async function start(options: SimulatorStartOptions): Promise<RunningSimulator> {
   const profile = options.profile as TlsProfile;
   if (!PROFILES.includes(profile)) throw new Error(`tls simulator: unknown profile "${options.profile}" (known: ${PROFILES.join(', ')})`);
@@ -137,15 +187,22 @@ async function start(options: SimulatorStartOptions): Promise<RunningSimulator> 
   // Probes that hang up mid-handshake are routine for this server; they are not errors of the simulator.
   https.on('tlsClientError', () => undefined);
   servers.push(https);
+  const udpSockets: UdpSocket[] = [];
+  const udpPorts: number[] = [];
   const closeAll = async () => {
     const closing = servers.filter((server) => server.listening).map((server) => new Promise<void>((resolve) => server.close(() => resolve())));
+    closing.push(...udpSockets.map((socket) => new Promise<void>((resolve) => socket.close(() => resolve()))));
+    udpSockets.length = 0;
     for (const socket of sockets) socket.destroy();
     await Promise.all(closing);
   };
   const ports: number[] = [];
   try {
     ports.push(await listen(https, options.port ?? 0, host));
-    if (profile === 'weak') await startUndeclaredServices(profile, host, ports[0]!, servers, sockets, ports);
+    if (profile === 'weak') {
+      await startUndeclaredServices(profile, host, ports[0]!, servers, sockets, ports);
+      await startUdpServices(profile, host, udpSockets, udpPorts);
+    }
   } catch (error) {
     await closeAll();
     throw error;
@@ -177,7 +234,8 @@ async function start(options: SimulatorStartOptions): Promise<RunningSimulator> 
 
 const definition: SimulatorDefinition = {
   kind: 'tls',
-  description: 'HTTPS management page of a field device: hardened (TLS 1.2+/AEAD/ECDHE, CA-issued 2048-bit certificate naming the host) or weak (TLS 1.0, NULL and static-RSA suites, expired self-signed 1024-bit SHA-1 certificate, plain-HTTP twin and a debug console)',
+  description:
+    'HTTPS management page of a field device: hardened (TLS 1.2+/AEAD/ECDHE, CA-issued 2048-bit certificate naming the host) or weak (TLS 1.0, NULL and static-RSA suites, expired self-signed 1024-bit SHA-1 certificate, plain-HTTP twin, a debug console, SNMP "public" and BACnet/IP on UDP)',
   profiles: PROFILES,
   defaultProfile: 'hardened',
   start,

@@ -1,8 +1,10 @@
 import { defineCheck, fail, pass } from '../../core/check.js';
-import { declaredPorts } from '../../core/profile/ports.js';
-import { parsePortList, serviceName, tcpConnectScan, WELL_KNOWN_ICS_PORTS } from '../../adapters/tcp/scan.js';
+import { grabBanners, type ServiceBanner } from '../../adapters/tcp/banner.js';
+import { serviceName, tcpConnectScan } from '../../adapters/tcp/scan.js';
+import { scanScope } from '../../adapters/tcp/scope.js';
+import { udpServiceScan, type UdpProbeResult } from '../../adapters/tcp/udp.js';
 
-const DEFAULT_RANGE = '1-1024';
+const csvCell = (value: string) => (/[",\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value);
 
 export default defineCheck({
   id: 'tcp.least-functionality.open-ports',
@@ -10,25 +12,20 @@ export default defineCheck({
   sl: [1, 2, 3, 4],
   protocol: 'tcp',
   disruptive: false,
-  title: 'Only the declared TCP ports are open',
-  expectation: 'A TCP connect scan of the host finds no open port beyond openPorts and the declared endpoints',
+  title: 'Only the declared TCP ports and UDP services are open',
+  expectation:
+    'A TCP connect scan of the host finds no open port beyond openPorts and the declared endpoints, and no common ICS or management UDP service answers unless its port is declared',
   timeoutMs: 120_000,
   async run(ctx) {
-    const declared = declaredPorts(ctx.profile);
-    const configured = ctx.profile.scan?.ports ?? [DEFAULT_RANGE, ...WELL_KNOWN_ICS_PORTS.map((entry) => entry.port)].join(',');
-    const ports = [...new Set([...parsePortList(configured), ...declared])].sort((a, b) => a - b);
-    const connectTimeoutMs = ctx.profile.scan?.connectTimeoutMs ?? Math.min(ctx.settings.connectTimeoutMs, 1_000);
-    const concurrency = ctx.profile.scan?.concurrency ?? 128;
+    const scope = scanScope(ctx.profile, ctx.settings);
+    const { declared, configured, ports, connectTimeoutMs, concurrency, controlHost } = scope;
     ctx.log(`scope: ${ports.length} TCP ports on ${ctx.host} (${configured}${declared.length ? ` + declared ${declared.join(',')}` : ''})`);
 
-    const scan = await ctx.step(`TCP connect scan of ${ctx.host}`, () =>
-      tcpConnectScan({ host: ctx.host, ports, connectTimeoutMs, concurrency, signal: ctx.signal }),
-    );
+    const scan = await ctx.step(`TCP connect scan of ${ctx.host}`, () => tcpConnectScan({ host: ctx.host, ports, connectTimeoutMs, concurrency, signal: ctx.signal }));
     ctx.log(`open: ${scan.open.join(', ') || 'none'}; closed: ${scan.closed}; no answer: ${scan.filtered.length}`);
 
     // On a shared machine, listeners bound to every address answer on the component's address too.
     // Ports that also answer on a control address belong to the machine, not the component; the report says so.
-    const controlHost = ctx.profile.scan?.controlHost;
     let sharedHost: number[] = [];
     if (controlHost && scan.open.length > 0) {
       const control = await ctx.step(`control scan of the open ports on ${controlHost}`, () =>
@@ -44,15 +41,51 @@ export default defineCheck({
       throw new Error(`none of the declared ports (${declared.join(', ')}) answered on ${ctx.host}: the component is unreachable or not running, so the scan proves nothing`);
     }
     const unexpected = componentPorts.filter((port) => !declared.includes(port));
+
+    let banners: ServiceBanner[] = [];
+    if (unexpected.length > 0) {
+      banners = await ctx.step(`service banners of ${unexpected.length} undeclared port(s)`, () =>
+        grabBanners(unexpected, {
+          host: ctx.host,
+          connectTimeoutMs: ctx.settings.connectTimeoutMs,
+          greetingWaitMs: Math.min(ctx.settings.requestTimeoutMs, 1_000),
+          timeoutMs: Math.min(ctx.settings.requestTimeoutMs, 3_000),
+          signal: ctx.signal,
+        }),
+      );
+      for (const banner of banners) ctx.log(`${banner.port}/tcp: ${banner.service ?? 'no banner'}${banner.banner ? ` "${banner.banner}"` : ''} (${banner.note})`);
+    }
+    const bannerOf = (port: number) => banners.find((banner) => banner.port === port);
+
+    const udpTimeoutMs = Math.min(ctx.settings.requestTimeoutMs, 2_000);
+    let udp = await ctx.step(`UDP probes of common ICS and management services on ${ctx.host}`, () => udpServiceScan({ host: ctx.host, timeoutMs: udpTimeoutMs, signal: ctx.signal }));
+    for (const result of udp) ctx.log(`${result.port}/udp ${result.service}: ${result.state}${result.answer ? ` (${result.answer})` : ''}`);
+    let udpSharedHost: number[] = [];
+    const answering = udp.filter((result) => result.state === 'open');
+    if (controlHost && answering.length > 0) {
+      const probes = answering.map((result) => result.port);
+      const control = await ctx.step(`control UDP probes on ${controlHost}`, async () =>
+        (await udpServiceScan({ host: controlHost, timeoutMs: udpTimeoutMs, signal: ctx.signal })).filter((result) => probes.includes(result.port)),
+      );
+      udpSharedHost = control.filter((result) => result.state === 'open' && !declared.includes(result.port)).map((result) => result.port);
+      if (udpSharedHost.length) ctx.log(`UDP services also answering on ${controlHost}, attributed to the shared host: ${udpSharedHost.join(', ')}`);
+      udp = udp.map((result) => (udpSharedHost.includes(result.port) ? { ...result, answer: `${result.answer ?? ''} (shared host, excluded)` } : result));
+    }
+    // The profile lists ports without a transport, so a declared port number covers its UDP service as well.
+    const unexpectedUdp: UdpProbeResult[] = udp.filter((result) => result.state === 'open' && !udpSharedHost.includes(result.port) && !declared.includes(result.port));
+
     const rows = [
-      'port,state,classification,service',
+      'port,state,classification,service,banner',
       ...scan.open.map((port) => {
         const classification = sharedHost.includes(port) ? 'shared host (excluded)' : declared.includes(port) ? 'declared' : 'UNEXPECTED';
-        return `${port},open,${classification},${serviceName(port) ?? ''}`;
+        const banner = bannerOf(port);
+        return `${port},open,${classification},${csvCell(banner?.service ?? serviceName(port) ?? '')},${csvCell(banner?.banner ?? '')}`;
       }),
-      ...declared.filter((port) => !scan.open.includes(port)).map((port) => `${port},not open,declared,${serviceName(port) ?? ''}`),
+      ...declared.filter((port) => !scan.open.includes(port)).map((port) => `${port},not open,declared,${csvCell(serviceName(port) ?? '')},`),
     ];
     ctx.attach({ name: 'Open TCP ports', contentType: 'text/csv', extension: 'csv', content: `${rows.join('\n')}\n` });
+    const udpRows = ['port,service,state,classification,answer', ...udp.map((result) => `${result.port},${result.service},${result.state},${result.state !== 'open' ? '' : udpSharedHost.includes(result.port) ? 'shared host (excluded)' : declared.includes(result.port) ? 'declared' : 'UNEXPECTED'},${csvCell(result.answer ?? '')}`)];
+    ctx.attach({ name: 'UDP service probes', contentType: 'text/csv', extension: 'csv', content: `${udpRows.join('\n')}\n` });
 
     const details = {
       host: ctx.host,
@@ -65,12 +98,33 @@ export default defineCheck({
       controlHost,
       noAnswer: scan.filtered.length,
       durationMs: scan.durationMs,
+      banners,
+      udp,
+      unexpectedUdp: unexpectedUdp.map((result) => result.port),
+      udpSharedHost,
     };
     const scopeNote = sharedHost.length ? `; ${sharedHost.length} port(s) open on every local address left out as the shared host's (${sharedHost.join(', ')})` : '';
+    const problems: string[] = [];
     if (unexpected.length > 0) {
-      const listed = unexpected.map((port) => (serviceName(port) ? `${port} (${serviceName(port)})` : String(port))).join(', ');
-      return fail(`${unexpected.length} undeclared open TCP port(s) on ${ctx.host}: ${listed}; declared: ${declared.join(', ') || 'none'}${scopeNote}`, details);
+      const listed = unexpected
+        .map((port) => {
+          const banner = bannerOf(port);
+          const known = serviceName(port);
+          const seen = banner?.banner ? `${banner.service && banner.service !== 'unknown' ? `${banner.service}: ` : ''}"${banner.banner.slice(0, 80)}"` : undefined;
+          const parts = [known, seen].filter(Boolean).join('; ');
+          return parts ? `${port} (${parts})` : String(port);
+        })
+        .join(', ');
+      problems.push(`${unexpected.length} undeclared open TCP port(s) on ${ctx.host}: ${listed}; declared: ${declared.join(', ') || 'none'}${scopeNote}`);
     }
-    return pass(`${scan.scanned} TCP ports scanned on ${ctx.host}; open: ${componentPorts.join(', ') || 'none'}, all declared${scopeNote}`, details);
+    if (unexpectedUdp.length > 0) {
+      problems.push(`${unexpectedUdp.length} undeclared UDP service(s) answered: ${unexpectedUdp.map((result) => `${result.port}/udp ${result.answer ?? result.service}`).join(', ')}`);
+    }
+    if (problems.length > 0) return fail(problems.join('; '), details);
+    const silentUdp = udp.filter((result) => result.state !== 'open').map((result) => `${result.port} (${result.service})`);
+    return pass(
+      `${scan.scanned} TCP ports scanned on ${ctx.host}; open: ${componentPorts.join(', ') || 'none'}, all declared${scopeNote}; UDP probes of ${silentUdp.join(', ')}: no undeclared service answered`,
+      details,
+    );
   },
 });

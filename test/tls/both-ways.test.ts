@@ -10,5 +10,6 @@ proveBothWays({
     'tls.certificate.identifies-host',
     'tls.cleartext-twin.integrity',
     'tls.cleartext-twin.confidentiality',
+    'tcp.least-functionality.open-ports',
   ],
 });
