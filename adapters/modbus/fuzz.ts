@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import { ModbusChannel, describeOutcome, type Outcome } from './channel.js';
 import { abortError, type ModbusTarget } from './connection.js';
@@ -505,7 +506,21 @@ class Pacer {
 }
 
 /** Runs the corpus; stops at the first failed liveness check and waits briefly to see whether the device comes back. */
-export async function runFuzzCorpus(corpus: FuzzCase[], options: FuzzOptions): Promise<FuzzReport> {
+export async function runFuzzCorpus(corpus: FuzzCase[], callerOptions: FuzzOptions): Promise<FuzzReport> {
+  // Batches wait on many replies at once; one internal signal carries them instead of the caller's.
+  const controller = new AbortController();
+  setMaxListeners(0, controller.signal);
+  const forward = () => controller.abort(callerOptions.signal.reason);
+  if (callerOptions.signal.aborted) forward();
+  else callerOptions.signal.addEventListener('abort', forward, { once: true });
+  try {
+    return await runCorpus(corpus, { ...callerOptions, signal: controller.signal });
+  } finally {
+    callerOptions.signal.removeEventListener('abort', forward);
+  }
+}
+
+async function runCorpus(corpus: FuzzCase[], options: FuzzOptions): Promise<FuzzReport> {
   const begin = performance.now();
   const caseTimeoutMs = Math.min(options.requestTimeoutMs, 1000);
   const liveness = new Liveness(options);
@@ -536,7 +551,8 @@ export async function runFuzzCorpus(corpus: FuzzCase[], options: FuzzOptions): P
   for (const fuzzCase of corpus) {
     const last = batches.at(-1);
     const batchSize = options.batchSize ?? 16;
-    if (fuzzCase.connection === 'shared' && last && last.cases[0]!.connection === 'shared' && last.cases.length < batchSize && last.cases[0]!.writes === fuzzCase.writes) {
+    // Writes go one at a time, so a device that dies of one is caught at exactly that case.
+    if (fuzzCase.connection === 'shared' && !fuzzCase.writes && last && last.cases[0]!.connection === 'shared' && !last.cases[0]!.writes && last.cases.length < batchSize) {
       last.cases.push(fuzzCase);
     } else {
       batches.push({ name: fuzzCase.id, cases: [fuzzCase] });

@@ -13,6 +13,7 @@ export * from './session.js';
 export * from './fuzz.js';
 export * from './load.js';
 export * from './security.js';
+export * from './availability.js';
 
 export interface ModbusCheckTarget {
   target: ModbusTarget;

@@ -26,6 +26,8 @@ export interface LoadOptions {
    * waiting for replies and returns how many it actually sent (fewer under back-pressure).
    */
   emit?: (due: number) => number;
+  /** Stop once this many operations have started, even before durationMs. */
+  maxStarted?: number;
   /** Scheduling granularity; default 5 ms. */
   tickMs?: number;
 }
@@ -118,6 +120,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
       const elapsed = Math.min(now - begin, durationMs);
       // After an event-loop stall, at most 100 ms worth of operations is caught up; the rest counts as skipped.
       let due = Math.floor((rate * elapsed) / 1000) - accounted;
+      if (options.maxStarted !== undefined) due = Math.min(due, options.maxStarted - started);
       const catchUpLimit = Math.max(1, Math.ceil(rate / 10));
       if (due > catchUpLimit) {
         skipped += due - catchUpLimit;
@@ -146,7 +149,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
           }
         }
       }
-      if (now - begin >= durationMs) {
+      if (now - begin >= durationMs || (options.maxStarted !== undefined && started >= options.maxStarted)) {
         finish(false);
         return;
       }
@@ -155,12 +158,16 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     tick();
   });
 
-  stop.abort(new Error(aborted ? 'load aborted' : 'load finished'));
+  // On an abort in-flight work stops at once; at the natural end it gets DRAIN_MS to finish before being cut off.
+  if (aborted) stop.abort(new Error('load aborted'));
   if (inFlight > 0) {
     await new Promise<void>((resolve) => {
       const timer = setTimeout(done, DRAIN_MS);
+      const onAbort = () => done();
+      options.signal.addEventListener('abort', onAbort, { once: true });
       function done() {
         clearTimeout(timer);
+        options.signal.removeEventListener('abort', onAbort);
         inFlightDone.delete(check);
         resolve();
       }
@@ -170,6 +177,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
       inFlightDone.add(check);
     });
   }
+  stop.abort(new Error(aborted ? 'load aborted' : 'load finished'));
 
   const elapsedMs = Math.max(0, (endedAt || performance.now()) - begin);
   return {

@@ -6,6 +6,7 @@
  *       request and its reply), started at the rate while fewer than maxInFlight (default 256) run;
  *   runLoad({ ratePerSecond, durationMs, signal, emit })            pipelined: emit(due) sends `due` operations
  *       without waiting and returns how many it sent.
+ *     maxStarted ends the load early once that many operations have started.
  *     Rate and duration are clamped to MAX_RATE_PER_SECOND and MAX_DURATION_MS; when `signal` aborts, no operation
  *     starts any more and runLoad resolves within about a second (in-flight work gets DRAIN_MS, then its signal aborts).
  *     Returns { started, completed, failed, skipped, achievedRatePerSecond, elapsedMs, errors, aborted }.
@@ -22,7 +23,13 @@
  *
  *   renderLatencySvg(series, { title, subtitle?, phases? })   a self-contained SVG chart of the series;
  *   toCsv(series)   series,t_ms,phase,latency_ms,missed,error.
- *   Attach both: ctx.attach({ name: 'latency chart', contentType: 'image/svg+xml', extension: 'svg', content }).
+ *   attachAvailabilityEvidence(ctx, report, { title, loadLine })   attaches the chart, the CSV and the figures (JSON).
+ *
+ * A check's shape (see suites/fr7/modbus-request-flood.check.ts):
+ *   const report = await measureUnderLoad({ probes, intervalMs: ctx.settings.load.sampleIntervalMs, timeoutMs, signal: ctx.signal,
+ *     baselineMs, recoveryMs, load: (signal) => runLoad({ ratePerSecond: ctx.settings.load.ratePerSecond,
+ *     durationMs: ctx.settings.load.durationMs, signal, worker }) });
+ *   const verdict = judgeAvailability(report, ctx.settings.load.lossTolerance);
  */
 export { runLoad, MAX_RATE_PER_SECOND, MAX_DURATION_MS, DRAIN_MS, type LoadOptions, type LoadResult } from './engine.js';
 export {
@@ -48,3 +55,4 @@ export {
   type ProbeReport,
 } from './availability.js';
 export { renderLatencySvg, toCsv, csvField, type ChartOptions } from './chart.js';
+export { attachAvailabilityEvidence } from './evidence.js';

@@ -1,0 +1,38 @@
+import type { CheckContext } from '../../core/check.js';
+import type { Profile } from '../../core/profile/schema.js';
+import { measureUnderLoad, type AvailabilityReport, type LoadResult } from '../../core/load/index.js';
+import type { ModbusTarget } from './connection.js';
+import { essentialProbes } from './load.js';
+
+/** Why a CR 7 check cannot run: nothing to monitor. */
+export function requiresModbusEssentialFunction(profile: Profile): string | undefined {
+  return profile.essentialFunctions.some((entry) => 'modbus' in entry) ? undefined : 'the profile names no Modbus essential function (essentialFunctions[].modbus) to monitor under load';
+}
+
+/**
+ * Baseline, load, recovery with every Modbus essential function monitored on its own connection, using the run's
+ * load settings: the common frame of the CR 7.1, CR 7.1 RE(1) and CR 7.2 checks.
+ */
+export async function monitoredLoad(ctx: CheckContext, target: ModbusTarget, load: (signal: AbortSignal) => Promise<LoadResult>): Promise<AvailabilityReport> {
+  const { load: settings } = ctx.settings;
+  const bound = Math.max(...ctx.profile.essentialFunctions.map((entry) => entry.maxLatencyMs));
+  const { probes, close } = essentialProbes(ctx.profile, target, { connectTimeoutMs: ctx.settings.connectTimeoutMs, requestTimeoutMs: ctx.settings.requestTimeoutMs });
+  try {
+    return await measureUnderLoad({
+      probes,
+      intervalMs: settings.sampleIntervalMs,
+      // Slower than this is a miss: well past the bound, short enough that one stuck call does not hide the others.
+      timeoutMs: Math.min(ctx.settings.requestTimeoutMs, Math.max(1000, 5 * bound)),
+      signal: ctx.signal,
+      baselineMs: Math.max(300, 3 * settings.sampleIntervalMs),
+      recoveryMs: Math.max(1000, Math.min(5000, settings.durationMs)),
+      load,
+    });
+  } finally {
+    await close();
+  }
+}
+
+export function loadRateLine(load: LoadResult, what: string): string {
+  return `${load.started} ${what} at ${load.achievedRatePerSecond}/s (planned ${load.plannedRatePerSecond}/s) for ${(load.elapsedMs / 1000).toFixed(1)} s`;
+}

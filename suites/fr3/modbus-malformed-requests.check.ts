@@ -1,0 +1,60 @@
+import { defineCheck, fail, pass } from '../../core/check.js';
+import { buildCorpus, CATEGORIES, discoverBoundaries, fuzzResultsCsv, modbusTarget, ModbusSession, runFuzzCorpus, writeProbeAddress } from '../../adapters/modbus/index.js';
+
+export default defineCheck({
+  id: 'modbus.robustness.malformed-requests',
+  requirement: 'CR 3.5',
+  sl: [1, 2, 3, 4],
+  protocol: 'modbus',
+  disruptive: true,
+  title: 'Malformed Modbus requests are rejected without harm',
+  expectation:
+    'Every malformed request of the generated corpus (bad MBAP protocol id or length, truncated PDU, unknown function code, quantity or address out of range, byte count mismatch, unit id variants) gets the prescribed exception code or a clean close, and the device keeps serving',
+  timeoutMs: 300_000,
+  async run(ctx) {
+    const { target, label, read, options } = modbusTarget(ctx);
+    const boundaries = await ctx.step('find the end of each register and coil table (single-item reads)', () => discoverBoundaries(target, options));
+    ctx.log(`table ends: ${Object.entries(boundaries).map(([table, end]) => `${table} ${end}`).join(', ') || 'none found'}`);
+    const address = writeProbeAddress(ctx.profile);
+    // Byte-count cases write back the value just read, so even a device that wrongly executes them changes nothing.
+    const writeBack = await ctx.step(`read holding ${address} for the write-back cases`, async () => {
+      const session = await ModbusSession.connect(target, options);
+      try {
+        const value = await session.read('holding', address, 1);
+        return value.ok ? { address, value: value.value[0]! } : undefined;
+      } finally {
+        await session.close();
+      }
+    });
+    const corpus = buildCorpus({ unitId: target.unitId, boundaries, writeBack });
+    ctx.log(`corpus: ${corpus.length} cases in ${new Set(corpus.map((entry) => entry.category)).size} categories; at most ${ctx.settings.load.fuzzCasesPerSecond} cases/s`);
+    const report = await ctx.step(`send ${corpus.length} malformed requests to ${label}`, () =>
+      runFuzzCorpus(corpus, {
+        target,
+        ...options,
+        casesPerSecond: ctx.settings.load.fuzzCasesPerSecond,
+        liveness: read,
+        log: (line) => ctx.log(line),
+      }),
+    );
+    ctx.attach({ name: 'Fuzz case results', contentType: 'text/csv', extension: 'csv', content: fuzzResultsCsv(report.results) });
+    ctx.attach({ name: 'Fuzz case results', contentType: 'application/json', extension: 'json', content: JSON.stringify(report, null, 2) });
+
+    const byCategory = CATEGORIES.map((category) => {
+      const cases = report.results.filter((result) => result.category === category);
+      return { category, cases: cases.length, wrong: cases.filter((result) => result.verdict === 'wrong').length, notRun: cases.filter((result) => result.verdict === 'not-run').length };
+    }).filter((entry) => entry.cases > 0);
+    const wrong = report.results.filter((result) => result.verdict === 'wrong');
+    const rate = `${report.casesRun} cases run in ${(report.durationMs / 1000).toFixed(2)} s (${report.casesPerSecond} cases/s, ${report.livenessChecks} liveness checks)`;
+    const details = { casesPerSecond: report.casesPerSecond, durationMs: report.durationMs, casesRun: report.casesRun, corpus: corpus.length, boundaries, byCategory, stoppedAfter: report.stoppedAfter, wrong };
+    if (wrong.length > 0 || report.stoppedAfter) {
+      const categories = byCategory.filter((entry) => entry.wrong > 0).map((entry) => `${entry.category} ${entry.wrong}/${entry.cases}`);
+      const examples = wrong.slice(0, 3).map((result) => `${result.id}: ${result.problem}`);
+      const stopped = report.stoppedAfter
+        ? `; the device stopped answering after ${report.stoppedAfter.batch.split(', ').length > 3 ? `the batch starting ${report.stoppedAfter.batch.split(', ')[0]}` : report.stoppedAfter.batch} (${report.stoppedAfter.detail})${report.stoppedAfter.recoveredAfterMs === undefined ? ' and did not recover within 5 s' : `, back after ${report.stoppedAfter.recoveredAfterMs} ms`}`
+        : '';
+      return fail(`${wrong.length} of ${corpus.length} cases mishandled by ${label} (${categories.join(', ')})${stopped}; e.g. ${examples.join('; ')}; ${rate}; replay one with its case id`, details);
+    }
+    return pass(`${label} handled all ${corpus.length} malformed requests as prescribed (${byCategory.map((entry) => `${entry.category} ${entry.cases}`).join(', ')}); ${rate}`, details);
+  },
+});

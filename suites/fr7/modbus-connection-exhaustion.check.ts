@@ -1,0 +1,53 @@
+import { defineCheck, fail, pass } from '../../core/check.js';
+import { attachAvailabilityEvidence, judgeAvailability, MAX_DURATION_MS, runLoad } from '../../core/load/index.js';
+import { connectionHolder, modbusTarget, monitoredLoad, requiresModbusEssentialFunction } from '../../adapters/modbus/index.js';
+
+/** Far above any PLC's connection table (typically 4 to 64), low enough for the harness's own file descriptors. */
+const MAX_CONNECTIONS = 512;
+
+export default defineCheck({
+  id: 'modbus.resources.connection-exhaustion',
+  requirement: 'CR 7.2',
+  sl: [1, 2, 3, 4],
+  protocol: 'modbus',
+  disruptive: true,
+  title: 'Modbus connections are capped and essential functions survive exhaustion',
+  expectation:
+    'A client that keeps opening and holding connections meets a limit (refused or dropped connections) long before the harness\'s bound, while every essential function keeps its latency bound and sample loss within tolerance',
+  timeoutMs: MAX_DURATION_MS + 60_000,
+  requires: requiresModbusEssentialFunction,
+  async run(ctx) {
+    const { target, label, read, options } = modbusTarget(ctx);
+    const { ratePerSecond, durationMs, sampleIntervalMs, lossTolerance } = ctx.settings.load;
+    const count = Math.max(1, Math.min(MAX_CONNECTIONS, Math.ceil((ratePerSecond * durationMs) / 1000)));
+    const holdMs = Math.max(1000, 5 * sampleIntervalMs);
+    const holder = connectionHolder(target, { read, ...options });
+    let peak = holder.snapshot();
+    const report = await ctx.step(`open and hold up to ${count} connections to ${label} at up to ${ratePerSecond}/s within ${durationMs} ms, then hold them ${holdMs} ms`, () =>
+      monitoredLoad(ctx, target, async (signal) => {
+        try {
+          const load = await runLoad({ ratePerSecond, durationMs, maxStarted: count, signal, maxInFlight: 64, worker: holder.worker });
+          await new Promise<void>((resolve) => {
+            const timer = setTimeout(resolve, holdMs);
+            signal.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
+          });
+          peak = holder.snapshot();
+          return load;
+        } finally {
+          holder.release();
+        }
+      }),
+    );
+    const reasons = Object.entries(peak.reasons).map(([reason, times]) => `${times} ${reason}`);
+    const loadLine = `${peak.attempted} connections opened at ${report.load.achievedRatePerSecond}/s (planned ${ratePerSecond}/s): ${peak.served} served, ${peak.refused} refused${reasons.length ? ` (${reasons.join(', ')})` : ''}; ${peak.stillOpen} still open after ${holdMs} ms`;
+    ctx.log(loadLine);
+    attachAvailabilityEvidence(ctx, report, { title: `Modbus connection exhaustion on ${label}`, loadLine, extra: { connections: peak } });
+    const verdict = judgeAvailability(report, lossTolerance);
+    const findings = [...verdict.findings];
+    const capped = peak.refused > 0 || peak.droppedLater > 0 || peak.stillOpen < peak.served;
+    if (!capped) findings.unshift(`no connection limit: all ${peak.served} connections served were kept open`);
+    const details = { achievedRatePerSecond: report.load.achievedRatePerSecond, connections: peak, load: report.load, probes: report.probes };
+    if (findings.length > 0) return fail(`${loadLine}: ${findings.join('; ')}`, details);
+    return pass(`${loadLine}: a limit of about ${peak.stillOpen} held connections besides the monitor's; ${verdict.summary.join('; ')}`, details);
+  },
+});
