@@ -397,7 +397,8 @@ async function runManyCommand(values: Values, args: string[]): Promise<number> {
   const passThrough: string[] = [];
   for (let index = 0; index < args.length; index++) {
     const [flag, inline] = args[index]!.split(/=(.*)/s, 2) as [string, string | undefined];
-    const takesValue = flag !== '--disruptive' && flag !== '--bundle';
+    // parseArgs gave string flags a string and boolean flags true, so this follows any flag run learns later.
+    const takesValue = typeof values[flag.replace(/^--/, '')] === 'string';
     if (own.has(flag)) {
       if (takesValue && inline === undefined) index++;
       continue;

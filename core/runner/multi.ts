@@ -171,18 +171,27 @@ export class MultiRun {
         };
       });
       let settled = false;
+      let fallback: NodeJS.Timeout | undefined;
       const finish = (update: Partial<ChildRun>) => {
         if (settled) return;
         settled = true;
+        clearTimeout(fallback);
         for (const flush of flushers) flush();
+        child.stdout!.destroy();
+        child.stderr!.destroy();
         Object.assign(run, update);
         this.running.delete(run);
         this.options.onExit?.(run);
         resolvePromise();
       };
       child.once('error', (error) => finish({ status: 'error', problem: `could not start: ${error.message}` }));
-      // 'close' comes after both output streams ended, so no line is lost.
-      child.once('close', (code, signal) => finish({ status: statusOfExit(code), exitCode: code, signal, ...(signal ? { problem: `ended by ${signal}` } : {}) }));
+      const ended = (code: number | null, signal: NodeJS.Signals | null) => finish({ status: statusOfExit(code), exitCode: code, signal, ...(signal ? { problem: `ended by ${signal}` } : {}) });
+      // 'close' comes after both output streams ended, so no line is lost; but a grandchild that inherited the pipes
+      // could hold them open for ever, so the exit itself settles the run shortly after.
+      child.once('close', ended);
+      child.once('exit', (code, signal) => {
+        fallback = setTimeout(() => ended(code, signal), 2_000);
+      });
       run.status = 'running';
       this.options.onStart?.(run);
     });
