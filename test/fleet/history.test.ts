@@ -69,6 +69,7 @@ describe('fleet: a nightly history of runs against simulators switched between w
 
   after(async function () {
     while (stops.length) await stops.pop()!();
+    rmSync(work, { recursive: true, force: true });
   });
 
   it('night 1: two shards of the sorted profile list each run one component, as a CI matrix would', async function () {

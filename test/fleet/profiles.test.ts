@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { createServer, type Server, type Socket } from 'node:net';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
@@ -11,6 +11,7 @@ import { cli, startCli, waitForOutput } from './harness-cli.js';
 describe('run --profiles: shards, exit codes and usage', function () {
   this.timeout(120_000);
   const work = mkdtempSync(join(tmpdir(), 'fleet-profiles-'));
+  after(() => rmSync(work, { recursive: true, force: true }));
 
   it('--shard k/n: the n slices of a sorted list are contiguous, differ in size by at most one, and cover each profile once', function () {
     expect(parseShard('2/5')).to.deep.equal({ index: 2, count: 5 });
@@ -117,6 +118,7 @@ describe('run --profiles: Ctrl-C reaches every running child once, and each stil
   after(function () {
     for (const socket of sockets) socket.destroy();
     tarpit.close();
+    rmSync(work, { recursive: true, force: true });
   });
 
   it('stops starting profiles, forwards SIGINT, exits 130, and the running children leave interrupted reports', async function () {
