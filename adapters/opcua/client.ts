@@ -12,6 +12,7 @@ import {
   OPCUACertificateManager,
   OPCUAClient,
   SecurityPolicy,
+  StatusCodes,
   UserTokenType,
   Variant,
   setErrorLogger,
@@ -23,7 +24,7 @@ import {
   type UserIdentityInfo,
 } from 'node-opcua';
 import { certificateToPem, firstCertificateOfChain } from '../pki/inspect.js';
-import { OpcuaTimeoutError, OpcuaUnreachableError, withDeadline } from './deadline.js';
+import { OpcuaTimeoutError, OpcuaUnreachableError, pause, withDeadline } from './deadline.js';
 import { helloExchange, parseOpcTcpUrl } from './raw.js';
 import { GOOD, formatStatus, isConnectionLevel, isGood, statusFromError, statusValue } from './status.js';
 import { Transcript } from './transcript.js';
@@ -292,7 +293,8 @@ export class OpcuaProbe {
       endpointMustExist: false,
       keepSessionAlive: false,
       requestedSessionTimeout: options.requestedSessionTimeoutMs ?? 60_000,
-      transportTimeout: this.options.timeoutMs,
+      // node-opcua uses this as the socket's idle timeout; every step has its own deadline here instead.
+      transportTimeout: Math.max(this.options.timeoutMs, 10 * 60_000),
       defaultSecureTokenLifetime: 600_000,
     } as OPCUAClientOptions;
   }
@@ -318,6 +320,27 @@ function forceTokensToTheDevice(internals: ClientInternals): void {
     }
     original(context, info, callback);
   };
+}
+
+/**
+ * node-opcua's session quietly creates a new session and repeats the request when the device answers
+ * BadSessionIdInvalid, which would hide exactly what an idle-timeout check looks for. The answer is passed on as a
+ * status instead, in an error whose text does not trigger that repair.
+ */
+function answerSessionLossPlainly(session: ClientSession): void {
+  type Transaction = (request: unknown, callback: (error: Error | null, response?: unknown) => void) => void;
+  const internals = session as unknown as { _performMessageTransaction: Transaction; recursive_repair_detector: number };
+  const perform = internals._performMessageTransaction.bind(session);
+  internals._performMessageTransaction = (request, callback) =>
+    perform(request, (error, response) => {
+      if (error && /BadSessionIdInvalid/.test(error.message)) {
+        callback(Object.assign(new Error('the device no longer knows this session'), { statusCode: StatusCodes.BadSessionIdInvalid }), response);
+        return;
+      }
+      callback(error, response);
+    });
+  // Belt and braces: a repair already "in progress" is refused by node-opcua.
+  internals.recursive_repair_detector = 1;
 }
 
 function toEndpointInfo(description: EndpointDescription): EndpointInfo {
@@ -377,6 +400,7 @@ export class OpcuaChannel {
       throw failure;
     }
     internals._addSession(created);
+    answerSessionLossPlainly(created);
     const revisedSessionTimeoutMs = (created as unknown as { timeout: number }).timeout;
     try {
       await this.probe.bounded('ActivateSession', () => new Promise<ClientSession>((resolve, reject) => internals._activateSession(created!, identityInfo(identity), (error, session) => (error || !session ? reject(error ?? new Error('no session')) : resolve(session)))), this.client);
@@ -407,6 +431,23 @@ export class OpcuaChannel {
       await withDeadline('CloseSession', () => (this.client as unknown as ClientInternals).closeSession(session, true), this.probe.options.timeoutMs, undefined, () => {});
     } catch {
       // the session was never activated; the device drops it on its own
+    }
+  }
+
+  /**
+   * Keeps the channel busy with session-less GetEndpoints calls for durationMs, so that a session on it goes idle
+   * while the connection does not (a device may close idle connections on its own, which would hide the session).
+   */
+  async idleSessionsFor(durationMs: number, signal?: AbortSignal, everyMs = 2_000): Promise<void> {
+    const until = Date.now() + durationMs;
+    while (Date.now() < until) {
+      await pause(Math.min(everyMs, until - Date.now()), signal);
+      if (Date.now() >= until) break;
+      try {
+        await this.probe.bounded('GetEndpoints (channel keep-alive)', () => this.client.getEndpoints(), this.client);
+      } catch (error) {
+        throw this.probe.classify(error, 'GetEndpoints (channel keep-alive)');
+      }
     }
   }
 

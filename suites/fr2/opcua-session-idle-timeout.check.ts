@@ -1,5 +1,4 @@
 import { defineCheck, fail, pass } from '../../core/check.js';
-import { pause } from '../../adapters/opcua/deadline.js';
 import { formatStatus, isGood } from '../../adapters/opcua/status.js';
 import { opcuaTarget } from '../../adapters/opcua/target.js';
 
@@ -41,8 +40,8 @@ export default defineCheck({
       }
       const alive = await session.read(READ_NODE);
       if (!isGood(alive.status)) throw new Error(`the fresh session cannot read ${READ_NODE} (${formatStatus(alive.status)})`);
-      ctx.log(`idle for ${waitMs} ms (revised timeout ${revised} ms plus margin)`);
-      await pause(waitMs, ctx.signal);
+      ctx.log(`idle for ${waitMs} ms (revised timeout ${revised} ms plus margin); the channel stays busy with GetEndpoints`);
+      await channel.idleSessionsFor(waitMs, ctx.signal);
       const after = await ctx.step('read after the idle period', () => session.read(READ_NODE));
       await session.close();
       details.afterIdle = after.status;
