@@ -21,7 +21,7 @@ export const DEFINITIONS = {
   compliantKpi: 'The compliant-share KPI is met when the share of components compliant at their target SL is above the target.',
   openAge: 'The age of an open finding is the time from the run that first failed it to the report time (asOf).',
   highRisk: 'High-risk: a finding of a requirement already required at SL 1.',
-  inventory: 'Vendor, model and firmware as the device itself reported them in a passed CR 7.8 check of its latest run, else as its profile states them.',
+  inventory: 'Vendor, model and firmware as the device itself reported them in a CR 7.8 check of its latest run (Modbus device identification, OPC UA BuildInfo), else as its profile states them.',
 } as const;
 
 const HOUR_MS = 3_600_000;

@@ -20,7 +20,7 @@ export interface InventoryEntry extends InventoryFacts {
  */
 const KEYS: Record<keyof InventoryFacts, string[][]> = {
   vendor: [['vendor', 'name'], ['manufacturer', 'name'], ['manufacturer'], ['vendor']],
-  model: [['model', 'name'], ['product', 'name'], ['product', 'code'], ['model'], ['product']],
+  model: [['product', 'code'], ['model', 'name'], ['product', 'name'], ['model'], ['product']],
   firmware: [['major', 'minor', 'revision'], ['software', 'version'], ['firmware', 'version'], ['firmware'], ['revision']],
 };
 
@@ -46,8 +46,9 @@ export function parseIdentification(text: string): InventoryFacts {
 }
 
 /**
- * Vendor, model and firmware of the component in one run: from the CR 7.8 checks that passed (the device's own
- * identification) where they state them, else from the component fields of the profile.
+ * Vendor, model and firmware of the component in one run: from the CR 7.8 checks (the device's own identification)
+ * where they state them, else from the component fields of the profile. A failed check counts too: when the device
+ * reports another firmware than its profile declares, what it reports is what runs in the plant.
  */
 export function inventoryOf(document: ComplianceDocument): InventoryEntry {
   const c = document.component;
@@ -59,7 +60,7 @@ export function inventoryOf(document: ComplianceDocument): InventoryEntry {
   const requirement = document.requirements.find((entry) => entry.id === INVENTORY_REQUIREMENT);
   const reported: InventoryFacts = {};
   for (const check of requirement?.checks ?? []) {
-    if (check.status !== 'pass' || !check.observed) continue;
+    if ((check.status !== 'pass' && check.status !== 'fail') || !check.observed) continue;
     const facts = parseIdentification(check.observed);
     for (const field of Object.keys(facts) as Array<keyof InventoryFacts>) reported[field] ??= facts[field];
   }

@@ -99,10 +99,19 @@ describe('fleet aggregation', function () {
     expect(report.kpis.open).to.include({ findings: 1, highRisk: 1, overTarget: 1, oldestHours: 72 });
   });
 
-  it('takes vendor, model and firmware from passed CR 7.8 evidence, else from the profile', function () {
+  it('takes vendor, model and firmware from CR 7.8 evidence, else from the profile', function () {
     expect(parseIdentification('VendorName "Acme Corp", ProductCode "GW-100", MajorMinorRevision "2.4"')).to.deep.equal({ vendor: 'Acme Corp', model: 'GW-100', firmware: '2.4' });
     expect(parseIdentification('BuildInfo manufacturerName=Acme; productName=Gateway 100; softwareVersion=2.4.1 (build 7)')).to.deep.equal({ vendor: 'Acme', model: 'Gateway 100', firmware: '2.4.1' });
     expect(parseIdentification('the device answered exception 0x01 to FC 43')).to.deep.equal({});
+    // As the Modbus CR 7.8 check words it: the product code is the model; ModelName and VendorUrl are other objects.
+    expect(
+      parseIdentification(
+        'modbus://127.0.88.5:502 identifies itself with 8 objects (conformity level 0x83): VendorName="Example Automation", ProductCode="TPLC-100", MajorMinorRevision="V2.4.1", VendorUrl="https://example.invalid/tplc-100", ProductName="Tank PLC", ModelName="TPLC-100-MB"; agrees with the declared inventory',
+      ),
+    ).to.deep.equal({ vendor: 'Example Automation', model: 'TPLC-100', firmware: 'V2.4.1' });
+    // A failed check still tells what the device runs: the reported revision, not the declared one.
+    const mismatch = documentOf({ name: 'gw', at: '2025-03-01T02:00:00Z', firmware: '1.0', verdicts: { 'CR 7.8': 'fail' }, observed: { 'CR 7.8': 'gw identification: MajorMinorRevision "1.1" differs from the declared firmware "1.0"' } });
+    expect(inventoryOf(mismatch)).to.deep.equal({ vendor: 'Acme', model: 'GW-100', firmware: '1.1', source: 'CR 7.8 evidence' });
     const reported = documentOf({ name: 'gw', at: '2025-03-01T02:00:00Z', firmware: '1.0', verdicts: { 'CR 7.8': 'pass' }, observed: { 'CR 7.8': 'VendorName "Acme", ProductCode "GW-100X", MajorMinorRevision "1.3"' } });
     expect(inventoryOf(reported)).to.deep.equal({ vendor: 'Acme', model: 'GW-100X', firmware: '1.3', source: 'CR 7.8 evidence' });
     const declared = documentOf({ name: 'gw', at: '2025-03-01T02:00:00Z', firmware: '1.0', verdicts: { 'CR 4.3': 'pass' } });
