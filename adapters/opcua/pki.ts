@@ -186,12 +186,12 @@ export function createTestCertificates(pki: HarnessPki, root = tmpdir()): { dir:
 }
 
 /** A fresh self-signed client certificate no device can have seen: for "an untrusted application is refused". */
-export function createUntrustedClientCertificate(root = tmpdir()): ClientCredentials {
+export function createUntrustedClientCertificate(root = tmpdir()): { dir: string; credentials: ClientCredentials } {
   const dir = mkdtempSync(join(root, 'iec62443-opcua-untrusted-'));
   const issued = issueCertificate({ commonName: `iec62443-harness untrusted ${Date.now()}`, san: { uris: [HARNESS_APPLICATION_URI], dns: [hostname()] } });
   const certificateFile = join(dir, 'cert.pem');
   const privateKeyFile = join(dir, 'key.pem');
   writeFileSync(certificateFile, issued.certPem);
   writeFileSync(privateKeyFile, issued.keyPem, { mode: 0o600 });
-  return { certificateFile, privateKeyFile, applicationUri: HARNESS_APPLICATION_URI, thumbprint: issued.thumbprint, label: 'untrusted self-signed certificate' };
+  return { dir, credentials: { certificateFile, privateKeyFile, applicationUri: HARNESS_APPLICATION_URI, thumbprint: issued.thumbprint, label: 'untrusted self-signed certificate' } };
 }

@@ -1,3 +1,4 @@
+import { rmSync } from 'node:fs';
 import { defineCheck, fail, pass } from '../../core/check.js';
 import { inspectCertificate } from '../../adapters/pki/inspect.js';
 import { createUntrustedClientCertificate } from '../../adapters/opcua/pki.js';
@@ -15,6 +16,7 @@ export default defineCheck({
   timeoutMs: 60_000,
   async run(ctx) {
     const target = opcuaTarget(ctx);
+    const { dir, credentials: untrusted } = createUntrustedClientCertificate();
     try {
       const inventory = await target.inventory();
       const secured = inventory.endpoints.filter((endpoint) => endpoint.securityMode !== 'None');
@@ -31,7 +33,6 @@ export default defineCheck({
       });
       if (secured.length === 0) problems.push('no secured endpoint: the device cannot authenticate itself to clients');
 
-      const untrusted = createUntrustedClientCertificate();
       const channel = await target.sessionChannel({ credentials: untrusted, claimedApplicationUri: untrusted.applicationUri });
       const attempt = await ctx.step(`session with an untrusted self-signed client certificate (${untrusted.thumbprint})`, () => target.probe.attemptSession(target.leastPrivilegedIdentity(), channel));
       if (attempt.accepted) problems.push(`a client application with an untrusted self-signed certificate got a session on ${channel.securityMode}/${channel.securityPolicy}`);
@@ -43,6 +44,7 @@ export default defineCheck({
         details,
       );
     } finally {
+      rmSync(dir, { recursive: true, force: true });
       target.attachTranscript();
     }
   },
