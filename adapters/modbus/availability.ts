@@ -18,6 +18,26 @@ export async function monitoredLoad(ctx: CheckContext, target: ModbusTarget, loa
   const bound = Math.max(...ctx.profile.essentialFunctions.map((entry) => entry.maxLatencyMs));
   const { probes, close } = essentialProbes(ctx.profile, target, { connectTimeoutMs: ctx.settings.connectTimeoutMs, requestTimeoutMs: ctx.settings.requestTimeoutMs });
   try {
+    // A device that does not serve its essential functions before any load gets "error", not a load verdict.
+    for (const probe of probes) {
+      await ctx.step(`essential function "${probe.name}" answers before any load`, async () => {
+        const controller = new AbortController();
+        const timer = setTimeout(() => controller.abort(new Error(`no answer within ${ctx.settings.requestTimeoutMs} ms`)), ctx.settings.requestTimeoutMs);
+        const onAbort = () => controller.abort(ctx.signal.reason);
+        ctx.signal.addEventListener('abort', onAbort, { once: true });
+        try {
+          await Promise.race([
+            probe.sample(controller.signal),
+            new Promise<never>((_, reject) => controller.signal.addEventListener('abort', () => reject(controller.signal.reason), { once: true })),
+          ]);
+        } catch (error) {
+          throw new Error(`essential function "${probe.name}" does not answer on ${target.host}:${target.port} before any load (${(error as Error).message}), so its availability under load cannot be judged`);
+        } finally {
+          clearTimeout(timer);
+          ctx.signal.removeEventListener('abort', onAbort);
+        }
+      });
+    }
     return await measureUnderLoad({
       probes,
       intervalMs: settings.sampleIntervalMs,

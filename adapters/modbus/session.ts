@@ -1,4 +1,5 @@
-import jsmodbus from 'jsmodbus';
+// A named import: jsmodbus marks itself __esModule without a default export, which breaks default-import interop under CJS loading.
+import { ModbusTCPClient } from 'jsmodbus';
 import type net from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { openSocket, abortError, type ModbusTarget } from './connection.js';
@@ -40,7 +41,7 @@ interface JsModbusError {
   response?: { body?: { code?: number } };
 }
 
-type TcpClient = InstanceType<typeof jsmodbus.client.TCP>;
+type TcpClient = ModbusTCPClient;
 
 export class ModbusSession {
   private constructor(
@@ -54,7 +55,7 @@ export class ModbusSession {
     let client: TcpClient | undefined;
     // jsmodbus marks itself online on the socket's 'connect' event, so it must be attached before connecting.
     const socket = await openSocket(target, options, (pending) => {
-      client = new jsmodbus.client.TCP(pending, target.unitId, options.requestTimeoutMs);
+      client = new ModbusTCPClient(pending, target.unitId, options.requestTimeoutMs);
     });
     const session = new ModbusSession(target, socket, client!, options);
     const onAbort = () => socket.destroy();

@@ -1,5 +1,5 @@
 import { defineCheck, fail, pass } from '../../core/check.js';
-import { describeOutcome, exceptionName, FunctionCode, Limits, ModbusChannel, modbusTarget, Pdu, readReply, type Outcome } from '../../adapters/modbus/index.js';
+import { describeOutcome, exceptionName, FunctionCode, isNormalResponse, Limits, ModbusChannel, modbusTarget, Pdu, readPdu, readReply, type Outcome } from '../../adapters/modbus/index.js';
 
 /** Error conditions whose answer the Modbus application protocol prescribes; all are reads, nothing is changed. */
 const PROBES: Array<{ name: string; pdu: Buffer; code: number }> = [
@@ -22,10 +22,15 @@ export default defineCheck({
   expectation:
     'Each invalid request gets a two-byte exception response with the code the Modbus application protocol prescribes (01 illegal function, 02 illegal data address, 03 illegal data value), echoing transaction and unit id, and nothing more',
   async run(ctx) {
-    const { target, label, options } = modbusTarget(ctx);
+    const { target, label, read, readLabel, options } = modbusTarget(ctx);
     const channel = await ctx.step(`connect to ${label}`, () => ModbusChannel.open(target, options));
     let answers: Array<{ sent: Buffer; outcome: Outcome }>;
     try {
+      const valid = readPdu(read);
+      const control = await ctx.step(`valid read of ${readLabel}`, () => channel.request(valid, { timeoutMs: options.requestTimeoutMs, signal: ctx.signal }));
+      if (!isNormalResponse(valid, control.outcome)) {
+        throw new Error(`${label} did not serve a valid read of ${readLabel} (${describeOutcome(valid, control.outcome)}), so its error answers cannot be judged`);
+      }
       // Pipelined: a device that stays silent costs one timeout for all probes.
       answers = await ctx.step(`${PROBES.length} invalid requests`, () => channel.requestMany(PROBES.map((probe) => ({ pdu: probe.pdu })), { timeoutMs: options.requestTimeoutMs, signal: ctx.signal }));
     } finally {
