@@ -1,7 +1,7 @@
-import { mkdtempSync } from 'node:fs';
+import { X509Certificate } from 'node:crypto';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readFileSync } from 'node:fs';
 import {
   AnonymousIdentityToken,
   AttributeIds,
@@ -180,7 +180,7 @@ export class OpcuaProbe {
 
   /** Opens a secure channel; throws OpcuaRefusal when the device refuses it. */
   async openChannel(options: ChannelOptions): Promise<OpcuaChannel> {
-    if (DEPRECATED_POLICIES.includes(options.securityPolicy) && options.securityPolicy === 'Basic128Rsa15') {
+    if (options.securityPolicy === 'Basic128Rsa15') {
       // Node 20 cannot do RSA PKCS#1 v1.5 decryption without a security revert; such policies are judged from the endpoint list.
       throw new Error('the harness does not open Basic128Rsa15 channels (RSA PKCS#1 v1.5); it reports the policy from GetEndpoints');
     }
@@ -367,11 +367,8 @@ function identityInfo(identity: Identity): UserIdentityInfo {
       return { type: UserTokenType.Anonymous };
     case 'username':
       return { type: UserTokenType.UserName, userName: identity.username, password: identity.password };
-    case 'x509': {
-      const pem = certificateToPem(identity.certificatePem);
-      const der = Buffer.from(pem.replace(/-----[^-]+-----/g, '').replace(/\s+/g, ''), 'base64');
-      return { type: UserTokenType.Certificate, certificateData: der, privateKey: identity.privateKeyPem } as UserIdentityInfo;
-    }
+    case 'x509':
+      return { type: UserTokenType.Certificate, certificateData: new X509Certificate(certificateToPem(identity.certificatePem)).raw, privateKey: identity.privateKeyPem } as UserIdentityInfo;
   }
 }
 

@@ -1,7 +1,23 @@
 import { Socket } from 'node:net';
 import { OpcuaTimeoutError, OpcuaUnreachableError } from './deadline.js';
 import { statusValue } from './status.js';
-import { StatusCodes, type StatusCode } from 'node-opcua';
+import {
+  BinaryStream,
+  CloseSecureChannelRequest,
+  GetEndpointsRequest,
+  GetEndpointsResponse,
+  MessageSecurityMode,
+  OpenSecureChannelRequest,
+  OpenSecureChannelResponse,
+  SecurityPolicy,
+  SecurityTokenRequestType,
+  ServiceFault,
+  StatusCodes,
+  decodeExpandedNodeId,
+  encodeExpandedNodeId,
+  type ExpandedNodeId,
+  type StatusCode,
+} from 'node-opcua';
 import type { StatusValue } from './types.js';
 
 /**
@@ -193,6 +209,197 @@ export class RawUaConnection {
       return { kind: 'error', status: statusOfCode(answer.body.readUInt32LE(0)), reason };
     }
     throw new Error(`unexpected answer to Hello: ${answer.type}${answer.chunk}`);
+  }
+}
+
+/** A request or response object of node-opcua's generated types, encodable on its own. */
+export interface UaStructure {
+  encode(stream: BinaryStream): void;
+  decode(stream: BinaryStream): void;
+}
+export interface UaStructureClass<T extends UaStructure> {
+  new (): T;
+  encodingDefaultBinary: ExpandedNodeId;
+}
+
+/** The service body of a chunk: the type's encoding id followed by the encoded structure. */
+export function encodeServiceBody(structure: UaStructure): Buffer {
+  const stream = new BinaryStream(1 << 16);
+  encodeExpandedNodeId((structure.constructor as unknown as UaStructureClass<UaStructure>).encodingDefaultBinary, stream);
+  structure.encode(stream);
+  return Buffer.from(stream.buffer.subarray(0, stream.length));
+}
+
+function lengthPrefixed(value: Buffer | null): Buffer {
+  const prefix = Buffer.alloc(4);
+  prefix.writeInt32LE(value === null ? -1 : value.length);
+  return value === null ? prefix : Buffer.concat([prefix, value]);
+}
+
+function frame(type: string, parts: Buffer[]): Buffer {
+  const body = Buffer.concat(parts);
+  const header = Buffer.alloc(8);
+  header.write(`${type}F`, 0, 'ascii');
+  header.writeUInt32LE(8 + body.length, 4);
+  return Buffer.concat([header, body]);
+}
+
+const uint32 = (value: number): Buffer => {
+  const buffer = Buffer.alloc(4);
+  buffer.writeUInt32LE(value >>> 0);
+  return buffer;
+};
+
+/** An OpenSecureChannel request with SecurityPolicy None (Part 6 6.7.2): asymmetric header without certificates. */
+export function encodeOpenSecureChannelNone(options: { sequenceNumber: number; requestId: number; requestedLifetimeMs?: number; channelId?: number }): Buffer {
+  const request = new OpenSecureChannelRequest({
+    clientProtocolVersion: 0,
+    requestType: SecurityTokenRequestType.Issue,
+    securityMode: MessageSecurityMode.None,
+    clientNonce: Buffer.alloc(0),
+    requestedLifetime: options.requestedLifetimeMs ?? 60_000,
+  });
+  return frame('OPN', [
+    uint32(options.channelId ?? 0),
+    lengthPrefixed(Buffer.from(SecurityPolicy.None, 'utf8')),
+    lengthPrefixed(null),
+    lengthPrefixed(null),
+    uint32(options.sequenceNumber),
+    uint32(options.requestId),
+    encodeServiceBody(request),
+  ]);
+}
+
+/** A MSG or CLO chunk on a None channel: symmetric header (token id), sequence header, service body. */
+export function encodeSecureMessage(type: 'MSG' | 'CLO', channel: { channelId: number; tokenId: number }, sequenceNumber: number, requestId: number, body: Buffer): Buffer {
+  return frame(type, [uint32(channel.channelId), uint32(channel.tokenId), uint32(sequenceNumber), uint32(requestId), body]);
+}
+
+export interface SecureMessage {
+  type: string;
+  channelId: number;
+  /** OPN only. */
+  securityPolicyUri?: string;
+  /** MSG and CLO only. */
+  tokenId?: number;
+  sequenceNumber: number;
+  requestId: number;
+  /** Encoding id of the body, e.g. "ns=0;i=449" for OpenSecureChannelResponse. */
+  typeId: string;
+  /** Positioned after the encoding id: decode the structure from here. */
+  body: BinaryStream;
+}
+
+/** Reads the headers of an unencrypted OPN, MSG or CLO chunk (SecurityPolicy None). */
+export function decodeSecureMessage(message: RawMessage): SecureMessage {
+  const stream = new BinaryStream(message.body);
+  const channelId = stream.readUInt32();
+  let securityPolicyUri: string | undefined;
+  let tokenId: number | undefined;
+  if (message.type === 'OPN') {
+    securityPolicyUri = stream.readString() ?? '';
+    stream.readByteStream();
+    stream.readByteStream();
+  } else {
+    tokenId = stream.readUInt32();
+  }
+  const sequenceNumber = stream.readUInt32();
+  const requestId = stream.readUInt32();
+  const typeId = decodeExpandedNodeId(stream).toString();
+  return { type: message.type, channelId, securityPolicyUri, tokenId, sequenceNumber, requestId, typeId, body: stream };
+}
+
+export interface RawSecureChannel {
+  channelId: number;
+  tokenId: number;
+  revisedLifetimeMs: number;
+}
+
+/**
+ * A UA connection that also speaks the secure conversation with SecurityPolicy None: Hello, OpenSecureChannel,
+ * service requests, CloseSecureChannel, with every byte in the caller's hands between them.
+ */
+export class RawUaSession {
+  private sequenceNumber = 1;
+  private requestId = 1;
+  channel?: RawSecureChannel;
+
+  constructor(
+    readonly connection: RawUaConnection,
+    readonly endpointUrl: string,
+    private readonly timeoutMs: number,
+    private readonly signal?: AbortSignal,
+  ) {}
+
+  static async open(url: string, timeoutMs: number, signal?: AbortSignal): Promise<RawUaSession> {
+    const { host, port } = parseOpcTcpUrl(url);
+    const connection = await RawUaConnection.connect(host, port, timeoutMs, signal);
+    const session = new RawUaSession(connection, url, timeoutMs, signal);
+    try {
+      const hello = await connection.hello(url, timeoutMs, signal);
+      if (hello.kind !== 'ack') throw new Error(`Hello was not acknowledged: ${hello.kind === 'error' ? `${hello.status.name} ${hello.reason}` : 'connection closed'}`);
+      const answer = await session.exchange(encodeOpenSecureChannelNone({ sequenceNumber: session.sequenceNumber++, requestId: session.requestId++ }));
+      const response = session.decodeAs(answer, OpenSecureChannelResponse as unknown as UaStructureClass<OpenSecureChannelResponse>);
+      session.channel = { channelId: response.securityToken.channelId, tokenId: response.securityToken.tokenId, revisedLifetimeMs: response.securityToken.revisedLifetime };
+      return session;
+    } catch (error) {
+      connection.close();
+      throw error;
+    }
+  }
+
+  /** Sends raw bytes and waits for the next message; the device closing the connection rejects. */
+  async exchange(bytes: Buffer): Promise<SecureMessage> {
+    this.connection.send(bytes);
+    const answer = await this.connection.receive(this.timeoutMs, this.signal);
+    if (!answer) throw new OpcuaUnreachableError('the device closed the connection');
+    if (answer.type === 'ERR') {
+      const status = statusOfCode(answer.body.readUInt32LE(0));
+      throw Object.assign(new Error(`the device answered with an Error message: ${status.name}`), { statusCode: StatusCodes[status.name as keyof typeof StatusCodes] });
+    }
+    return decodeSecureMessage(answer);
+  }
+
+  /** Encodes a request as a MSG chunk on this channel (the caller may tamper with it before exchange()). */
+  encodeRequest(request: UaStructure): Buffer {
+    if (!this.channel) throw new Error('no secure channel');
+    return encodeSecureMessage('MSG', this.channel, this.sequenceNumber++, this.requestId++, encodeServiceBody(request));
+  }
+
+  /** Sends a service request and decodes the answer as the expected response (a ServiceFault becomes an error with its status). */
+  async request<T extends UaStructure>(request: UaStructure, responseClass: UaStructureClass<T>): Promise<T> {
+    return this.decodeAs(await this.exchange(this.encodeRequest(request)), responseClass);
+  }
+
+  decodeAs<T extends UaStructure>(message: SecureMessage, responseClass: UaStructureClass<T>): T {
+    if (message.typeId === (ServiceFault as unknown as UaStructureClass<ServiceFault>).encodingDefaultBinary.toString()) {
+      const fault = new ServiceFault();
+      fault.decode(message.body);
+      const status = fault.responseHeader.serviceResult;
+      throw Object.assign(new Error(`ServiceFault ${status.name}`), { statusCode: status });
+    }
+    if (message.typeId !== responseClass.encodingDefaultBinary.toString()) throw new Error(`expected ${responseClass.name}, got type ${message.typeId}`);
+    const response = new responseClass();
+    response.decode(message.body);
+    return response;
+  }
+
+  /** GetEndpoints on this channel: the endpoint list as the device sends it, without the client stack. */
+  async getEndpoints(): Promise<Array<{ endpointUrl: string; securityPolicyUri: string; securityMode: string }>> {
+    const response = await this.request(new GetEndpointsRequest({ endpointUrl: this.endpointUrl }), GetEndpointsResponse as unknown as UaStructureClass<GetEndpointsResponse>);
+    return (response.endpoints ?? []).map((endpoint) => ({ endpointUrl: endpoint.endpointUrl ?? '', securityPolicyUri: endpoint.securityPolicyUri ?? '', securityMode: MessageSecurityMode[endpoint.securityMode] ?? String(endpoint.securityMode) }));
+  }
+
+  /** CloseSecureChannel, then the socket. */
+  close(): void {
+    if (this.channel) {
+      try {
+        this.connection.send(encodeSecureMessage('CLO', this.channel, this.sequenceNumber++, this.requestId++, encodeServiceBody(new CloseSecureChannelRequest({}))));
+      } catch {
+        // the socket may already be gone
+      }
+    }
+    this.connection.close();
   }
 }
 

@@ -10,7 +10,7 @@ import { inspectCertificate } from '../../adapters/pki/inspect.js';
 import { OpcuaProbe, type ChannelOptions } from '../../adapters/opcua/client.js';
 import { OpcuaUnreachableError } from '../../adapters/opcua/deadline.js';
 import { credentialsFromFiles, ensureHarnessPki } from '../../adapters/opcua/pki.js';
-import { helloExchange } from '../../adapters/opcua/raw.js';
+import { helloExchange, RawUaSession } from '../../adapters/opcua/raw.js';
 import { isConnectionLevel, statusFromError } from '../../adapters/opcua/status.js';
 import { clientCredentialsFor } from '../../adapters/opcua/target.js';
 import { startSimulator } from '../support/both-ways.js';
@@ -102,6 +102,19 @@ describe('OPC UA adapter', function () {
       const outcome = await helloExchange(simulator.running.profile.endpoints!.opcua!.url, 3_000);
       expect(outcome.kind).to.equal('ack');
       if (outcome.kind === 'ack') expect(outcome.ack.receiveBufferSize).to.be.greaterThan(8191);
+    });
+
+    it('opens a None secure channel by hand and calls GetEndpoints on it, byte by byte', async function () {
+      const url = simulator.running.profile.endpoints!.opcua!.url;
+      const raw = await RawUaSession.open(url, 3_000);
+      try {
+        expect(raw.channel!.channelId).to.be.greaterThan(0);
+        const endpoints = await raw.getEndpoints();
+        const viaClient = await probeFor(simulator).inventory();
+        expect(endpoints.map((endpoint) => `${endpoint.securityMode}/${endpoint.securityPolicyUri}`)).to.deep.equal(viaClient.endpoints.map((endpoint) => `${endpoint.securityMode}/${endpoint.securityPolicyUri}`));
+      } finally {
+        raw.close();
+      }
     });
   });
 
