@@ -14,7 +14,9 @@ import type { RunningSimulator, SimulatorDefinition, SimulatorStartOptions } fro
  * weak: an old embedded web server: TLS 1.0 to 1.2 with static-RSA and NULL suites, a self-signed 1024-bit SHA-1
  *   certificate that has expired and has no subjectAltName, the same page in plain HTTP on 8080, a forgotten
  *   debug console on 2323, an SNMP agent answering community "public" on UDP 161 (where the process may bind it)
- *   and a BACnet/IP responder on UDP 47808. None of the extra ports appears in its self-description.
+ *   and a BACnet/IP responder on UDP 47808. None of the extra ports appears in its self-description. Its web server
+ *   has a fixed connection table that a burst of more than 100 connections in a second overruns: it then stops serving
+ *   (both web ports close) until the simulator is restarted.
  */
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -31,6 +33,8 @@ const DEBUG_PORTS = [2323, 23];
 const SNMP_PORT = 161;
 const BACNET_PORT = 47808;
 const BACNET_DEVICE_INSTANCE = 1234;
+/** New connections within one second that overrun the weak web server's connection table. */
+const WEAK_CONNECTION_BURST_LIMIT = 100;
 
 function page(profile: TlsProfile, host: string): string {
   return `<!doctype html>
@@ -91,7 +95,7 @@ function tracked<T extends NetServer>(server: T, sockets: Set<Socket>): T {
 }
 
 /** The weak device's leftovers: the page again in plain HTTP, and a debug console that greets with a banner. */
-async function startUndeclaredServices(profile: TlsProfile, host: string, httpsPort: number, servers: NetServer[], sockets: Set<Socket>, ports: number[]): Promise<void> {
+async function startUndeclaredServices(profile: TlsProfile, host: string, httpsPort: number, servers: NetServer[], sockets: Set<Socket>, ports: number[]): Promise<HttpServer> {
   const twin = tracked(createHttpServer(handler(profile, host)), sockets);
   servers.push(twin);
   ports.push(await listenPreferred(twin, TWIN_PORTS, host, httpsPort));
@@ -105,6 +109,7 @@ async function startUndeclaredServices(profile: TlsProfile, host: string, httpsP
   );
   servers.push(debug);
   ports.push(await listenPreferred(debug, DEBUG_PORTS, host, httpsPort));
+  return twin;
 }
 
 /** I-Am of device 1234: max APDU 1476, no segmentation, vendor 42. */
@@ -149,6 +154,23 @@ async function startUdpServices(profile: TlsProfile, host: string, udpSockets: U
       socket.close();
     }
   }
+}
+
+/** The weak web server's fault: a burst of connections overruns its table and the web server stops serving. */
+function crashOnConnectionBurst(webServers: NetServer[], sockets: Set<Socket>): void {
+  const recent: number[] = [];
+  let crashed = false;
+  const onConnection = (socket: Socket) => {
+    if (crashed) return socket.destroy();
+    const now = Date.now();
+    recent.push(now);
+    while (recent.length > 0 && now - recent[0]! > 1_000) recent.shift();
+    if (recent.length <= WEAK_CONNECTION_BURST_LIMIT) return;
+    crashed = true;
+    for (const server of webServers) if (server.listening) server.close();
+    for (const open of sockets) open.destroy();
+  };
+  for (const server of webServers) server.on('connection', onConnection);
 }
 
 async function start(options: SimulatorStartOptions): Promise<RunningSimulator> {
@@ -200,8 +222,9 @@ async function start(options: SimulatorStartOptions): Promise<RunningSimulator> 
   try {
     ports.push(await listen(https, options.port ?? 0, host));
     if (profile === 'weak') {
-      await startUndeclaredServices(profile, host, ports[0]!, servers, sockets, ports);
+      const twin = await startUndeclaredServices(profile, host, ports[0]!, servers, sockets, ports);
       await startUdpServices(profile, host, udpSockets, udpPorts);
+      crashOnConnectionBurst([https, twin], sockets);
     }
   } catch (error) {
     await closeAll();
