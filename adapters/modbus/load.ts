@@ -6,6 +6,7 @@ import { FrameReader } from './channel.js';
 import { openSocket, ModbusConnectError, type ModbusTarget } from './connection.js';
 import { encodeFrame, exceptionName, Pdu, readReply, type Table } from './protocol.js';
 import { ModbusSession } from './session.js';
+import { captureClientHello } from './security.js';
 
 /**
  * The Modbus side of the load engine: a pipelined request flood, a connection-storm worker, connection holding for
@@ -229,14 +230,19 @@ export async function openFlood(
 /**
  * One connection-storm operation: connect, send one read, wait for its reply (or the device closing), disconnect.
  * Rejects with a short reason when the device refused or dropped the connection, so runLoad can count them.
+ * Against Modbus/TCP Security the storm is a handshake flood from an outsider: a replayed ClientHello on each new
+ * connection, answered by the device's ServerHello (its costly part), without any cryptography on the harness side.
  */
 export function stormWorker(target: ModbusTarget, options: { read: ReadSpec; connectTimeoutMs: number; requestTimeoutMs: number }): (signal: AbortSignal) => Promise<void> {
+  const plainTarget: ModbusTarget = { ...target, tls: undefined };
   const pdu = Pdu.read(options.read.table, options.read.address, options.read.count);
-  const frame = encodeFrame({ transactionId: 1, unitId: target.unitId, pdu });
+  let opening: Promise<Buffer> | undefined;
+  const firstBytes = () => (target.tls ? (opening ??= captureClientHello(target)) : Promise.resolve(encodeFrame({ transactionId: 1, unitId: target.unitId, pdu })));
   return async (signal) => {
+    const hello = await firstBytes();
     let socket: net.Socket;
     try {
-      socket = await openSocket(target, { connectTimeoutMs: options.connectTimeoutMs, signal });
+      socket = await openSocket(plainTarget, { connectTimeoutMs: options.connectTimeoutMs, signal });
     } catch (error) {
       if (error instanceof ModbusConnectError) throw new Error(error.code === 'ETIMEDOUT' ? 'connect timed out' : `connect refused (${error.code ?? error.phase})`);
       throw error;
@@ -255,10 +261,12 @@ export function stormWorker(target: ModbusTarget, options: { read: ReadSpec; con
         };
         signal.addEventListener('abort', onAbort, { once: true });
         socket.on('data', (chunk: Buffer) => {
-          if (reader.push(chunk).frames.length > 0) finish();
+          // A TLS record of type handshake (22) is the device's ServerHello; a Modbus frame is a plain reply.
+          if (target.tls) finish(chunk[0] === 22 ? undefined : new Error('TLS alert instead of a ServerHello'));
+          else if (reader.push(chunk).frames.length > 0) finish();
         });
-        socket.once('close', () => finish(new Error('closed by the device before a reply')));
-        socket.write(frame);
+        socket.once('close', () => finish(new Error(target.tls ? 'closed by the device before its ServerHello' : 'closed by the device before a reply')));
+        socket.write(hello);
       });
     } finally {
       socket.destroy();
@@ -280,10 +288,13 @@ export interface HeldConnections {
 }
 
 /**
- * Opens connections one after another (each sends one read and keeps the connection), as a client exhausting the
- * device's connection table would. Bounded by `count`; the caller paces it with runLoad.
+ * Opens connections one after another and keeps them, as a client exhausting the device's connection table would:
+ * on plain Modbus/TCP each sends one read first (so it counts as a working client); on Modbus/TCP Security an outsider
+ * has no certificate, so each is a TCP connection left before its TLS handshake. Bounded by the caller's runLoad.
  */
-export function connectionHolder(target: ModbusTarget, options: { read: ReadSpec; connectTimeoutMs: number; requestTimeoutMs: number }) {
+export function connectionHolder(deviceTarget: ModbusTarget, options: { read: ReadSpec; connectTimeoutMs: number; requestTimeoutMs: number }) {
+  const preHandshake = deviceTarget.tls !== undefined;
+  const target: ModbusTarget = { ...deviceTarget, tls: undefined };
   const held = new Set<net.Socket>();
   const state = { attempted: 0, served: 0, refused: 0, droppedLater: 0, reasons: {} as Record<string, number> };
   const reason = (text: string) => (state.reasons[text] = (state.reasons[text] ?? 0) + 1);
@@ -304,7 +315,8 @@ export function connectionHolder(target: ModbusTarget, options: { read: ReadSpec
     }
     const served = await new Promise<boolean>((resolve) => {
       const reader = new FrameReader();
-      const timer = setTimeout(() => done(false, 'no reply in time'), options.requestTimeoutMs);
+      // Before a TLS handshake there is nothing to ask: a connection the device keeps for a moment counts as held.
+      const timer = preHandshake ? setTimeout(() => done(true), Math.min(200, options.requestTimeoutMs)) : setTimeout(() => done(false, 'no reply in time'), options.requestTimeoutMs);
       const done = (ok: boolean, why?: string) => {
         clearTimeout(timer);
         socket.removeAllListeners('data');
@@ -312,12 +324,12 @@ export function connectionHolder(target: ModbusTarget, options: { read: ReadSpec
         if (why) reason(why);
         resolve(ok);
       };
-      const onClose = () => done(false, 'closed by the device before a reply');
+      const onClose = () => done(false, preHandshake ? 'closed by the device before the TLS handshake' : 'closed by the device before a reply');
       socket.on('data', (chunk: Buffer) => {
         if (reader.push(chunk).frames.length > 0) done(true);
       });
       socket.once('close', onClose);
-      socket.write(frame);
+      if (!preHandshake) socket.write(frame);
     });
     if (!served) {
       state.refused++;

@@ -228,6 +228,38 @@ export async function tamperedRequest(target: ModbusTarget, pdu: Buffer, options
   }
 }
 
+/**
+ * The first flight (ClientHello) Node's TLS client would send to this target, captured without connecting. A storm
+ * replays it on fresh connections so that only the device does handshake cryptography, as a handshake flood would.
+ */
+export function captureClientHello(target: ModbusTarget): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    let captured = false;
+    const wire = new Duplex({
+      write(chunk: Buffer, _encoding, callback) {
+        if (!captured) {
+          captured = true;
+          resolve(Buffer.from(chunk));
+        }
+        callback();
+      },
+      read() {},
+    });
+    const client = tls.connect({
+      socket: wire,
+      rejectUnauthorized: false,
+      servername: net.isIP(target.host) ? '' : target.host,
+      minVersion: target.tls?.minVersion ?? 'TLSv1.2',
+    });
+    client.on('error', () => undefined);
+    setImmediate(() => {
+      client.destroy();
+      wire.destroy();
+      if (!captured) reject(new Error('the TLS client wrote no ClientHello'));
+    });
+  });
+}
+
 /** Sends a plain Modbus/TCP read to the TLS port: a device that only speaks TLS there must not answer it in clear. */
 export async function cleartextRequest(target: ModbusTarget, pdu: Buffer, options: RequestOptions): Promise<Outcome> {
   const socket = await openSocket({ ...target, tls: undefined }, options);

@@ -87,7 +87,8 @@ const hardenedBase: ServerBehaviour = {
 
 export const BEHAVIOURS: Record<'hardened' | 'weak' | 'secure' | 'weak-secure', ServerBehaviour> = {
   hardened: hardenedBase,
-  secure: { ...hardenedBase, roleBasedAccess: true },
+  // TLS handshakes cost a PLC far more than a request: new connections are admitted more sparingly.
+  secure: { ...hardenedBase, roleBasedAccess: true, newConnections: { ratePerSecond: 50, burst: 20 } },
   weak: naive(),
   'weak-secure': naive(),
 };

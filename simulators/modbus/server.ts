@@ -248,6 +248,13 @@ export class ModbusServer {
       : net.createServer((socket) => this.onConnection(socket));
     // Handshake failures (no, untrusted or expired client certificate) are expected traffic, not server errors.
     server.on('tlsClientError', (_error, socket) => socket.destroy());
+    if (tlsOptions) {
+      // New connections are rate-limited before the handshake: its public-key work is what a storm would exhaust.
+      server.on('connection', (raw: net.Socket) => {
+        raw.on('error', () => undefined);
+        if (!this.admitNew()) raw.destroy();
+      });
+    }
     server.maxConnections = 4096;
     this.server = server;
     await new Promise<void>((resolve, reject) => {
@@ -300,8 +307,7 @@ export class ModbusServer {
       socket.destroy();
       return;
     }
-    if (this.acceptBucket && !this.acceptBucket.take()) {
-      this.stats.refused++;
+    if (!(socket instanceof tls.TLSSocket) && !this.admitNew()) {
       socket.destroy();
       return;
     }
@@ -327,6 +333,12 @@ export class ModbusServer {
     socket.on('data', (chunk: Buffer) => this.onData(connection, chunk));
     socket.on('close', () => this.forget(connection));
     this.scheduler.submit({ connection, costUs: behaviour.connectionCostUs, run: () => undefined });
+  }
+
+  private admitNew(): boolean {
+    if (!this.acceptBucket || this.acceptBucket.take()) return true;
+    this.stats.refused++;
+    return false;
   }
 
   private touch(connection: Connection): void {

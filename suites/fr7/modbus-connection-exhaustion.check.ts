@@ -48,6 +48,7 @@ export default defineCheck({
     if (!capped) findings.unshift(`no connection limit: all ${peak.served} connections served were kept open`);
     const details = { achievedRatePerSecond: report.load.achievedRatePerSecond, connections: peak, load: report.load, probes: report.probes };
     if (findings.length > 0) return fail(`${loadLine}: ${findings.join('; ')}`, details);
-    return pass(`${loadLine}: a limit of about ${peak.stillOpen} held connections besides the monitor's; ${verdict.summary.join('; ')}`, details);
+    const limited = `${peak.refused} refused${peak.droppedLater ? `, ${peak.droppedLater} dropped after being served` : ''}`;
+    return pass(`${loadLine}: the device limited them (${limited}, ${peak.stillOpen} held at the end besides the monitor's); ${verdict.summary.join('; ')}`, details);
   },
 });
