@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, sep } from 'node:path';
@@ -30,8 +30,9 @@ const READY_LINE = /^ready: .* ports ([\d,]*)/m;
 const START_TIMEOUT_MS = 60_000;
 const BUILD_TIMEOUT_MS = 15 * 60_000;
 const STOP_GRACE_MS = 5_000;
+const ABANDON_WAIT_MS = 10_000;
 
-// No Ryuk image can be pulled without a registry; containers are removed by stop(), the exit hook and the signal hook.
+// No Ryuk image can be pulled without a registry; containers are removed by stop(), the exit hook and the signal hooks.
 process.env.TESTCONTAINERS_RYUK_DISABLED ??= 'true';
 
 export interface SimulatorContainerOptions {
@@ -202,8 +203,10 @@ let imageBuild: Promise<string> | undefined;
  * installed tree or the base changes) and the sources on top (seconds to rebuild). Each build is sent only the files
  * it copies.
  */
-export function ensureSimulatorImage(options: { onStatus?: (line: string) => void; signal?: AbortSignal } = {}): Promise<string> {
-  if (process.env.IEC62443_SIMULATOR_IMAGE) return Promise.resolve(process.env.IEC62443_SIMULATOR_IMAGE);
+export async function ensureSimulatorImage(options: { onStatus?: (line: string) => void; signal?: AbortSignal } = {}): Promise<string> {
+  if (process.env.IEC62443_SIMULATOR_IMAGE) return process.env.IEC62443_SIMULATOR_IMAGE;
+  // Another harness process on this machine may have pruned the image this one built earlier.
+  if (imageBuild && !(await imageId(await imageBuild.catch(() => '')))) imageBuild = undefined;
   imageBuild ??= buildSimulatorImage(options).catch((error: unknown) => {
     imageBuild = undefined;
     throw error;
@@ -256,17 +259,27 @@ async function buildImage(dockerfile: string, tag: string, files: string[], buil
   }
 }
 
-/** Images of earlier states are not used again; those no container uses are removed (their shared layers stay). */
-async function removeOlderImages(repository: string, current: string): Promise<void> {
-  const listed = await docker(['image', 'ls', '--filter', `label=${IMAGE_LABEL}=${repository}`, '--format', '{{.Repository}}:{{.Tag}}']);
-  const older = listed.stdout.split('\n').map((line) => line.trim()).filter((reference) => reference.startsWith(`${repository}:`) && reference !== current && !reference.endsWith(':<none>'));
+/**
+ * Images of earlier states pile up with every edit; all but the newest few are removed (those a container still uses
+ * stay). A few are kept because another harness process may still be about to start the one it built.
+ */
+async function removeOlderImages(repository: string, current: string, keep = 3): Promise<void> {
+  const listed = await docker(['image', 'ls', '--filter', `label=${IMAGE_LABEL}=${repository}`, '--format', '{{.CreatedAt}}\t{{.Repository}}:{{.Tag}}']);
+  const older = listed.stdout
+    .split('\n')
+    .map((line) => line.trim().split('\t'))
+    .filter(([, reference]) => reference?.startsWith(`${repository}:`) && reference !== current && !reference.endsWith(':<none>'))
+    .sort(([a], [b]) => b!.localeCompare(a!))
+    .slice(keep - 1)
+    .map(([, reference]) => reference!);
   if (older.length) await docker(['image', 'rm', ...older]);
 }
 
 // Containers and folders to remove when the process ends some other way than through stop().
 const liveContainers = new Set<string>();
 const liveFolders = new Set<string>();
-let hooksInstalled = false;
+let exitHookInstalled = false;
+let signalHooksInstalled = false;
 const SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
 
 function removeLeftoversNow(): void {
@@ -276,19 +289,24 @@ function removeLeftoversNow(): void {
   liveFolders.clear();
 }
 
+/**
+ * Ctrl-C removes the containers at once, whoever else handles the signal. The process then ends as it would have
+ * without us: another handler (the CLI's orderly stop, a library's exit hook) decides; with none left, the signal is
+ * raised again for its default action.
+ */
 function onSignal(signal: NodeJS.Signals): void {
-  // Another handler (the CLI's Ctrl-C handling, a test runner) decides how the process ends; the exit hook cleans up.
-  if (process.listenerCount(signal) > 1) return;
   removeLeftoversNow();
   for (const each of SIGNALS) process.off(each, onSignal);
-  process.kill(process.pid, signal);
+  signalHooksInstalled = false;
+  if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
 }
 
 function installCleanupHooks(): void {
-  if (hooksInstalled) return;
-  hooksInstalled = true;
-  process.on('exit', removeLeftoversNow);
-  for (const signal of SIGNALS) process.on(signal, onSignal);
+  if (!exitHookInstalled) process.on('exit', removeLeftoversNow);
+  exitHookInstalled = true;
+  // First in line: a library's exit hook (signal-exit) ends the process only when it sees itself alone.
+  if (!signalHooksInstalled) for (const signal of SIGNALS) process.prependListener(signal, onSignal);
+  signalHooksInstalled = true;
 }
 
 let bridgeChecked = false;
@@ -322,20 +340,20 @@ export async function startSimulatorContainer(options: SimulatorContainerOptions
   const workDir = mkdtempSync(join(options.workDir ?? tmpdir(), `iec62443-container-${options.kind}-`));
   liveFolders.add(workDir);
   const profileFile = join(workDir, `${options.kind}.yaml`);
-  let containerId: string | undefined;
+  // Named before it exists, so an interrupted start or a sudden exit can remove it at any point after creation.
+  const name = `iec62443-${options.kind}-${process.pid}-${randomBytes(4).toString('hex')}`;
+  liveContainers.add(name);
   let abandoned = false;
   let output = '';
 
   class SimulatorContainerDefinition extends GenericContainer {
-    // Known from creation on, so an interrupted start can still remove it.
-    protected override async containerCreated(id: string): Promise<void> {
-      containerId = id;
-      liveContainers.add(id);
+    protected override async containerCreated(): Promise<void> {
       if (abandoned) await forceRemove();
     }
   }
   const user = typeof process.getuid === 'function' ? `${process.getuid()}:${process.getgid!()}` : undefined;
   let definitionToStart = new SimulatorContainerDefinition(image)
+    .withName(name)
     .withNetworkMode('host')
     .withCommand([options.kind, '--profile', profileName, '--host', host, ...(options.port !== undefined ? ['--port', String(options.port)] : []), '--write-profile', profileFile])
     .withBindMounts([{ source: workDir, target: workDir, mode: 'rw' }])
@@ -349,8 +367,8 @@ export async function startSimulatorContainer(options: SimulatorContainerOptions
   if (user) definitionToStart = definitionToStart.withUser(user);
 
   const forceRemove = async () => {
-    if (containerId) await docker(['rm', '--force', '--volumes', containerId]);
-    if (containerId) liveContainers.delete(containerId);
+    await docker(['rm', '--force', '--volumes', name]);
+    liveContainers.delete(name);
     rmSync(workDir, { recursive: true, force: true });
     liveFolders.delete(workDir);
   };
@@ -365,9 +383,12 @@ export async function startSimulatorContainer(options: SimulatorContainerOptions
       starting.then(resolve, reject).finally(() => options.signal?.removeEventListener('abort', onAbort));
     });
   } catch (error) {
-    // An interrupted start goes on in testcontainers; whatever it still creates is removed here or by the exit hook.
+    // An interrupted start goes on in testcontainers: it ends once the container is gone (or, created later, is
+    // removed on creation). Waiting for that, within bounds, means nothing is left when this rejects.
     abandoned = true;
-    starting.then((late) => late.stop({ timeout: 0 }), () => undefined).catch(() => undefined);
+    await forceRemove();
+    const settled = starting.then((late) => late.stop({ timeout: 0 }), () => undefined).catch(() => undefined);
+    await Promise.race([settled, new Promise((resolve) => setTimeout(resolve, ABANDON_WAIT_MS).unref())]);
     await forceRemove();
     const said = lastLines(output);
     throw new Error(`the ${options.kind} simulator container (${profileName}) did not become ready: ${(error as Error).message}${said ? `; it printed: ${said}` : ''}`);
@@ -378,7 +399,7 @@ export async function startSimulatorContainer(options: SimulatorContainerOptions
     (stopping ??= (async () => {
       try {
         await started.stop({ timeout: STOP_GRACE_MS, remove: true, removeVolumes: true });
-        liveContainers.delete(started.getId());
+        liveContainers.delete(name);
         rmSync(workDir, { recursive: true, force: true });
         liveFolders.delete(workDir);
       } catch {

@@ -40,7 +40,7 @@ export async function skipWithoutEngine(context: Mocha.Context): Promise<void> {
 /** Our containers (optionally those of one harness process) that exist in any state, running or not. */
 export function harnessContainers(ownerPid?: number): string[] {
   const filters = ['--filter', `label=${CONTAINER_LABEL}`, ...(ownerPid === undefined ? [] : ['--filter', `label=iec62443-harness.pid=${ownerPid}`])];
-  const listed = spawnSync('docker', ['ps', '--all', '--quiet', ...filters], { encoding: 'utf8', timeout: 20_000 });
+  const listed = spawnSync('docker', ['ps', '--all', '--quiet', '--no-trunc', ...filters], { encoding: 'utf8', timeout: 20_000 });
   if (listed.status !== 0) throw new Error(`docker ps failed: ${listed.stderr}`);
   return listed.stdout.split('\n').filter(Boolean);
 }

@@ -1,11 +1,16 @@
 import { expect } from 'chai';
+import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { createServer, type Server } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import { freePort, randomLoopbackHost } from '../../core/net/loopback.js';
 import { parseProfile } from '../../core/profile/load.js';
 import { ensureSimulatorImage, startSimulatorContainer, type SimulatorContainer } from '../../core/simulation/container.js';
 import { harnessContainers, skipWithoutEngine } from './engine.js';
+
+const HOLD_SIMULATOR = join(dirname(fileURLToPath(import.meta.url)), 'fixtures', 'hold-simulator.ts');
 
 /** Every string in the profile that names a file below the container's work folder. */
 function pathsUnder(value: unknown, folder: string): string[] {
@@ -33,7 +38,7 @@ describe('simulator containers: the programmatic API', function () {
     let simulator: SimulatorContainer;
 
     before(async function () {
-      simulator = await startSimulatorContainer({ kind: 'modbus', profile: 'secure', image });
+      simulator = await startSimulatorContainer({ kind: 'modbus', profile: 'secure' });
     });
     after(async function () {
       await simulator?.stop();
@@ -77,6 +82,7 @@ describe('simulator containers: the programmatic API', function () {
 
     it('stop() removes the container and its work folder', async function () {
       const { containerId, workDir } = simulator;
+      expect(harnessContainers(process.pid)).to.include(containerId);
       await simulator.stop();
       expect(harnessContainers(process.pid)).not.to.include(containerId);
       expect(existsSync(workDir)).to.equal(false);
@@ -85,9 +91,9 @@ describe('simulator containers: the programmatic API', function () {
   });
 
   it('refuses an unknown kind or profile before starting anything, naming what exists', async function () {
-    const kind = await startSimulatorContainer({ kind: 'profinet', image }).then(() => undefined, (error: Error) => error.message);
+    const kind = await startSimulatorContainer({ kind: 'profinet' }).then(() => undefined, (error: Error) => error.message);
     expect(kind).to.match(/unknown simulator "profinet"; built in: .*modbus/);
-    const profile = await startSimulatorContainer({ kind: 'modbus', profile: 'paranoid', image }).then(() => undefined, (error: Error) => error.message);
+    const profile = await startSimulatorContainer({ kind: 'modbus', profile: 'paranoid' }).then(() => undefined, (error: Error) => error.message);
     expect(profile).to.match(/no profile "paranoid" \(it has .*hardened/);
     expect(harnessContainers(process.pid)).to.deep.equal([]);
   });
@@ -105,7 +111,7 @@ describe('simulator containers: the programmatic API', function () {
     after(() => blocker.close());
 
     it('gives an error with what the container printed, and leaves no container behind', async function () {
-      const message = await startSimulatorContainer({ kind: 'modbus', profile: 'hardened', host, port, image }).then(
+      const message = await startSimulatorContainer({ kind: 'modbus', profile: 'hardened', host, port }).then(
         (started) => started.stop().then(() => 'started although the port was taken'),
         (error: Error) => error.message,
       );
@@ -114,9 +120,25 @@ describe('simulator containers: the programmatic API', function () {
     });
   });
 
+  it('Ctrl-C in a script that holds a simulator container removes it, and the script still ends by the signal', async function () {
+    const script = spawn(process.execPath, ['--import', 'tsx', HOLD_SIMULATOR, 'modbus', 'weak'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    script.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    script.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const ended = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => script.once('exit', (code, signal) => resolve({ code, signal })));
+    for (let waited = 0; !output.includes('holding '); waited += 100) {
+      if (waited > 120_000 || script.exitCode !== null) throw new Error(`the script did not start its container:\n${output}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(harnessContainers(script.pid)).to.have.length(1);
+    script.kill('SIGINT');
+    expect(await ended, output).to.deep.equal({ code: null, signal: 'SIGINT' });
+    expect(harnessContainers(script.pid), 'containers left after Ctrl-C').to.deep.equal([]);
+  });
+
   it('an aborted start rejects and removes the container it had created', async function () {
     const controller = new AbortController();
-    const starting = startSimulatorContainer({ kind: 'modbus', profile: 'weak', image, signal: controller.signal }).then(
+    const starting = startSimulatorContainer({ kind: 'modbus', profile: 'weak', signal: controller.signal }).then(
       (started) => started.stop().then(() => 'started although aborted'),
       (error: Error) => error.message,
     );
