@@ -18,7 +18,7 @@ export default defineCheck({
   disruptive: false,
   title: 'The device reports its identity for the component inventory (FC 43/14)',
   expectation:
-    'Read Device Identification returns vendor name, product code and revision (and further objects where offered), agreeing with the vendor, model and firmware the profile declares',
+    'Read Device Identification returns non-empty vendor name, product code and revision (and further objects where offered); differences from the vendor, model and firmware the profile declares are pointed out',
   async run(ctx) {
     const { target, label, read, options } = modbusTarget(ctx);
     const session = await ctx.step(`connect to ${label}`, () => ModbusSession.connect(target, options));
@@ -54,16 +54,20 @@ export default defineCheck({
     const problems: string[] = [];
     const missing = BASIC.filter((object) => !byId.get(object.id)?.value.trim());
     if (missing.length > 0) problems.push(`mandatory basic object(s) missing or empty: ${missing.map((object) => object.name).join(', ')}`);
+    // The inventory capability is what CR 7.8 asks for; a difference from the profile is evidence to review, not a
+    // failure of the device (the profile may describe a whole component of which this interface is one part).
     const { vendor, model, firmware } = ctx.profile.component;
     const reported = (id: number) => byId.get(id)?.value ?? '';
-    if (vendor && reported(0x00) && !agrees(vendor, reported(0x00))) problems.push(`VendorName "${reported(0x00)}" differs from the declared vendor "${vendor}"`);
+    const differences: string[] = [];
+    if (vendor && reported(0x00) && !agrees(vendor, reported(0x00))) differences.push(`VendorName "${reported(0x00)}" vs declared vendor "${vendor}"`);
     if (model && (reported(0x01) || reported(0x05)) && !agrees(model, reported(0x01)) && !agrees(model, reported(0x05))) {
-      problems.push(`ProductCode "${reported(0x01)}"${reported(0x05) ? ` / ModelName "${reported(0x05)}"` : ''} differs from the declared model "${model}"`);
+      differences.push(`ProductCode "${reported(0x01)}"${reported(0x05) ? ` / ModelName "${reported(0x05)}"` : ''} vs declared model "${model}"`);
     }
-    if (firmware && reported(0x02) && !agrees(firmware, reported(0x02))) problems.push(`MajorMinorRevision "${reported(0x02)}" differs from the declared firmware "${firmware}"`);
+    if (firmware && reported(0x02) && !agrees(firmware, reported(0x02))) differences.push(`MajorMinorRevision "${reported(0x02)}" vs declared firmware "${firmware}"`);
     const listing = objects.map((object) => `${object.name}="${object.value}"`).join(', ');
-    const details = { conformityLevel: `0x${conformityLevel.toString(16)}`, categories, objects, declared: { vendor, model, firmware } };
+    const details = { conformityLevel: `0x${conformityLevel.toString(16)}`, categories, objects, declared: { vendor, model, firmware }, differences };
     if (problems.length > 0) return fail(`${label} identification: ${problems.join('; ')} (reported ${listing})`, details);
-    return pass(`${label} identifies itself with ${objects.length} objects (conformity level 0x${conformityLevel.toString(16)}): ${listing}; agrees with the declared inventory`, details);
+    const comparison = differences.length > 0 ? `; differs from the profile, to review: ${differences.join('; ')}` : vendor || model || firmware ? '; agrees with the declared inventory' : '';
+    return pass(`${label} identifies itself with ${objects.length} objects (conformity level 0x${conformityLevel.toString(16)}): ${listing}${comparison}`, details);
   },
 });

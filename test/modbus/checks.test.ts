@@ -93,6 +93,16 @@ describe('modbus checks: evidence', function () {
     expect(result.attachments.map((attachment) => attachment.contentType)).to.include.members(['image/svg+xml', 'text/csv', 'application/json']);
   });
 
+  it('CR 7.8 records the identification and points out where it differs from the declared inventory', async function () {
+    const input = structuredClone(hardened.running.profile);
+    input.component = { ...input.component, vendor: 'Another Vendor' };
+    const result = await executeCheck(await check('modbus.inventory.device-identification'), parseProfile(input), { settings: quick });
+    expect(result.status, result.observed ?? result.message).to.equal('pass');
+    expect(result.observed).to.match(/VendorName="Example Automation"/);
+    expect(result.observed).to.match(/differs from the profile, to review: VendorName "Example Automation" vs declared vendor "Another Vendor"/);
+    expect(result.attachments.find((attachment) => attachment.contentType === 'application/json')?.content).to.match(/MajorMinorRevision/);
+  });
+
   it('disruptive checks are not run unless allowed', async function () {
     const result = await executeCheck(await check('modbus.availability.connection-storm'), parseProfile(hardened.running.profile), { settings: quick });
     expect(result.status).to.equal('not-tested');
