@@ -688,27 +688,6 @@ async function runFreshCase(fuzzCase: FuzzCase, options: FuzzOptions, caseTimeou
 }
 
 /**
- * Replays one case of the corpus alone, by id, against the profile's device: what `run --replay <case id>` calls.
- * The corpus is rebuilt with the same discovery as the check, so the case's bytes are the ones the check sent.
- */
-export async function replayFuzzCase(
-  caseId: string,
-  options: Omit<FuzzOptions, 'casesPerSecond' | 'batchSize'> & { writeBack?: CorpusParameters['writeBack'] },
-): Promise<{ fuzzCase: FuzzCase; result: FuzzCaseResult; livenessAfter: { ok: boolean; detail: string } }> {
-  const boundaries = await discoverBoundaries(options.target, options);
-  const corpus = buildCorpus({ unitId: options.target.unitId, boundaries, writeBack: options.writeBack });
-  const fuzzCase = corpus.find((entry) => entry.id === caseId);
-  if (!fuzzCase) throw new Error(`no fuzz case "${caseId}" in the Modbus corpus (known: ${corpus.length} cases, e.g. ${corpus.slice(0, 3).map((entry) => entry.id).join(', ')})`);
-  const report = await runFuzzCorpus([fuzzCase], { ...options, casesPerSecond: 1 });
-  const liveness = new Liveness({ ...options, casesPerSecond: 1 });
-  try {
-    return { fuzzCase, result: report.results[0]!, livenessAfter: await liveness.probe() };
-  } finally {
-    liveness.close();
-  }
-}
-
-/**
  * First address past the end of each table, found by reading single items (a binary search over the 16-bit space,
  * assuming the table starts at 0 and is contiguous). Tables whose address 0 does not answer are left out.
  */

@@ -14,6 +14,7 @@ export * from './fuzz.js';
 export * from './load.js';
 export * from './security.js';
 export * from './availability.js';
+export * from './replay.js';
 
 export interface ModbusCheckTarget {
   target: ModbusTarget;
@@ -35,12 +36,6 @@ export function modbusTarget(ctx: CheckContext): ModbusCheckTarget {
     readLabel: `${read.table} ${read.count > 1 ? `${read.address}-${read.address + read.count - 1}` : read.address}`,
     options: { connectTimeoutMs: ctx.settings.connectTimeoutMs, requestTimeoutMs: ctx.settings.requestTimeoutMs, signal: ctx.signal },
   };
-}
-
-/** The holding register CR 2.1 writes its own current value back to: the first holding essential function, or 0. */
-export function writeProbeAddress(profile: Profile): number {
-  const essential = profile.essentialFunctions.find((entry) => 'modbus' in entry && entry.modbus.read === 'holding');
-  return essential && 'modbus' in essential ? essential.modbus.address : 0;
 }
 
 /** For Modbus/TCP Security: the credentials a check needs from endpoints.modbus, or undefined for plain Modbus/TCP. */

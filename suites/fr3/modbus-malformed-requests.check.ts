@@ -1,5 +1,5 @@
 import { defineCheck, fail, pass } from '../../core/check.js';
-import { buildCorpus, CATEGORIES, discoverBoundaries, fuzzResultsCsv, modbusTarget, ModbusSession, runFuzzCorpus, writeProbeAddress } from '../../adapters/modbus/index.js';
+import { CATEGORIES, fuzzResultsCsv, modbusTarget, prepareFuzzing, runFuzzCorpus } from '../../adapters/modbus/index.js';
 
 export default defineCheck({
   id: 'modbus.robustness.malformed-requests',
@@ -12,28 +12,19 @@ export default defineCheck({
     'Every malformed request of the generated corpus (bad MBAP protocol id or length, truncated PDU, unknown function code, quantity or address out of range, byte count mismatch, unit id variants) gets the prescribed exception code or a clean close, and the device keeps serving',
   timeoutMs: 300_000,
   async run(ctx) {
-    const { target, label, read, options } = modbusTarget(ctx);
-    const boundaries = await ctx.step('find the end of each register and coil table (single-item reads)', () => discoverBoundaries(target, options));
-    ctx.log(`table ends: ${Object.entries(boundaries).map(([table, end]) => `${table} ${end}`).join(', ') || 'none found'}`);
-    const address = writeProbeAddress(ctx.profile);
+    const { label, options } = modbusTarget(ctx);
     // Byte-count cases write back the value just read, so even a device that wrongly executes them changes nothing.
-    const writeBack = await ctx.step(`read holding ${address} for the write-back cases`, async () => {
-      const session = await ModbusSession.connect(target, options);
-      try {
-        const value = await session.read('holding', address, 1);
-        return value.ok ? { address, value: value.value[0]! } : undefined;
-      } finally {
-        await session.close();
-      }
-    });
-    const corpus = buildCorpus({ unitId: target.unitId, boundaries, writeBack });
+    const { target, liveness, parameters, corpus } = await ctx.step('find the end of each table and the write-back value (single-item reads)', () =>
+      prepareFuzzing(ctx.profile, ctx.host, options, (line) => ctx.log(line)),
+    );
+    const { boundaries } = parameters;
     ctx.log(`corpus: ${corpus.length} cases in ${new Set(corpus.map((entry) => entry.category)).size} categories; at most ${ctx.settings.load.fuzzCasesPerSecond} cases/s`);
     const report = await ctx.step(`send ${corpus.length} malformed requests to ${label}`, () =>
       runFuzzCorpus(corpus, {
         target,
         ...options,
         casesPerSecond: ctx.settings.load.fuzzCasesPerSecond,
-        liveness: read,
+        liveness,
         log: (line) => ctx.log(line),
       }),
     );

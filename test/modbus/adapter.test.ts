@@ -235,14 +235,15 @@ describe('modbus simulator: hardened and weak stacks', function () {
   });
 
   it('replays one fuzz case by id against either stack', async function () {
-    const options = { ...quick, signal: new AbortController().signal, liveness: { table: 'input' as const, address: 0, count: 1 } };
-    const good = await replayFuzzCase('function.unknown-0x19', { ...options, target: hardened.target });
+    const options = { ...quick, signal: new AbortController().signal };
+    const good = await replayFuzzCase(parseProfile(hardened.running.profile), hardened.running.host, 'function.unknown-0x19', options);
     expect(good.result).to.include({ id: 'function.unknown-0x19', verdict: 'ok' });
-    expect(good.livenessAfter.ok).to.equal(true);
-    const bad = await replayFuzzCase('address.read-holding-across-end', { ...options, target: weak.target });
+    expect(good.fuzzCase.bytes.subarray(2).toString('hex')).to.equal('00000006011900000001');
+    expect(good.aliveAfter).to.equal(true);
+    const bad = await replayFuzzCase(parseProfile(weak.running.profile), weak.running.host, 'address.read-holding-across-end', options);
     expect(bad.result.verdict).to.equal('wrong');
     expect(bad.result.problem).to.match(/malformed reply/);
-    const unknown = await replayFuzzCase('no.such-case', { ...options, target: hardened.target }).then(
+    const unknown = await replayFuzzCase(parseProfile(hardened.running.profile), hardened.running.host, 'no.such-case', options).then(
       () => undefined,
       (caught: unknown) => caught,
     );
