@@ -296,7 +296,6 @@ export class ModbusServer {
         this.options.port = this.port;
         this.listen().catch(() => undefined);
       }, delay);
-      this.restartTimer.unref();
     });
   }
 
