@@ -227,7 +227,7 @@ async function buildSimulatorImage({ onStatus, signal }: { onStatus?: (line: str
   if (!(await imageId(dependencies))) {
     onStatus?.(`building the dependency image ${dependencies}${base ? ` from ${base}` : ''} (once per change of node_modules)`);
     await buildImage(DEPENDENCIES_DOCKERFILE, dependencies, [DEPENDENCIES_DOCKERFILE, ...DEPENDENCY_FILES, 'node_modules'], base ? { BASE_IMAGE: base } : {}, signal);
-    await removeOlderImages(DEPENDENCIES_REPOSITORY, dependencies);
+    await removeOlderImages(DEPENDENCIES_REPOSITORY, dependencies, 2);
   }
 
   const files = imageSourceFiles();
