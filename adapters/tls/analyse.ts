@@ -1,5 +1,5 @@
 import { cipherSuite, LEGACY_SUITE_CODES, TLS13_SUITE_CODES, type CipherSuite } from './cipher-suites.js';
-import { describeCertificate, distinguishedNameText, type CertificateFacts } from './certificate.js';
+import { chainLoop, describeCertificate, distinguishedNameText, type CertificateFacts } from './certificate.js';
 import { probeClientCertificateRequired } from './client-auth.js';
 import { probe, type ProbeResult, type ProbeTarget } from './probe.js';
 import { displayVersion, GROUPS, keyShareGroupSupported, TLS_VERSIONS, VERSION_CODES, versionName, type TlsVersion } from './wire.js';
@@ -171,6 +171,8 @@ export async function analyseTls(options: TlsAnalysisOptions): Promise<TlsAnalys
   const withChain = flights.find((flight) => flight.result.certificates && flight.result.certificates.length > 0);
   const certificates = (withChain?.result.certificates ?? []).map((der) => describeCertificate(der));
   if (!withChain) log('no certificate could be read from any accepted version');
+  const loop = chainLoop(certificates);
+  if (loop) throw new TlsAnalysisError(`${options.host}:${options.port} presents a certificate chain that loops (${loop}): it leads to no trust anchor, so the service cannot be assessed`);
 
   const requestingFlight = flights.find((flight) => flight.result.certificateRequested);
   let clientCertificate: ClientCertificatePolicy = { requested: false, authorities: [], detail: 'the server did not ask for a client certificate' };

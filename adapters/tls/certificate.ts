@@ -219,3 +219,24 @@ export function sanMatchesHost(certificatePemOrDer: string | Buffer, host: strin
   if (isIP(host)) return certificate.checkIP(host) !== undefined;
   return certificate.checkHost(host, { subject: 'never' }) !== undefined;
 }
+
+/**
+ * Follows the presented chain from the leaf by issuer name. A chain that comes back to a certificate it already
+ * passed (A issued by B, B issued by A) cannot lead to a trust anchor; describing it as if it did would be wrong.
+ * Returns the loop as text, or undefined for a chain that ends (self-signed root, or an issuer not presented).
+ */
+export function chainLoop(chain: CertificateFacts[]): string | undefined {
+  if (chain.length === 0) return undefined;
+  const seen = new Set<string>();
+  const path: string[] = [];
+  let current: CertificateFacts | undefined = chain[0];
+  while (current) {
+    if (seen.has(current.fingerprintSha256)) return [...path, current.subject].join(' → ');
+    seen.add(current.fingerprintSha256);
+    path.push(current.subject);
+    if (current.selfSigned) return undefined;
+    const issuer: string = current.issuer;
+    current = chain.find((candidate) => candidate.subject === issuer);
+  }
+  return undefined;
+}

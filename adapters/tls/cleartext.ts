@@ -81,6 +81,9 @@ function answerComplete(raw: Buffer): boolean {
 
 const printable = (raw: Buffer) => raw.subarray(0, 120).toString('latin1').replace(/\r?\n/g, ' | ').replace(/[^\x20-\x7e]/g, '.').trim();
 
+/** Mostly replacement dots: binary noise rather than a banner. */
+const unreadable = (banner: string) => banner.length >= 16 && (banner.match(/\./g)?.length ?? 0) / banner.length > 0.3;
+
 /** GET / on one port, in plain text or over TLS (any version and certificate accepted: the page is what matters here). */
 export function fetchRoot(options: HttpProbeOptions): Promise<PortAnswer> {
   options.signal.throwIfAborted();
@@ -122,8 +125,10 @@ export function fetchRoot(options: HttpProbeOptions): Promise<PortAnswer> {
       size += chunk.length;
       if (size >= MAX_ANSWER_BYTES || answerComplete(Buffer.concat(chunks))) finish();
     });
-    socket.on('end', () => finish());
-    socket.on('close', () => finish());
+    // Closed before the (TLS) connection was up: no answer to judge, and no evidence of a service.
+    const closedEarly = () => new Error(`${host}:${port} closed the connection before ${options.tls ? 'the TLS handshake completed' : 'it was established'}`);
+    socket.on('end', () => (connected ? finish() : finish(undefined, closedEarly())));
+    socket.on('close', () => (connected ? finish() : finish(undefined, closedEarly())));
     socket.on('error', (error: NodeJS.ErrnoException) => {
       if (connected) finish(`connection error: ${error.code ?? error.message}`);
       else finish(undefined, new Error(`cannot connect to ${host}:${port}${options.tls ? ' over TLS' : ''}: ${error.code === 'ECONNREFUSED' ? 'connection refused' : (error.code ?? error.message)}`));
@@ -173,6 +178,11 @@ export async function surveyCleartextTwins(options: CleartextSurveyOptions): Pro
   for (const service of options.services) {
     const answer = await fetchRoot({ ...base, port: service.port, tls: true });
     log(`https://${options.host}:${service.port}/ (${service.name}) → ${describeAnswer(answer)}`);
+    // Twins are recognised by comparison with the TLS service's own answer; bytes that are neither HTTP nor a
+    // readable banner give nothing to compare with, so the survey would prove nothing.
+    if (!answer.http && answer.banner !== undefined && unreadable(answer.banner)) {
+      throw new Error(`TLS service ${service.name} (${options.host}:${service.port}) answered GET / with unreadable bytes ("${answer.banner.slice(0, 40)}…"), so a plain-text twin of it cannot be recognised`);
+    }
     tlsServices.push({ name: service.name, port: service.port, answer });
   }
   const tlsPorts = new Set(options.services.map((service) => service.port));

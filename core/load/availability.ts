@@ -70,6 +70,13 @@ export async function measureUnderLoad(options: AvailabilityOptions): Promise<Av
   try {
     await delay(options.baselineMs, options.signal);
     phases.push({ name: 'baseline', fromMs: 0, toMs: since() });
+    // A function the device does not serve before the load says nothing about the load: no verdict, and no load sent.
+    const unserved = monitors.map((monitor, index) => ({ monitor, probe: options.probes[index]! })).filter(({ monitor }) => monitor.samples.length > 0 && monitor.samples.every((sample) => sample.missed));
+    if (unserved.length > 0) {
+      throw new Error(
+        `before any load, ${unserved.map(({ probe, monitor }) => `${probe.name} answered none of ${monitor.samples.length} samples${monitor.samples.at(-1)?.error ? ` (${monitor.samples.at(-1)!.error})` : ''}`).join('; ')}: the device does not serve its essential functions, so their availability under load cannot be judged`,
+      );
+    }
     phase = 'load';
     const loadStart = since();
     load = await options.load(options.signal);
