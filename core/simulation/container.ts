@@ -31,6 +31,7 @@ const START_TIMEOUT_MS = 60_000;
 const BUILD_TIMEOUT_MS = 15 * 60_000;
 const STOP_GRACE_MS = 5_000;
 const ABANDON_WAIT_MS = 10_000;
+const OUTPUT_LIMIT = 64 * 1024;
 
 // No Ryuk image can be pulled without a registry; containers are removed by stop(), the exit hook and the signal hooks.
 process.env.TESTCONTAINERS_RYUK_DISABLED ??= 'true';
@@ -85,9 +86,9 @@ interface CommandResult {
   error?: Error;
 }
 
-function docker(args: string[], options: { timeoutMs?: number; input?: NodeJS.ReadableStream; signal?: AbortSignal; env?: NodeJS.ProcessEnv } = {}): Promise<CommandResult> {
+function docker(args: string[], options: { timeoutMs?: number; input?: NodeJS.ReadableStream; signal?: AbortSignal } = {}): Promise<CommandResult> {
   return new Promise((resolve) => {
-    const child = spawn('docker', args, { stdio: [options.input ? 'pipe' : 'ignore', 'pipe', 'pipe'], env: { ...process.env, ...options.env } });
+    const child = spawn('docker', args, { stdio: [options.input ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     let settled = false;
@@ -362,7 +363,13 @@ export async function startSimulatorContainer(options: SimulatorContainerOptions
     .withLabels({ [CONTAINER_LABEL]: options.kind, 'iec62443-harness.profile': profileName, [OWNER_PID_LABEL]: String(process.pid) })
     .withWaitStrategy(Wait.forLogMessage(READY_LINE))
     .withStartupTimeout(options.startupTimeoutMs ?? START_TIMEOUT_MS)
-    .withLogConsumer((stream) => stream.on('data', (chunk: Buffer | string) => (output += chunk.toString())));
+    // Only the start and the latest lines matter (the ready line, the last words of a crash); a chatty stack stays bounded.
+    .withLogConsumer((stream) =>
+      stream.on('data', (chunk: Buffer | string) => {
+        output += chunk.toString();
+        if (output.length > OUTPUT_LIMIT) output = `${output.slice(0, OUTPUT_LIMIT / 4)}\n…\n${output.slice(-OUTPUT_LIMIT / 2)}`;
+      }),
+    );
   // Files the simulator writes into the mount then belong to the caller, who removes them.
   if (user) definitionToStart = definitionToStart.withUser(user);
 
