@@ -104,7 +104,7 @@ function naive(): ServerBehaviour {
     boundaryDefects: true,
     writeProtected: [],
     fairScheduling: false,
-    requestCostUs: 500,
+    requestCostUs: 1000,
     connectionCostUs: 2000,
     restartAfterCrashMs: 3000,
     roleBasedAccess: false,
