@@ -1,28 +1,10 @@
 import { expect } from 'chai';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { ensureSimulatorImage } from '../../core/simulation/container.js';
 import { harnessContainers, skipWithoutEngine } from './engine.js';
-
-const BIN = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'bin', 'iec62443-harness.js');
-
-interface Run {
-  child: ChildProcess;
-  output: () => string;
-  exited: Promise<number | null>;
-}
-
-function harness(args: string[]): Run {
-  const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, NO_COLOR: '1' } });
-  let output = '';
-  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  return { child, output: () => output, exited };
-}
+import { startCli as harness, type CliProcess } from '../support/harness-cli.js';
 
 interface Compliance {
   requirements: Array<{ id: string; verdict: string; checks: Array<{ id: string; status: string; observed?: string; message?: string }> }>;
@@ -38,7 +20,7 @@ function verdicts(document: Compliance): Map<string, { verdict: string; seen?: s
   return table;
 }
 
-async function untilContainersOf(run: Run, timeoutMs: number): Promise<string[]> {
+async function untilContainersOf(run: CliProcess, timeoutMs: number): Promise<string[]> {
   for (let waited = 0; waited < timeoutMs; waited += 250) {
     const containers = harnessContainers(run.child.pid);
     if (containers.length) return containers;
@@ -48,7 +30,7 @@ async function untilContainersOf(run: Run, timeoutMs: number): Promise<string[]>
   throw new Error(`no container started within ${timeoutMs / 1000} s:\n${run.output()}`);
 }
 
-async function untilOutput(run: Run, text: string, timeoutMs: number): Promise<void> {
+async function untilOutput(run: CliProcess, text: string, timeoutMs: number): Promise<void> {
   for (let waited = 0; !run.output().includes(text); waited += 100) {
     if (waited > timeoutMs) throw new Error(`"${text}" did not appear within ${timeoutMs / 1000} s:\n${run.output()}`);
     if (run.child.exitCode !== null) throw new Error(`the run exited early:\n${run.output()}`);

@@ -1,43 +1,16 @@
 import { expect } from 'chai';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { randomLoopbackHost } from '../../core/net/loopback.js';
-
-const BIN = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'bin', 'iec62443-harness.js');
-
-interface Running {
-  child: ChildProcess;
-  output: () => string;
-  exited: Promise<number | null>;
-}
-
-function start(args: string[]): Running {
-  const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, NO_COLOR: '1' } });
-  let output = '';
-  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  return { child, output: () => output, exited };
-}
-
-async function waitFor(running: Running, text: string, timeoutMs: number): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (!running.output().includes(text)) {
-    if (Date.now() > until) throw new Error(`"${text}" did not appear within ${timeoutMs} ms:\n${running.output()}`);
-    if (running.child.exitCode !== null) throw new Error(`exited early:\n${running.output()}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
+import { startCli as start, waitForOutput as waitFor, type CliProcess } from '../support/harness-cli.js';
 
 /** A long check (CR 2.6 waits out an idle session) against the OPC UA simulator in its own process. */
 describe('stopping a run: Ctrl-C and --deadline', function () {
   this.timeout(180_000);
   const work = mkdtempSync(join(tmpdir(), 'interrupt-test-'));
   const profile = join(work, 'opcua.yaml');
-  let simulator: Running;
+  let simulator: CliProcess;
 
   before(async function () {
     simulator = start(['simulate', 'opcua', '--profile', 'hardened', '--host', randomLoopbackHost(), '--write-profile', profile]);
