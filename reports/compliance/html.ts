@@ -1,6 +1,7 @@
 import { FUNCTIONAL_REQUIREMENTS, findRequirement, frLabel } from '../../core/catalog/index.js';
 import type { ComplianceDocument } from './document.js';
 import { VERDICTS, type RequirementVerdict, type Verdict } from './verdicts.js';
+import { escapeHtml as esc } from '../html/escape.js';
 
 /**
  * compliance.html: one self-contained page (inline CSS, SVG and a few lines of script) that a vendor can hand to a lab
@@ -17,12 +18,6 @@ const COLORS: Record<Verdict, string> = {
   'not-applicable': '#bdbdbd',
 };
 
-const esc = (text: string | number | undefined): string =>
-  String(text ?? '')
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;');
 
 const slRange = (sl: number[]) => (sl.length > 1 ? `${sl[0]}–${sl.at(-1)}` : String(sl[0]));
 

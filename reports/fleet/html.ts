@@ -1,5 +1,6 @@
 import type { FleetReport, TrendPoint } from './aggregate.js';
 import { duration, percent, shortTime } from './markdown.js';
+import { escapeHtml as esc } from '../html/escape.js';
 
 /**
  * fleet.html: one self-contained page (inline CSS and SVG, no script needed) in the look of compliance.html, for the
@@ -11,12 +12,6 @@ const BAD = '#c62828';
 const WARN = '#ef6c00';
 const INK = '#263238';
 
-const esc = (text: string | number | undefined): string =>
-  String(text ?? '')
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;');
 
 const DAY_MS = 86_400_000;
 
