@@ -83,6 +83,11 @@ export interface CheckContext {
   attach(attachment: Attachment): void;
   /** Throws when the run or check was aborted; call it between long loops. */
   throwIfAborted(): void;
+  /**
+   * Declares time this check waits on purpose (a lockout window, an idle-session timeout, a storm's duration and its
+   * monitor windows), so a run can tell the device's designed waits from the harness's own overhead.
+   */
+  designedWait(ms: number, reason: string): void;
 }
 
 export interface Check extends CheckMeta {

@@ -17,6 +17,8 @@ export interface CheckResult {
   details?: unknown;
   startedAt: string;
   durationMs: number;
+  /** Part of durationMs the check spent waiting on purpose (declared with ctx.designedWait); absent when none. */
+  designedWaitMs?: number;
   attachments: Attachment[];
   transcript: string[];
 }
@@ -102,6 +104,7 @@ export async function executeCheck(check: Check, profile: Profile, options: Exec
   const startedAt = new Date();
   const transcript: string[] = [];
   const attachments: Attachment[] = [];
+  let designedWaitMs = 0;
   const result = (status: CheckStatus, fields: Partial<CheckResult>): CheckResult => ({
     checkId: check.id,
     requirementId: requirementIdOf(check),
@@ -110,6 +113,7 @@ export async function executeCheck(check: Check, profile: Profile, options: Exec
     status,
     startedAt: startedAt.toISOString(),
     durationMs: Date.now() - startedAt.getTime(),
+    ...(designedWaitMs > 0 ? { designedWaitMs: Math.round(designedWaitMs) } : {}),
     attachments,
     transcript,
     ...fields,
@@ -144,6 +148,11 @@ export async function executeCheck(check: Check, profile: Profile, options: Exec
     log,
     attach: (attachment) => attachments.push({ ...attachment, content: redactor.content(attachment.content) }),
     throwIfAborted: () => controller.signal.throwIfAborted(),
+    designedWait: (ms, reason) => {
+      if (!Number.isFinite(ms) || ms <= 0) return;
+      designedWaitMs += ms;
+      log(`waited ${Math.round(ms)} ms by design: ${reason}`);
+    },
     step: async (name, body) => {
       const began = Date.now();
       log(`▶ ${name}`);
