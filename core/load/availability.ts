@@ -21,6 +21,8 @@ export interface AvailabilityOptions {
   /** Sampling after the load, to see the device recover. */
   recoveryMs: number;
   load: (signal: AbortSignal) => Promise<LoadResult>;
+  /** Told of each window spent waiting on purpose (baseline, the load's duration, recovery); pass ctx.designedWait. */
+  onDesignedWait?: (ms: number, reason: string) => void;
 }
 
 export interface PhaseWindow {
@@ -69,6 +71,7 @@ export async function measureUnderLoad(options: AvailabilityOptions): Promise<Av
   let failure: unknown;
   try {
     await delay(options.baselineMs, options.signal);
+    options.onDesignedWait?.(options.baselineMs, 'baseline sampling of the essential functions before the load');
     phases.push({ name: 'baseline', fromMs: 0, toMs: since() });
     // A function the device does not serve before the load says nothing about the load: no verdict, and no load sent.
     const unserved = monitors.map((monitor, index) => ({ monitor, probe: options.probes[index]! })).filter(({ monitor }) => monitor.samples.length > 0 && monitor.samples.every((sample) => sample.missed));
@@ -80,10 +83,13 @@ export async function measureUnderLoad(options: AvailabilityOptions): Promise<Av
     phase = 'load';
     const loadStart = since();
     load = await options.load(options.signal);
+    // The load's own start window is by design; its drain of in-flight work afterwards is not.
+    options.onDesignedWait?.(load.elapsedMs, `load for ${load.elapsedMs} ms (planned ${load.plannedDurationMs} ms at up to ${load.plannedRatePerSecond}/s)`);
     phases.push({ name: 'load', fromMs: loadStart, toMs: since() });
     phase = 'recovery';
     const recoveryStart = since();
     await delay(options.recoveryMs, options.signal);
+    options.onDesignedWait?.(options.recoveryMs, 'recovery sampling after the load');
     phases.push({ name: 'recovery', fromMs: recoveryStart, toMs: since() });
   } catch (error) {
     failure = error;
