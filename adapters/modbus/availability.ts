@@ -47,6 +47,7 @@ export async function monitoredLoad(ctx: CheckContext, target: ModbusTarget, loa
       baselineMs: Math.max(300, 3 * settings.sampleIntervalMs),
       recoveryMs: Math.max(1000, Math.min(5000, settings.durationMs)),
       load,
+      onDesignedWait: (ms, reason) => ctx.designedWait(ms, reason),
     });
   } finally {
     await close();

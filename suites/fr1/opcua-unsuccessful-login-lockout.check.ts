@@ -66,6 +66,7 @@ export default defineCheck({
           break;
         }
       }
+      ctx.designedWait(Date.now() - lockedAt, 'watching the locked account until the lockout is released');
       const how = lockedAttempt.accepted ? `delayed to ${lockedAttempt.durationMs} ms` : `refused with ${formatStatus(lockedAttempt.status)}`;
       const period = releasedAfterMs === undefined ? `still locked after ${RELEASE_WATCH_MS / 1000} s` : `released after about ${(releasedAfterMs / 1000).toFixed(1)} s`;
       const details = { account: account.username, threshold, failures, lockedAttempt, releasedAfterMs, watchedMs: RELEASE_WATCH_MS };

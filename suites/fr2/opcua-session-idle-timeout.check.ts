@@ -42,6 +42,7 @@ export default defineCheck({
       if (!isGood(alive.status)) throw new Error(`the fresh session cannot read ${READ_NODE} (${formatStatus(alive.status)})`);
       ctx.log(`idle for ${waitMs} ms (revised timeout ${revised} ms plus margin); the channel stays busy with GetEndpoints`);
       await channel.idleSessionsFor(waitMs, ctx.signal);
+      ctx.designedWait(waitMs, `session left idle past its revised timeout of ${revised} ms`);
       const after = await ctx.step('read after the idle period', () => session.read(READ_NODE));
       await session.close();
       details.afterIdle = after.status;

@@ -31,6 +31,7 @@ export default defineCheck({
             const timer = setTimeout(resolve, holdMs);
             signal.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
           });
+          ctx.designedWait(holdMs, 'holding the opened connections');
           peak = holder.snapshot();
           return load;
         } finally {

@@ -66,6 +66,7 @@ export default defineCheck({
           baselineMs: Math.max(300, 3 * sampleIntervalMs),
           recoveryMs: Math.max(1_000, Math.min(5_000, durationMs)),
           load: (signal) => runLoad({ ratePerSecond, durationMs, signal, maxInFlight: MAX_IN_FLIGHT, worker: storm.worker }),
+          onDesignedWait: (ms, reason) => ctx.designedWait(ms, reason),
         }),
       );
     } finally {
