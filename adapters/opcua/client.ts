@@ -1,5 +1,5 @@
 import { X509Certificate } from 'node:crypto';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -94,8 +94,10 @@ let clientPkiPromise: Promise<OPCUACertificateManager> | undefined;
 /** One client-side trust store per process, in a private temp folder: the harness judges server certificates itself. */
 function clientCertificateManager(): Promise<OPCUACertificateManager> {
   clientPkiPromise ??= (async () => {
+    const rootFolder = mkdtempSync(join(tmpdir(), 'iec62443-opcua-client-pki-'));
+    process.once('exit', () => rmSync(rootFolder, { recursive: true, force: true }));
     const manager = new OPCUACertificateManager({
-      rootFolder: mkdtempSync(join(tmpdir(), 'iec62443-opcua-client-pki-')),
+      rootFolder,
       automaticallyAcceptUnknownCertificate: true,
       disableFileWatchers: true,
     } as ConstructorParameters<typeof OPCUACertificateManager>[0]);
