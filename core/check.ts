@@ -5,6 +5,7 @@ import type { Profile } from './profile/schema.js';
  * Its metadata is read before anything connects, so selection (scope, endpoints, disruptive) never touches the device.
  */
 
+/** modbus: the Modbus endpoint on either transport; modbus-tls: only a Modbus/TCP Security endpoint. */
 export const PROTOCOLS = ['opcua', 'modbus', 'modbus-tls', 'tls', 'tcp'] as const;
 export type Protocol = (typeof PROTOCOLS)[number];
 

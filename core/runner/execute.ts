@@ -59,8 +59,8 @@ function endpointReason(check: Check, profile: Profile): string | undefined {
     case 'opcua':
       return endpoints.opcua ? undefined : 'the profile declares no OPC UA endpoint (endpoints.opcua)';
     case 'modbus':
-      if (!endpoints.modbus) return 'the profile declares no Modbus endpoint (endpoints.modbus)';
-      return endpoints.modbus.tls ? 'the Modbus endpoint is Modbus/TCP Security; this check is for plain Modbus/TCP' : undefined;
+      // Checks of protocol "modbus" judge the Modbus endpoint on either transport, plain or Modbus/TCP Security.
+      return endpoints.modbus ? undefined : 'the profile declares no Modbus endpoint (endpoints.modbus)';
     case 'modbus-tls':
       return endpoints.modbus?.tls ? undefined : 'the profile declares no Modbus/TCP Security endpoint (endpoints.modbus.tls)';
     case 'tls':
