@@ -14,6 +14,9 @@ import { findSimulator, loadSimulators } from '../../simulators/registry.js';
 import { writeAtomically, writeReports } from '../../reports/write.js';
 import { BUNDLE_NAME, createBundle, verifyBundle } from '../../reports/bundle/bundle.js';
 import { loadSigningKey } from '../../adapters/pki/signing.js';
+import { replayCase, UnknownCaseError } from '../replay/index.js';
+import { Redactor } from '../runner/redact.js';
+import { secretsOf } from '../profile/load.js';
 import { ConsoleProgress, bold, dim, red, yellow } from './console.js';
 import { HARNESS } from '../version.js';
 import { randomLoopbackHost } from '../net/loopback.js';
@@ -45,6 +48,8 @@ run options:
   --simulators MODE    embedded default: process (default), inprocess or container (needs Docker)
   --allure ENGINE      allure3 (default, no Java) or allure2 (allure-commandline, needs Java) or none
   --deadline TIME      stop starting checks after this long (e.g. 90s, 20m, 2h); the report is still written
+  --replay CASE_ID     send one malformed-input case of a CR 3.5 corpus alone (e.g. modbus:function.unknown-0x19) and report
+                       how the device handled it and whether it still answers; writes no report
   --history FILE       Allure history for trends across runs (default: history.jsonl in the output folder)
   --bundle             also write a signed evidence bundle (evidence-bundle.tar.gz) into the output folder
   --lab-key FILE       PEM RSA private key that signs the bundle (default: a key generated for the bundle)
@@ -208,6 +213,31 @@ export function parseDuration(text: string, flag: string): number {
   return value;
 }
 
+async function replayCommand(profile: Profile, caseId: string, signal: AbortSignal): Promise<number> {
+  const redactor = new Redactor(secretsOf(profile));
+  const log = (line: string) => process.stderr.write(dim(`  ${redactor.text(line)}\n`));
+  const outcome = await replayCase(profile, caseId, {
+    connectTimeoutMs: profile.timeouts?.connectMs ?? 3_000,
+    requestTimeoutMs: profile.timeouts?.requestMs ?? 5_000,
+    signal,
+    log,
+  }).catch((error: unknown) => {
+    throw error instanceof UnknownCaseError ? new UsageError(`--replay: ${error.message}`) : error;
+  });
+  const verdict = outcome.handledCorrectly && outcome.aliveAfter;
+  process.stdout.write(
+    [
+      `${bold(`${outcome.protocol}:${outcome.caseId}`)} ${outcome.description}`,
+      `  sent:     ${outcome.sent}`,
+      `  expected: ${outcome.expected}`,
+      `  observed: ${outcome.observed}`,
+      `  device ${outcome.aliveAfter ? 'still answers' : red('no longer answers')} afterwards; ${verdict ? 'handled correctly' : red('NOT handled correctly')}`,
+      '',
+    ].join('\n'),
+  );
+  return verdict ? EXIT.ok : EXIT.failed;
+}
+
 function readLabKey(path: string): string {
   let pem: string;
   try {
@@ -276,6 +306,7 @@ async function runCommand(args: string[]): Promise<number> {
     profiles: { type: 'string' },
     concurrency: { type: 'string' },
     shard: { type: 'string' },
+    replay: { type: 'string' },
   });
   const sl = levelFlag(values);
   const only = parseOnly(values.only as string | undefined);
@@ -323,6 +354,7 @@ async function runCommand(args: string[]): Promise<number> {
       profile = parseProfile(simulated.profile, 'embedded default');
     }
     if (sl !== undefined) profile = { ...profile, targetSL: sl };
+    if (values.replay !== undefined) return await replayCommand(profile, values.replay as string, controller.signal);
     const c = profile.component;
     process.stderr.write(`${bold('Component:')} ${[c.vendor, c.model, c.name].filter(Boolean).join(' ')} (${c.type}) at ${profile.host}, target SL ${profile.targetSL}\n\n`);
 

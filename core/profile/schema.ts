@@ -23,6 +23,10 @@ const opcuaEndpoint = z.strictObject({
   pkiDir: z.string().optional().describe('folder for the harness\'s own persistent client certificate'),
   applicationUri: z.string().optional().describe('application URI of the harness client certificate'),
   discoveryOnlyNone: z.boolean().optional().describe('the None endpoint is declared for discovery only (CR 3.1)'),
+  anonymousAccess: z
+    .enum(['none', 'read-only'])
+    .optional()
+    .describe('none (default): anonymous sessions must be refused; read-only: they may read but must not write (CR 1.1)'),
 });
 
 const modbusEndpoint = z.strictObject({
