@@ -1,4 +1,4 @@
-import { X509Certificate } from 'node:crypto';
+import { X509Certificate, createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,17 +6,26 @@ import {
   AnonymousIdentityToken,
   AttributeIds,
   BrowseDirection,
+  BrowseRequest,
+  CallRequest,
   DataType,
   MessageSecurityMode,
   NodeClass,
   OPCUACertificateManager,
   OPCUAClient,
+  ReadRequest,
   SecurityPolicy,
   StatusCodes,
+  TimestampsToReturn,
   UserTokenType,
   Variant,
+  WriteRequest,
+  constructEventFilter,
+  resolveNodeId,
   setErrorLogger,
   setWarningLogger,
+  type ClientSubscription,
+  type NodeId,
   type ClientSession,
   type DataValue,
   type EndpointDescription,
@@ -29,16 +38,21 @@ import { helloExchange, parseOpcTcpUrl } from './raw.js';
 import { GOOD, formatStatus, isConnectionLevel, isGood, statusFromError, statusValue } from './status.js';
 import { Transcript } from './transcript.js';
 import type {
+  AuthenticationToken,
   BrowseReference,
   ClientCredentials,
+  DiagnosedAnswer,
   EndpointInfo,
   EndpointInventory,
+  EventRecord,
   Identity,
   ReadResult,
   SecurityModeName,
   SecurityPolicyName,
   SessionAttempt,
+  SessionIdentifiers,
   StatusValue,
+  TimedRead,
   UserTokenTypeName,
   VariableInfo,
   WriteBackResult,
@@ -398,6 +412,7 @@ export class OpcuaChannel {
       if (failure instanceof OpcuaRefusal) return { attempt: { accepted: false, status: failure.status, stage: 'createSession', note: failure.note, durationMs: Date.now() - started } };
       throw failure;
     }
+    const createNonce = sessionNonce(created);
     internals._addSession(created);
     answerSessionLossPlainly(created);
     const revisedSessionTimeoutMs = (created as unknown as { timeout: number }).timeout;
@@ -421,8 +436,57 @@ export class OpcuaChannel {
     this.probe.transcript.record(`CreateSession + ActivateSession as ${who}`, `accepted (${status.name}), revised session timeout ${revisedSessionTimeoutMs} ms`);
     return {
       attempt: { accepted: true, status, stage: 'activateSession', durationMs: Date.now() - started, revisedSessionTimeoutMs },
-      session: new OpcuaSession(this.probe, this.client, created, who, revisedSessionTimeoutMs),
+      session: new OpcuaSession(this.probe, this.client, created, who, revisedSessionTimeoutMs, createNonce),
     };
+  }
+
+  /**
+   * CreateSession without ActivateSession: what any client that can open a channel makes the device allocate, with
+   * no identity at all. The session is returned unactivated, to be closed by the caller.
+   */
+  async createSessionOnly(): Promise<{ attempt: SessionAttempt; pending?: PendingSession }> {
+    const internals = this.client as unknown as ClientInternals;
+    const started = Date.now();
+    let created: ClientSession;
+    try {
+      created = await this.probe.bounded('CreateSession', () => new Promise<ClientSession>((resolve, reject) => internals._createSession((error, session) => (error || !session ? reject(error ?? new Error('no session')) : resolve(session)))), this.client);
+    } catch (error) {
+      const failure = await this.probe.refusalOrFailure(error, 'createSession', 'CreateSession (not activated)');
+      if (failure instanceof OpcuaRefusal) return { attempt: { accepted: false, status: failure.status, stage: 'createSession', note: failure.note, durationMs: Date.now() - started } };
+      throw failure;
+    }
+    const identifiers = identifiersOf(created, sessionNonce(created));
+    return {
+      attempt: { accepted: true, status: GOOD, stage: 'createSession', durationMs: Date.now() - started, revisedSessionTimeoutMs: (created as unknown as { timeout: number }).timeout },
+      pending: { identifiers, close: () => this.closeQuietly(created) },
+    };
+  }
+
+  /**
+   * A Read sent on this channel with the given authentication token, e.g. another channel's or a closed session's.
+   * Returns the service result and, when the service ran, the operation's status.
+   */
+  async readWithToken(token: AuthenticationToken, nodeId: string): Promise<{ serviceResult: StatusValue; operation?: StatusValue }> {
+    const request = new ReadRequest({
+      nodesToRead: [{ nodeId: resolveNodeId(nodeId), attributeId: AttributeIds.Value }],
+      timestampsToReturn: TimestampsToReturn.Neither,
+      requestHeader: { authenticationToken: tokenNodeId(token) },
+    });
+    const label = `Read ${nodeId} with authentication token ${fingerprint(token.text)}`;
+    try {
+      const response = await this.probe.bounded(label, () => transact(this.client, request), this.client);
+      const results = (response as { results?: Array<{ statusCode: Parameters<typeof statusValue>[0] }> }).results ?? [];
+      const answer = { serviceResult: GOOD, operation: results[0] ? statusValue(results[0].statusCode) : undefined };
+      this.probe.transcript.record(label, `answered: ${formatStatus(answer.operation ?? answer.serviceResult)}`);
+      return answer;
+    } catch (error) {
+      const status = statusFromError(error);
+      if (status && !isConnectionLevel(status) && !(error instanceof OpcuaTimeoutError)) {
+        this.probe.transcript.record(label, `refused: ${formatStatus(status)}`);
+        return { serviceResult: status };
+      }
+      throw this.probe.classify(error, label);
+    }
   }
 
   private async closeQuietly(session: ClientSession): Promise<void> {
@@ -476,7 +540,13 @@ export class OpcuaSession {
     private readonly session: ClientSession,
     readonly who: string,
     readonly revisedSessionTimeoutMs: number,
+    private readonly createNonce?: Buffer,
   ) {}
+
+  /** The session id, authentication token and server nonces the device issued for this session. */
+  get identifiers(): SessionIdentifiers {
+    return identifiersOf(this.session, this.createNonce);
+  }
 
   private async service<T>(label: string, step: () => Promise<T>): Promise<T | { failed: StatusValue }> {
     try {
@@ -587,6 +657,153 @@ export class OpcuaSession {
     return { status, outputs: (outcome.outputArguments ?? []).map((variant) => variant.value) };
   }
 
+  /** Reads values with server and source timestamps (TimestampsToReturn Both). */
+  async readTimed(nodeIds: string[]): Promise<TimedRead[]> {
+    const label = `Read ${nodeIds.join(', ')} with timestamps`;
+    const outcome = await this.service(label, () => this.session.read(nodeIds.map((nodeId) => ({ nodeId, attributeId: AttributeIds.Value })), 0));
+    if ('failed' in outcome) return nodeIds.map((nodeId) => ({ nodeId, status: outcome.failed, value: undefined, dataType: 'Null' }));
+    const values = outcome as unknown as DataValue[];
+    return nodeIds.map((nodeId, index) => {
+      const dataValue = values[index]!;
+      return {
+        nodeId,
+        ...dataValueResult(dataValue),
+        serverTimestamp: dataValue.serverTimestamp ?? undefined,
+        sourceTimestamp: dataValue.sourceTimestamp ?? undefined,
+      };
+    });
+  }
+
+  /** Reads several values at once. */
+  async readValues(nodeIds: string[]): Promise<ReadResult[]> {
+    const outcome = await this.service(`Read ${nodeIds.length} values`, () => this.session.read(nodeIds.map((nodeId) => ({ nodeId, attributeId: AttributeIds.Value }))));
+    if ('failed' in outcome) return nodeIds.map(() => ({ status: outcome.failed, value: undefined, dataType: 'Null' }));
+    const results = (outcome as unknown as DataValue[]).map(dataValueResult);
+    this.probe.transcript.record(`Read ${nodeIds.join(', ')} as ${this.who}`, results.map((result) => `${result.status.name} ${String(result.value).slice(0, 40)}`).join('; '));
+    return results;
+  }
+
+  /** Read of one attribute with every diagnostics bit requested; an unknown attribute name is sent as its number. */
+  readDiagnosed(nodeId: string, attributeId: number = AttributeIds.Value): Promise<DiagnosedAnswer> {
+    return this.diagnosed(`Read ${nodeId} attribute ${attributeId}`, new ReadRequest({ nodesToRead: [{ nodeId: resolveNodeId(nodeId), attributeId }], timestampsToReturn: TimestampsToReturn.Neither }));
+  }
+
+  /** Write of a value of the given built-in type with every diagnostics bit requested. */
+  writeDiagnosed(nodeId: string, dataType: string, value: unknown): Promise<DiagnosedAnswer> {
+    const variant = new Variant({ dataType: DataType[dataType as keyof typeof DataType], value });
+    return this.diagnosed(`Write ${dataType} ${JSON.stringify(value)} to ${nodeId}`, new WriteRequest({ nodesToWrite: [{ nodeId: resolveNodeId(nodeId), attributeId: AttributeIds.Value, value: { value: variant } }] }));
+  }
+
+  /** Call of a method with every diagnostics bit requested. */
+  callDiagnosed(objectId: string, methodId: string, inputArguments: Array<{ dataType: string; value: unknown }>): Promise<DiagnosedAnswer> {
+    const variants = inputArguments.map((argument) => new Variant({ dataType: DataType[argument.dataType as keyof typeof DataType], value: argument.value }));
+    const described = inputArguments.map((argument) => `${argument.dataType} ${JSON.stringify(argument.value)}`).join(', ');
+    return this.diagnosed(`Call ${methodId}(${described})`, new CallRequest({ methodsToCall: [{ objectId: resolveNodeId(objectId), methodId: resolveNodeId(methodId), inputArguments: variants }] }));
+  }
+
+  /** Browse of a node with every diagnostics bit requested. */
+  browseDiagnosed(nodeId: string): Promise<DiagnosedAnswer> {
+    return this.diagnosed(`Browse ${nodeId}`, new BrowseRequest({ nodesToBrowse: [{ nodeId: resolveNodeId(nodeId), browseDirection: BrowseDirection.Forward, includeSubtypes: true, nodeClassMask: 0, resultMask: 63 }] }));
+  }
+
+  private async diagnosed(operation: string, request: ReadRequest | WriteRequest | CallRequest | BrowseRequest): Promise<DiagnosedAnswer> {
+    request.requestHeader.returnDiagnostics = ALL_DIAGNOSTICS;
+    let response: unknown;
+    let serviceResult: StatusValue = GOOD;
+    try {
+      response = await this.probe.bounded(operation, () => new Promise((resolve, reject) => (this.session as unknown as SessionTransactions).performMessageTransaction(request, (error, answer) => (error ? reject(Object.assign(error, { answer })) : resolve(answer)))), this.client);
+    } catch (error) {
+      const status = statusFromError(error);
+      if (!status || isConnectionLevel(status) || error instanceof OpcuaTimeoutError) throw this.probe.classify(error, operation);
+      serviceResult = status;
+      response = (error as { response?: unknown; answer?: unknown }).response ?? (error as { answer?: unknown }).answer;
+    }
+    const results = ((response as { results?: Array<{ statusCode?: Parameters<typeof statusValue>[0] } | Parameters<typeof statusValue>[0]> } | undefined)?.results ?? []).map((result) =>
+      statusValue(('statusCode' in (result as object) ? (result as { statusCode: Parameters<typeof statusValue>[0] }).statusCode : result) as Parameters<typeof statusValue>[0]),
+    );
+    const answer: DiagnosedAnswer = { operation, serviceResult, results, texts: diagnosticTexts(response) };
+    this.probe.transcript.record(`${operation} as ${this.who} (all diagnostics requested)`, `${formatStatus(results[0] ?? serviceResult)}; ${answer.texts.length} diagnostic text(s)`);
+    return answer;
+  }
+
+  /** Methods below a start node (default: the Objects folder), outside namespace 0, with the object they belong to. */
+  async findMethods(options: { startNodeId?: string; maxDepth?: number; maxNodes?: number } = {}): Promise<Array<{ objectId: string; methodId: string; path: string }>> {
+    const maxDepth = options.maxDepth ?? 4;
+    const maxNodes = options.maxNodes ?? 200;
+    const methods: Array<{ objectId: string; methodId: string; path: string }> = [];
+    const seen = new Set<string>();
+    let frontier: Array<{ nodeId: string; path: string }> = [{ nodeId: options.startNodeId ?? 'i=85', path: '' }];
+    for (let depth = 0; depth < maxDepth && frontier.length > 0 && seen.size < maxNodes; depth++) {
+      const next: typeof frontier = [];
+      for (const node of frontier) {
+        for (const reference of await this.browse(node.nodeId)) {
+          if (!reference.isForward || seen.has(reference.nodeId) || seen.size >= maxNodes) continue;
+          if (/^(ns=0;)?i=\d+$/.test(reference.nodeId)) continue;
+          seen.add(reference.nodeId);
+          const path = node.path ? `${node.path}/${reference.browseName}` : reference.browseName;
+          if (reference.nodeClass === 'Method') methods.push({ objectId: node.nodeId, methodId: reference.nodeId, path });
+          if (reference.nodeClass === 'Object') next.push({ nodeId: reference.nodeId, path });
+        }
+      }
+      frontier = next;
+    }
+    return methods;
+  }
+
+  /** The type and its supertypes up to BaseEventType or BaseObjectType (inverse HasSubtype), nearest first. */
+  async supertypes(typeId: string, maxDepth = 12): Promise<string[]> {
+    const chain = [typeId];
+    let current = typeId;
+    for (let depth = 0; depth < maxDepth; depth++) {
+      const outcome = await this.service(`Browse supertype of ${current}`, () =>
+        this.session.browse({ nodeId: current, browseDirection: BrowseDirection.Inverse, referenceTypeId: 'HasSubtype', includeSubtypes: false, nodeClassMask: 0, resultMask: 63 }),
+      );
+      if ('failed' in outcome) break;
+      const parent = outcome.references?.[0]?.nodeId.toString();
+      if (!parent || chain.includes(parent)) break;
+      chain.push(parent);
+      current = parent;
+    }
+    return chain;
+  }
+
+  /**
+   * Subscribes to the events the Server object notifies (EventNotifier of i=2253), with the fields of
+   * AuditEventType an auditor reads. Events arrive in watch.events until watch.stop().
+   */
+  async watchEvents(options: { publishingIntervalMs?: number } = {}): Promise<EventWatch> {
+    const started = Date.now();
+    const publishingIntervalMs = options.publishingIntervalMs ?? 100;
+    const subscription = await this.probe.bounded('CreateSubscription', () =>
+      this.session.createSubscription2({ requestedPublishingInterval: publishingIntervalMs, requestedLifetimeCount: 600, requestedMaxKeepAliveCount: 20, maxNotificationsPerPublish: 1000, publishingEnabled: true, priority: 10 }),
+      this.client,
+    ).catch((error: unknown) => {
+      throw this.probe.classify(error, 'CreateSubscription');
+    });
+    const events: EventRecord[] = [];
+    try {
+      const filter = constructEventFilter(EVENT_FIELDS as unknown as string[]);
+      const item = await this.probe.bounded('CreateMonitoredItems (events of the Server object)', () =>
+        subscription.monitor({ nodeId: resolveNodeId('i=2253'), attributeId: AttributeIds.EventNotifier }, { samplingInterval: 0, filter, queueSize: 10_000, discardOldest: false }, TimestampsToReturn.Neither),
+        this.client,
+      );
+      item.on('changed', (fields: unknown) => {
+        const values = (fields as Variant[]).map((variant) => variant?.value as unknown);
+        const record = eventRecord(values, Date.now() - started);
+        events.push(record);
+        this.probe.transcript.record('event', `${record.eventType} ${record.sourceName ?? ''} status=${record.status ?? '-'} user=${record.clientUserId ?? '-'}`);
+      });
+    } catch (error) {
+      await terminateQuietly(subscription, this.probe.options.timeoutMs);
+      throw this.probe.classify(error, 'CreateMonitoredItems');
+    }
+    this.probe.transcript.record(`event subscription on the Server object as ${this.who}`, `open (publishing every ${publishingIntervalMs} ms)`);
+    return {
+      events,
+      stop: () => terminateQuietly(subscription, this.probe.options.timeoutMs),
+    };
+  }
+
   /** Closes the session; a session the device already dropped closes without complaint. */
   async close(): Promise<void> {
     if (this.closed) return;
@@ -597,6 +814,113 @@ export class OpcuaSession {
       // already gone on the device side
     }
   }
+}
+
+/** RequestHeader.returnDiagnostics with every service- and operation-level bit (OPC 10000-4 7.32). */
+const ALL_DIAGNOSTICS = 0x3ff;
+
+/** The fields of an event subscription, in the order eventRecord reads them. */
+const EVENT_FIELDS = ['EventType', 'SourceName', 'Time', 'Message', 'Severity', 'Status', 'ClientUserId'] as const;
+
+export interface EventWatch {
+  /** Events received so far, in arrival order. */
+  readonly events: EventRecord[];
+  stop(): Promise<void>;
+}
+
+/** A session not (yet) activated: its ids, and how to give it back. */
+export interface PendingSession {
+  identifiers: SessionIdentifiers;
+  close(): Promise<void>;
+}
+
+interface SessionTransactions {
+  performMessageTransaction(request: unknown, callback: (error: Error | null, response?: unknown) => void): void;
+}
+
+const TOKENS = new WeakMap<AuthenticationToken, NodeId>();
+
+function tokenOf(nodeId: NodeId): AuthenticationToken {
+  const token: AuthenticationToken = { kind: 'opcua-authentication-token', text: nodeId.toString() };
+  TOKENS.set(token, nodeId);
+  return token;
+}
+
+function tokenNodeId(token: AuthenticationToken): NodeId {
+  const nodeId = TOKENS.get(token);
+  if (!nodeId) throw new Error('not an authentication token issued to this harness');
+  return nodeId;
+}
+
+/** A short SHA-256 fingerprint of a token or nonce, for evidence that must not carry the value itself. */
+export const fingerprint = (text: string): string => createHash('sha256').update(text).digest('hex').slice(0, 12);
+
+function sessionNonce(session: ClientSession): Buffer | undefined {
+  const nonce = (session as unknown as { serverNonce?: Buffer | null }).serverNonce;
+  return nonce && nonce.length > 0 ? Buffer.from(nonce) : undefined;
+}
+
+function identifiersOf(session: ClientSession, createNonce: Buffer | undefined): SessionIdentifiers {
+  const internals = session as unknown as { sessionId: NodeId; authenticationToken: NodeId; serverNonce?: Buffer | null };
+  const current = sessionNonce(session);
+  return {
+    sessionId: internals.sessionId.toString(),
+    token: tokenOf(internals.authenticationToken),
+    createNonceHex: createNonce?.toString('hex'),
+    activateNonceHex: current && (!createNonce || !current.equals(createNonce)) ? current.toString('hex') : undefined,
+  };
+}
+
+/** One request on the client's secure channel, whatever session (if any) it names. */
+function transact(client: OPCUAClient, request: ReadRequest): Promise<unknown> {
+  return new Promise((resolve, reject) =>
+    (client as unknown as SessionTransactions).performMessageTransaction(request, (error, response) => (error ? reject(error) : resolve(response))),
+  );
+}
+
+interface DiagnosticInfoLike {
+  additionalInfo?: string | null;
+  innerDiagnosticInfo?: DiagnosticInfoLike | null;
+}
+
+/** Every text of a response's diagnostics: the string table and each DiagnosticInfo's additional info, nested ones too. */
+function diagnosticTexts(response: unknown): string[] {
+  if (!response || typeof response !== 'object') return [];
+  const answer = response as {
+    responseHeader?: { stringTable?: Array<string | null> | null; serviceDiagnostics?: DiagnosticInfoLike | null };
+    diagnosticInfos?: Array<DiagnosticInfoLike | null> | null;
+    results?: Array<{ inputArgumentDiagnosticInfos?: Array<DiagnosticInfoLike | null> | null } | null> | null;
+  };
+  const texts = new Set<string>();
+  const visit = (info: DiagnosticInfoLike | null | undefined, depth = 0) => {
+    if (!info || depth > 8) return;
+    if (info.additionalInfo) texts.add(info.additionalInfo);
+    visit(info.innerDiagnosticInfo, depth + 1);
+  };
+  for (const text of answer.responseHeader?.stringTable ?? []) if (text) texts.add(text);
+  visit(answer.responseHeader?.serviceDiagnostics);
+  for (const info of answer.diagnosticInfos ?? []) visit(info);
+  for (const result of answer.results ?? []) for (const info of result?.inputArgumentDiagnosticInfos ?? []) visit(info);
+  return [...texts];
+}
+
+function eventRecord(values: unknown[], receivedAtMs: number): EventRecord {
+  const [eventType, sourceName, time, message, severity, status, clientUserId] = values;
+  const text = (value: unknown) => (value === null || value === undefined ? undefined : typeof value === 'object' && 'text' in (value as object) ? String((value as { text: unknown }).text ?? '') : String(value));
+  return {
+    eventType: eventType ? String((eventType as { toString(): string }).toString()) : 'unknown',
+    sourceName: text(sourceName),
+    time: time instanceof Date ? time : undefined,
+    message: text(message),
+    severity: typeof severity === 'number' ? severity : undefined,
+    status: typeof status === 'boolean' ? status : undefined,
+    clientUserId: text(clientUserId),
+    receivedAtMs,
+  };
+}
+
+async function terminateQuietly(subscription: ClientSubscription, timeoutMs: number): Promise<void> {
+  await Promise.race([subscription.terminate().catch(() => {}), new Promise((resolve) => setTimeout(resolve, Math.min(timeoutMs, 2_000)).unref())]);
 }
 
 function dataValueResult(dataValue: DataValue): ReadResult {

@@ -107,3 +107,55 @@ export interface ClientCredentials {
   thumbprint: string;
   label: string;
 }
+
+/** A session's authentication token as the device issued it; only the adapter looks inside. */
+export interface AuthenticationToken {
+  readonly kind: 'opcua-authentication-token';
+  /** The token as text, for evidence; it is useless once the session is closed. */
+  readonly text: string;
+}
+
+/** What the device issued for one session: ids and nonces, for uniqueness and reuse checks. */
+export interface SessionIdentifiers {
+  sessionId: string;
+  token: AuthenticationToken;
+  /** ServerNonce of CreateSessionResponse, hex; absent when the device sent none. */
+  createNonceHex?: string;
+  /** ServerNonce of ActivateSessionResponse, hex; absent before activation or when none was sent. */
+  activateNonceHex?: string;
+}
+
+/** The answer to one service call made with every diagnostics bit requested (RequestHeader.returnDiagnostics). */
+export interface DiagnosedAnswer {
+  /** What was asked, e.g. "Read ns=1;s=Nope.Value". */
+  operation: string;
+  serviceResult: StatusValue;
+  /** Operation results, one per item; empty when the service itself failed. */
+  results: StatusValue[];
+  /** Every text the device returned with the answer: string table entries and additional info, deduplicated. */
+  texts: string[];
+}
+
+export interface TimedRead {
+  nodeId: string;
+  status: StatusValue;
+  value: unknown;
+  dataType: string;
+  serverTimestamp?: Date;
+  sourceTimestamp?: Date;
+}
+
+/** One event as an event subscription delivered it. */
+export interface EventRecord {
+  /** Node id of the event type, e.g. "i=2075". */
+  eventType: string;
+  sourceName?: string;
+  time?: Date;
+  message?: string;
+  severity?: number;
+  /** AuditEventType.Status: whether the audited action succeeded; absent for non-audit events. */
+  status?: boolean;
+  clientUserId?: string;
+  /** Milliseconds since the subscription started, on the harness clock. */
+  receivedAtMs: number;
+}

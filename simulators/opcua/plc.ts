@@ -2,7 +2,9 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
+  AccessLevelFlag,
   DataType,
+  DiagnosticInfo,
   MessageSecurityMode,
   OPCUACertificateManager,
   OPCUAServer,
@@ -22,6 +24,8 @@ import {
 } from 'node-opcua';
 import { issueCertificate } from '../../adapters/pki/certificates.js';
 import { ensureHarnessPki, type HarnessPki } from '../../adapters/opcua/pki.js';
+import { auditWrites } from './safeguards.js';
+import { disableDiagnostics, installWeakTransport, offsetClock, weakenSessions, type WeakTransport } from './weaknesses.js';
 
 /**
  * A small simulated PLC on node-opcua's server: a tank whose level follows a setpoint while a pump runs, and a
@@ -53,11 +57,27 @@ export interface PlcSettings {
   maxSessionsPerUser: number;
   /** Concurrent sessions of the whole server. */
   maxSessions: number;
+  /** CPU time each new connection costs a single-threaded stack, during which it serves nothing else (weak). */
+  connectionCostMs: number;
+  /** How long the watchdog takes to restart the stack after a crash (weak). */
+  restartAfterMs: number;
+  /** How far the real-time clock is off (weak). */
+  clockOffsetMs: number;
 }
 
 export const DEFAULT_SETTINGS: Record<PlcProfile, PlcSettings> = {
-  hardened: { lockoutThreshold: 5, lockoutMs: 5_000, maxSessionTimeoutMs: 10_000, maxSessionsPerUser: 3, maxSessions: 30 },
-  weak: { lockoutThreshold: Number.POSITIVE_INFINITY, lockoutMs: 0, maxSessionTimeoutMs: 50 * 60_000, maxSessionsPerUser: Number.POSITIVE_INFINITY, maxSessions: 100 },
+  hardened: { lockoutThreshold: 5, lockoutMs: 5_000, maxSessionTimeoutMs: 10_000, maxSessionsPerUser: 3, maxSessions: 30, connectionCostMs: 0, restartAfterMs: 0, clockOffsetMs: 0 },
+  // 6 ms per connection: about 160 new connections per second saturate the weak stack.
+  weak: {
+    lockoutThreshold: Number.POSITIVE_INFINITY,
+    lockoutMs: 0,
+    maxSessionTimeoutMs: 50 * 60_000,
+    maxSessionsPerUser: Number.POSITIVE_INFINITY,
+    maxSessions: 100_000,
+    connectionCostMs: 6,
+    restartAfterMs: 2_000,
+    clockOffsetMs: 37 * 60_000,
+  },
 };
 
 export const PLC_NAMESPACE_URI = 'urn:iec62443-harness:simulated-plc';
@@ -68,7 +88,11 @@ export const PLC_NODES = {
   pumpRunning: 'ns=1;s=PLC.PumpRunning',
   highLevelLimit: 'ns=1;s=PLC.HighLevelLimit',
   cycleCounter: 'ns=1;s=PLC.CycleCounter',
+  selectRecipe: 'ns=1;s=PLC.SelectRecipe',
 } as const;
+
+/** Recipes the PLC knows; SelectRecipe refuses any other number. */
+export const PLC_RECIPES = [1, 2, 3] as const;
 
 export interface PlcOptions {
   profile: PlcProfile;
@@ -86,6 +110,8 @@ export interface RunningPlc {
   accounts: PlcAccount[];
   harnessPki: HarnessPki;
   settings: PlcSettings;
+  /** The weak stack's transport mistakes (crash and watchdog state); absent on the hardened PLC. */
+  weakTransport?: WeakTransport;
   stop(): Promise<void>;
 }
 
@@ -281,7 +307,10 @@ export async function startPlc(options: PlcOptions): Promise<RunningPlc> {
       serverCapabilities: { maxSessions: settings.maxSessions },
       maxConnectionsPerEndpoint: settings.maxSessions + 10,
       serverInfo: { applicationUri, productUri: 'urn:iec62443-harness:simulated-plc', applicationName: { text: `Simulated OPC UA PLC (${profile})` } },
-      buildInfo: { productName: 'Simulated OPC UA PLC', manufacturerName: 'iec62443-harness', softwareVersion: `1.0.0-${profile}` },
+      // The weak firmware was built without its identification filled in.
+      buildInfo: hardened
+        ? { productName: 'Simulated OPC UA PLC', manufacturerName: 'iec62443-harness', softwareVersion: `1.0.0-${profile}`, buildNumber: '2024.11.3-17', buildDate: new Date('2024-11-03T10:00:00Z') }
+        : { productName: 'Simulated OPC UA PLC', manufacturerName: '', softwareVersion: '', buildNumber: '' },
     } as OPCUAServerOptions,
   );
   installHooks(server, settings.maxSessionTimeoutMs, refusalStatus);
@@ -292,6 +321,15 @@ export async function startPlc(options: PlcOptions): Promise<RunningPlc> {
   await server.start();
   const port = server.endpoints[0]!.port;
   const ticker = startProcess(server);
+  let weakTransport: WeakTransport | undefined;
+  if (hardened) {
+    auditWrites(server);
+  } else {
+    weakTransport = installWeakTransport(server, { connectionCostMs: settings.connectionCostMs, restartAfterMs: settings.restartAfterMs, signatureBlind: true, crashOnZeroBufferHello: true });
+    weakenSessions(server);
+    offsetClock(server, settings.clockOffsetMs);
+    disableDiagnostics(server);
+  }
   let stopping: Promise<void> | undefined;
   return {
     server,
@@ -301,9 +339,11 @@ export async function startPlc(options: PlcOptions): Promise<RunningPlc> {
     accounts,
     harnessPki,
     settings,
+    weakTransport,
     stop() {
       stopping ??= (async () => {
         clearInterval(ticker);
+        await weakTransport?.release();
         await server.shutdown(0);
         await Promise.all(managers.map((manager) => manager.dispose()));
       })();
@@ -346,10 +386,68 @@ function buildAddressSpace(server: OPCUAServer, hardened: boolean): void {
       value: { dataType, value },
     } as Parameters<typeof namespace.addVariable>[0]);
   variable('TankLevel', DataType.Double, 50, false, readOnly);
-  variable('Setpoint', DataType.Double, 60, true, operatorWrites);
+  // The setpoint is an analog item with an instrument range; the weak firmware stores values outside it anyway.
+  const setpoint = namespace.addAnalogDataItem({
+    componentOf: plc,
+    browseName: 'Setpoint',
+    nodeId: 's=PLC.Setpoint',
+    dataType: 'Double',
+    accessLevel: 'CurrentRead | CurrentWrite',
+    userAccessLevel: 'CurrentRead | CurrentWrite',
+    engineeringUnitsRange: { low: 0, high: 100 },
+    instrumentRange: { low: 0, high: 100 },
+    acceptValueOutOfRange: !hardened,
+    ...(hardened ? { rolePermissions: operatorWrites } : {}),
+    value: { dataType: DataType.Double, value: 60 },
+  } as Parameters<typeof namespace.addAnalogDataItem>[0]);
+  // node-opcua makes InstrumentRange writable; the range is configuration, not something a client changes.
+  for (const property of [setpoint.getPropertyByName('InstrumentRange'), setpoint.getPropertyByName('EURange')]) {
+    if (!property) continue;
+    const variableProperty = property as unknown as { accessLevel: number; userAccessLevel: number };
+    variableProperty.accessLevel = AccessLevelFlag.CurrentRead;
+    variableProperty.userAccessLevel = AccessLevelFlag.CurrentRead;
+  }
   variable('PumpRunning', DataType.Boolean, true, true, engineerWrites);
   variable('HighLevelLimit', DataType.Double, 95, true, engineerWrites);
   variable('CycleCounter', DataType.UInt32, 0, false, readOnly);
+  addRecipeSelection(namespace, plc, hardened);
+}
+
+/**
+ * SelectRecipe(recipe): switches the batch recipe. The hardened PLC refuses an unknown number with BadOutOfRange and
+ * nothing else; the weak one fails inside its recipe store and hands the exception, stack and all, to the client.
+ */
+function addRecipeSelection(namespace: ReturnType<NonNullable<OPCUAServer['engine']['addressSpace']>['getOwnNamespace']>, plc: Parameters<typeof namespace.addMethod>[0], hardened: boolean): void {
+  const method = namespace.addMethod(plc, {
+    browseName: 'SelectRecipe',
+    nodeId: 's=PLC.SelectRecipe',
+    inputArguments: [{ name: 'recipe', description: { text: `recipe number (${PLC_RECIPES.join(', ')})` }, dataType: DataType.UInt32 }],
+    outputArguments: [],
+    ...(hardened
+      ? {
+          rolePermissions: rolePermissions([
+            [WellKnownRoles.AuthenticatedUser, PermissionType.Browse],
+            [WellKnownRoles.Operator, PermissionType.Browse | PermissionType.Call],
+            [WellKnownRoles.Engineer, PermissionType.Browse | PermissionType.Call],
+          ]),
+        }
+      : {}),
+  } as Parameters<typeof namespace.addMethod>[1]);
+  let selected = 1;
+  method.bindMethod(async (inputArguments: Array<{ value: unknown }>, _context: unknown) => {
+    const recipe = Number(inputArguments[0]?.value);
+    if ((PLC_RECIPES as readonly number[]).includes(recipe)) {
+      selected = recipe;
+      return { statusCode: StatusCodes.Good, outputArguments: [] };
+    }
+    if (hardened) return { statusCode: StatusCodes.BadOutOfRange, statusText: 'unknown recipe' };
+    const failure = new Error(`RecipeStore.load failed: ENOENT: no such file or directory, open '/opt/plc/recipes/recipe-${recipe}.json' (selected ${selected})`);
+    return {
+      statusCode: StatusCodes.BadInternalError,
+      statusText: failure.message,
+      diagnosticInfo: new DiagnosticInfo({ additionalInfo: failure.stack }),
+    };
+  });
 }
 
 /** The live process: the level moves toward the setpoint while the pump runs and drains slowly otherwise. */

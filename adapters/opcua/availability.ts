@@ -1,0 +1,127 @@
+import type { CheckContext } from '../../core/check.js';
+import { measureUnderLoad, type AvailabilityReport, type EssentialProbe, type LoadResult } from '../../core/load/index.js';
+import type { Profile } from '../../core/profile/schema.js';
+import type { OpcuaChannel, OpcuaSession } from './client.js';
+import { formatStatus, isGood } from './status.js';
+import { opcuaTarget, type OpcuaTarget } from './target.js';
+
+/**
+ * The OPC UA essential-function probe for the availability engine: each essential function of the profile with an
+ * `opcua: { nodeId }` entry is read, one Read per sample, on a session of its own opened before any load (a storm
+ * must not keep the monitor from connecting, only from being served). A session the device drops is opened again
+ * at the next sample, so a device that comes back is seen coming back.
+ */
+
+export const opcuaEssentialFunctions = (profile: Profile) =>
+  profile.essentialFunctions.flatMap((entry) => ('opcua' in entry ? [{ name: entry.name, nodeId: entry.opcua.nodeId, maxLatencyMs: entry.maxLatencyMs }] : []));
+
+export function requiresOpcuaEssentialFunction(profile: Profile): string | undefined {
+  return opcuaEssentialFunctions(profile).length > 0 ? undefined : 'the profile names no OPC UA essential function (essentialFunctions[].opcua.nodeId) to monitor';
+}
+
+export interface OpcuaEssentialProbes {
+  probes: EssentialProbe[];
+  /** Opens the monitor's session and reads every function once; throws when one is not served. */
+  ready(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Probes for the OPC UA essential functions, on one monitoring session of the least privileged identity. */
+export function opcuaEssentialProbes(ctx: CheckContext, target: OpcuaTarget = opcuaTarget(ctx)): OpcuaEssentialProbes {
+  const functions = opcuaEssentialFunctions(ctx.profile);
+  let channel: OpcuaChannel | undefined;
+  let session: OpcuaSession | undefined;
+  let opening: Promise<OpcuaSession> | undefined;
+  let closed = false;
+
+  const drop = async () => {
+    const [oldSession, oldChannel] = [session, channel];
+    session = undefined;
+    channel = undefined;
+    await oldSession?.close().catch(() => {});
+    await oldChannel?.close().catch(() => {});
+  };
+  const open = (): Promise<OpcuaSession> => {
+    opening ??= (async () => {
+      try {
+        const options = await target.sessionChannel();
+        const opened = await target.probe.openChannel(options);
+        const identity = target.leastPrivilegedIdentity();
+        const { attempt, session: created } = await opened.attemptSession(identity);
+        if (!created) {
+          await opened.close();
+          throw new Error(`the monitoring session was refused (${attempt.status ? formatStatus(attempt.status) : attempt.note})`);
+        }
+        if (closed) {
+          await created.close();
+          await opened.close();
+          throw new Error('monitor closed');
+        }
+        channel = opened;
+        session = created;
+        return created;
+      } finally {
+        opening = undefined;
+      }
+    })();
+    return opening;
+  };
+
+  const probes: EssentialProbe[] = functions.map((entry) => ({
+    name: entry.name,
+    maxLatencyMs: entry.maxLatencyMs,
+    async sample(signal: AbortSignal) {
+      signal.throwIfAborted();
+      const current = session ?? (await open());
+      try {
+        const result = await current.read(entry.nodeId);
+        if (!isGood(result.status)) throw new Error(`Read ${entry.nodeId} answered ${formatStatus(result.status)}`);
+      } catch (error) {
+        // A broken session is replaced at the next sample; a Bad status alone keeps it.
+        if (!(error instanceof Error && /^Read .* answered/.test(error.message))) await drop();
+        throw error;
+      }
+    },
+  }));
+
+  return {
+    probes,
+    async ready() {
+      const current = session ?? (await open());
+      for (const entry of functions) {
+        const result = await current.read(entry.nodeId);
+        if (!isGood(result.status)) throw new Error(`essential function "${entry.name}" (Read ${entry.nodeId}) answered ${formatStatus(result.status)} before any load, so its availability under load cannot be judged`);
+      }
+    },
+    async close() {
+      closed = true;
+      await opening?.catch(() => undefined);
+      await drop();
+    },
+  };
+}
+
+/**
+ * Baseline, load and recovery with every OPC UA essential function monitored (core/load's measureUnderLoad), the
+ * monitoring session opened and checked before anything else is sent.
+ */
+export async function monitoredOpcuaLoad(ctx: CheckContext, load: (signal: AbortSignal) => Promise<LoadResult>, target: OpcuaTarget = opcuaTarget(ctx)): Promise<AvailabilityReport> {
+  const { load: settings } = ctx.settings;
+  const monitor = opcuaEssentialProbes(ctx, target);
+  const bound = Math.max(...monitor.probes.map((probe) => probe.maxLatencyMs));
+  try {
+    await ctx.step(`essential functions (${monitor.probes.map((probe) => probe.name).join(', ')}) answer on a monitoring session before any load`, () => monitor.ready());
+    return await measureUnderLoad({
+      probes: monitor.probes,
+      intervalMs: settings.sampleIntervalMs,
+      timeoutMs: Math.min(ctx.settings.requestTimeoutMs, Math.max(1000, 5 * bound)),
+      signal: ctx.signal,
+      baselineMs: Math.max(300, 3 * settings.sampleIntervalMs),
+      recoveryMs: Math.max(1000, Math.min(5000, settings.durationMs)),
+      load,
+      onDesignedWait: (ms, reason) => ctx.designedWait(ms, reason),
+    });
+  } finally {
+    await monitor.close();
+  }
+}

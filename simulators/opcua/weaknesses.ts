@@ -1,0 +1,252 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import type { Server as NetServer, Socket } from 'node:net';
+import { DataType, StatusCodes, Variant, type OPCUAServer, type UAVariable } from 'node-opcua';
+// The token stack is not exported by the package index; the file is the same module instance node-opcua-server uses.
+import { TokenStack } from 'node-opcua-secure-channel/dist/source/token_stack.js';
+
+/**
+ * The weak PLC's mistakes below the address space: what an embedded OPC UA stack gets wrong in its transport and
+ * session handling. Each one is installed on one server instance only, so the harness's own client (which may run in
+ * the same process, as in the tests) is never affected.
+ */
+
+interface Endpoint {
+  _server?: NetServer;
+  suspendConnection(callback: (error?: Error) => void): void;
+  restoreConnection(callback: (error?: Error) => void): void;
+  abruptlyInterruptChannels(): void;
+}
+
+const endpointOf = (server: OPCUAServer): Endpoint => server.endpoints[0] as unknown as Endpoint;
+
+interface DerivedKeys {
+  signingKey: Buffer;
+  sha1or256: 'SHA1' | 'SHA256';
+  signatureLength: number;
+}
+
+/**
+ * The keys clients sign their messages with, by "channelId:tokenId", as the server's token stacks receive them.
+ * Recording them changes nothing in node-opcua; only a signature-blind PLC reads them (see resignTamperedChunks).
+ */
+const clientSigningKeys = new Map<string, DerivedKeys>();
+const MAX_RECORDED_KEYS = 4096;
+let recording = false;
+
+function recordClientSigningKeys(): void {
+  if (recording) return;
+  recording = true;
+  type Push = (securityToken: { channelId: number; tokenId: number }, derivedKeys: { derivedClientKeys?: DerivedKeys } | null) => void;
+  const prototype = TokenStack.prototype as unknown as { pushNewToken: Push };
+  const push = prototype.pushNewToken;
+  prototype.pushNewToken = function (this: { id: number }, securityToken, derivedKeys) {
+    // A server's stack carries its channel id; client stacks are numbered 1 and are not what the PLC would see.
+    if (derivedKeys?.derivedClientKeys && securityToken.channelId === this.id) {
+      clientSigningKeys.set(`${securityToken.channelId}:${securityToken.tokenId}`, derivedKeys.derivedClientKeys);
+      if (clientSigningKeys.size > MAX_RECORDED_KEYS) clientSigningKeys.delete(clientSigningKeys.keys().next().value!);
+    }
+    push.call(this, securityToken, derivedKeys);
+  };
+}
+
+/** What a chunk filter may do with one complete UA chunk arriving from a client. */
+export type ChunkFilter = (chunk: Buffer, socket: Socket) => Buffer | 'crash';
+
+/**
+ * Hands every complete chunk of every connection to the filters before node-opcua sees it. Bytes that do not frame
+ * (a size below the header) are passed through untouched, so the stack answers them as it would.
+ */
+function filterIncomingChunks(netServer: NetServer, filters: ChunkFilter[], onCrash: () => void): void {
+  netServer.prependListener('connection', (socket: Socket) => {
+    const emit = socket.emit.bind(socket) as (event: string | symbol, ...args: unknown[]) => boolean;
+    let pending = Buffer.alloc(0);
+    let passThrough = false;
+    socket.emit = ((event: string | symbol, ...args: unknown[]) => {
+      if (event !== 'data' || passThrough) return emit(event, ...args);
+      pending = Buffer.concat([pending, args[0] as Buffer]);
+      const out: Buffer[] = [];
+      while (pending.length >= 8) {
+        const size = pending.readUInt32LE(4);
+        if (size < 8) {
+          passThrough = true;
+          out.push(pending);
+          pending = Buffer.alloc(0);
+          break;
+        }
+        if (pending.length < size) break;
+        let chunk: Buffer = pending.subarray(0, size);
+        pending = pending.subarray(size);
+        for (const filter of filters) {
+          const result = filter(chunk, socket);
+          if (result === 'crash') {
+            onCrash();
+            return true;
+          }
+          chunk = result;
+        }
+        out.push(chunk);
+      }
+      return out.length > 0 ? emit('data', Buffer.concat(out)) : true;
+    }) as typeof socket.emit;
+  });
+}
+
+/**
+ * A stack that never checks symmetric signatures: modelled by re-signing, with the client's own key, every Sign-mode
+ * chunk whose signature does not match, so node-opcua accepts whatever arrived. SignAndEncrypt chunks are left alone
+ * (their signature is inside the ciphertext).
+ */
+function resignTamperedChunks(): ChunkFilter {
+  recordClientSigningKeys();
+  const signOnly = new Map<number, boolean>();
+  return (chunk) => {
+    const type = chunk.toString('ascii', 0, 3);
+    if ((type !== 'MSG' && type !== 'CLO') || chunk.length < 24) return chunk;
+    const channelId = chunk.readUInt32LE(8);
+    const keys = clientSigningKeys.get(`${channelId}:${chunk.readUInt32LE(12)}`);
+    if (!keys || chunk.length <= 16 + keys.signatureLength) return chunk;
+    const signed = chunk.subarray(0, chunk.length - keys.signatureLength);
+    const signature = createHmac(keys.sha1or256, keys.signingKey).update(signed).digest();
+    const valid = timingSafeEqual(signature, chunk.subarray(chunk.length - keys.signatureLength));
+    // The first chunk of a channel tells its mode: a plaintext signature only matches in Sign mode.
+    if (!signOnly.has(channelId)) signOnly.set(channelId, valid);
+    if (valid || !signOnly.get(channelId)) return chunk;
+    return Buffer.concat([signed, signature]);
+  };
+}
+
+/** A stack that divides by the client's receive buffer size: a Hello announcing 0 takes the whole server down. */
+const crashOnZeroBufferHello: ChunkFilter = (chunk) => (chunk.toString('ascii', 0, 3) === 'HEL' && chunk.length >= 28 && chunk.readUInt32LE(12) === 0 ? 'crash' : chunk);
+
+/**
+ * A single-threaded stack that spends connectionCostMs of CPU on every new connection (buffers, a channel table
+ * scan) and serves nothing else meanwhile: every socket is paused until the work queued so far is done.
+ */
+function chargeForConnections(netServer: NetServer, connectionCostMs: number): () => void {
+  const sockets = new Set<Socket>();
+  let busyUntil = 0;
+  let timer: NodeJS.Timeout | undefined;
+  const waiting: Array<() => void> = [];
+  const wake = () => {
+    timer = undefined;
+    const now = performance.now();
+    if (now < busyUntil) {
+      timer = setTimeout(wake, busyUntil - now);
+      return;
+    }
+    for (const socket of sockets) if (!socket.destroyed) socket.resume();
+    for (const accept of waiting.splice(0)) accept();
+  };
+  // node-opcua's own handler resumes the new socket; it runs once the queued work is done.
+  const handlers = netServer.listeners('connection') as Array<(socket: Socket) => void>;
+  netServer.removeAllListeners('connection');
+  netServer.on('connection', (socket: Socket) => {
+    busyUntil = Math.max(performance.now(), busyUntil) + connectionCostMs;
+    for (const other of sockets) other.pause();
+    waiting.push(() => {
+      if (socket.destroyed) return;
+      for (const handler of handlers) handler.call(netServer, socket);
+      // Only a socket with its handler attached may be paused and resumed, or its data would flow to nobody.
+      sockets.add(socket);
+      socket.once('close', () => sockets.delete(socket));
+    });
+    timer ??= setTimeout(wake, busyUntil - performance.now());
+  });
+  return () => {
+    if (timer) clearTimeout(timer);
+    waiting.length = 0;
+  };
+}
+
+export interface WeakTransportOptions {
+  /** CPU time each new connection costs (0: free). */
+  connectionCostMs: number;
+  /** How long the watchdog takes to restart a crashed stack. */
+  restartAfterMs: number;
+  signatureBlind: boolean;
+  crashOnZeroBufferHello: boolean;
+}
+
+export interface WeakTransport {
+  /** True between a crash and the watchdog's restart. */
+  readonly crashed: boolean;
+  crashes: number;
+  /** Cancels a pending restart and leaves the endpoint listening, so the server shuts down normally. */
+  release(): Promise<void>;
+}
+
+/** Installs the transport-level mistakes on a started server's endpoint. */
+export function installWeakTransport(server: OPCUAServer, options: WeakTransportOptions): WeakTransport {
+  const endpoint = endpointOf(server);
+  const netServer = endpoint._server;
+  if (!netServer) throw new Error('the OPC UA endpoint has no TCP listener');
+  const sockets = new Set<Socket>();
+  netServer.prependListener('connection', (socket: Socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+  });
+  let restartTimer: NodeJS.Timeout | undefined;
+  let restarting: Promise<void> | undefined;
+  const state: WeakTransport = {
+    crashed: false,
+    crashes: 0,
+    async release() {
+      if (restartTimer) clearTimeout(restartTimer);
+      restartTimer = undefined;
+      stopCharging?.();
+      if (state.crashed) await restart();
+      await restarting;
+    },
+  };
+  const restart = () =>
+    (restarting ??= new Promise<void>((resolve) =>
+      endpoint.restoreConnection(() => {
+        (state as { crashed: boolean }).crashed = false;
+        restarting = undefined;
+        resolve();
+      }),
+    ));
+  const crash = () => {
+    if (state.crashed) return;
+    (state as { crashed: boolean }).crashed = true;
+    state.crashes++;
+    // The listener goes and every connection with it; the watchdog brings the stack back after a while.
+    endpoint.suspendConnection(() => {});
+    endpoint.abruptlyInterruptChannels();
+    for (const socket of sockets) socket.destroy();
+    restartTimer = setTimeout(() => {
+      restartTimer = undefined;
+      void restart();
+    }, options.restartAfterMs);
+  };
+  const filters: ChunkFilter[] = [];
+  if (options.crashOnZeroBufferHello) filters.push(crashOnZeroBufferHello);
+  if (options.signatureBlind) filters.push(resignTamperedChunks());
+  if (filters.length > 0) filterIncomingChunks(netServer, filters, crash);
+  const stopCharging = options.connectionCostMs > 0 ? chargeForConnections(netServer, options.connectionCostMs) : undefined;
+  return state;
+}
+
+/** Session handling mistakes: a token is honoured on any channel, and every session gets the same server nonce. */
+export function weakenSessions(server: OPCUAServer): void {
+  type Prepare = (message: { session_statusCode?: unknown; session?: unknown }, channel: unknown) => void;
+  const hooks = server as unknown as { prepare: Prepare; makeServerNonce: () => Buffer };
+  const prepare = hooks.prepare.bind(server);
+  hooks.prepare = (message, channel) => {
+    prepare(message, channel);
+    if (message.session && message.session_statusCode === StatusCodes.BadSecureChannelIdInvalid) message.session_statusCode = StatusCodes.Good;
+  };
+  const fixedNonce = Buffer.alloc(32, 0x5a);
+  hooks.makeServerNonce = () => Buffer.from(fixedNonce);
+}
+
+/** A real-time clock that was never set right: ServerStatus.CurrentTime runs offsetMs ahead. */
+export function offsetClock(server: OPCUAServer, offsetMs: number): void {
+  const currentTime = server.engine.addressSpace!.findNode('i=2258') as UAVariable;
+  currentTime.bindVariable({ get: () => new Variant({ dataType: DataType.DateTime, value: new Date(Date.now() + offsetMs) }) }, true);
+}
+
+/** Diagnostics switched off: the ServerDiagnosticsSummary counters stay where they are. */
+export function disableDiagnostics(server: OPCUAServer): void {
+  (server.engine as unknown as { serverDiagnosticsEnabled: boolean }).serverDiagnosticsEnabled = false;
+}
