@@ -34,6 +34,7 @@ import {
 } from 'node-opcua';
 import { certificateToPem, firstCertificateOfChain } from '../pki/inspect.js';
 import { OpcuaTimeoutError, OpcuaUnreachableError, pause, withDeadline } from './deadline.js';
+import { shortNodeId } from './nodes.js';
 import { helloExchange, parseOpcTcpUrl } from './raw.js';
 import { GOOD, formatStatus, isConnectionLevel, isGood, statusFromError, statusValue } from './status.js';
 import { Transcript } from './transcript.js';
@@ -752,14 +753,15 @@ export class OpcuaSession {
 
   /** The type and its supertypes up to BaseEventType or BaseObjectType (inverse HasSubtype), nearest first. */
   async supertypes(typeId: string, maxDepth = 12): Promise<string[]> {
-    const chain = [typeId];
-    let current = typeId;
+    const chain = [shortNodeId(typeId)];
+    let current = shortNodeId(typeId);
     for (let depth = 0; depth < maxDepth; depth++) {
       const outcome = await this.service(`Browse supertype of ${current}`, () =>
         this.session.browse({ nodeId: current, browseDirection: BrowseDirection.Inverse, referenceTypeId: 'HasSubtype', includeSubtypes: false, nodeClassMask: 0, resultMask: 63 }),
       );
       if ('failed' in outcome) break;
-      const parent = outcome.references?.[0]?.nodeId.toString();
+      const found = outcome.references?.[0]?.nodeId.toString();
+      const parent = found && shortNodeId(found);
       if (!parent || chain.includes(parent)) break;
       chain.push(parent);
       current = parent;
@@ -908,7 +910,7 @@ function eventRecord(values: unknown[], receivedAtMs: number): EventRecord {
   const [eventType, sourceName, time, message, severity, status, clientUserId] = values;
   const text = (value: unknown) => (value === null || value === undefined ? undefined : typeof value === 'object' && 'text' in (value as object) ? String((value as { text: unknown }).text ?? '') : String(value));
   return {
-    eventType: eventType ? String((eventType as { toString(): string }).toString()) : 'unknown',
+    eventType: eventType ? shortNodeId(String((eventType as { toString(): string }).toString())) : 'unknown',
     sourceName: text(sourceName),
     time: time instanceof Date ? time : undefined,
     message: text(message),

@@ -48,4 +48,7 @@ export const EVENT_TYPES = {
 } as const;
 export type EventTypeName = keyof typeof EVENT_TYPES;
 
-export const eventTypeName = (nodeId: string): string => (Object.entries(EVENT_TYPES).find(([, id]) => id === nodeId)?.[0] ?? nodeId);
+/** Node ids of namespace 0 as the checks write them: "i=2075", not "ns=0;i=2075". */
+export const shortNodeId = (nodeId: string): string => nodeId.replace(/^ns=0;/, '');
+
+export const eventTypeName = (nodeId: string): string => (Object.entries(EVENT_TYPES).find(([, id]) => id === shortNodeId(nodeId))?.[0] ?? nodeId);

@@ -192,8 +192,8 @@ export class RawUaConnection {
   }
 
   /** Sends Hello and reads the answer: Acknowledge, Error, or a closed connection. */
-  async hello(endpointUrl: string, timeoutMs: number, signal?: AbortSignal): Promise<HelloOutcome> {
-    this.send(encodeHello(endpointUrl));
+  async hello(endpointUrl: string, timeoutMs: number, signal?: AbortSignal, parameters: Partial<AckParameters> = {}): Promise<HelloOutcome> {
+    this.send(encodeHello(endpointUrl, parameters));
     const answer = await this.receive(timeoutMs, signal);
     if (!answer) return { kind: 'closed' };
     if (answer.type === 'ACK' && answer.body.length >= 20) {
@@ -404,11 +404,11 @@ export class RawUaSession {
 }
 
 /** One Hello/Acknowledge exchange on a fresh connection; used to tell "the device refused" from "the device is gone". */
-export async function helloExchange(url: string, timeoutMs: number, signal?: AbortSignal): Promise<HelloOutcome> {
+export async function helloExchange(url: string, timeoutMs: number, signal?: AbortSignal, parameters: Partial<AckParameters> = {}): Promise<HelloOutcome> {
   const { host, port } = parseOpcTcpUrl(url);
   const connection = await RawUaConnection.connect(host, port, timeoutMs, signal);
   try {
-    return await connection.hello(url, timeoutMs, signal);
+    return await connection.hello(url, timeoutMs, signal, parameters);
   } finally {
     connection.close();
   }

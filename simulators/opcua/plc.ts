@@ -25,7 +25,7 @@ import {
 import { issueCertificate } from '../../adapters/pki/certificates.js';
 import { ensureHarnessPki, type HarnessPki } from '../../adapters/opcua/pki.js';
 import { auditWrites } from './safeguards.js';
-import { disableDiagnostics, installWeakTransport, offsetClock, weakenSessions, type WeakTransport } from './weaknesses.js';
+import { disableDiagnostics, installWeakTransport, leakInternalErrors, offsetClock, weakenSessions, type WeakTransport } from './weaknesses.js';
 
 /**
  * A small simulated PLC on node-opcua's server: a tank whose level follows a setpoint while a pump runs, and a
@@ -327,6 +327,7 @@ export async function startPlc(options: PlcOptions): Promise<RunningPlc> {
   } else {
     weakTransport = installWeakTransport(server, { connectionCostMs: settings.connectionCostMs, restartAfterMs: settings.restartAfterMs, signatureBlind: true, crashOnZeroBufferHello: true });
     weakenSessions(server);
+    leakInternalErrors(server);
     offsetClock(server, settings.clockOffsetMs);
     disableDiagnostics(server);
   }
@@ -358,21 +359,26 @@ function buildAddressSpace(server: OPCUAServer, hardened: boolean): void {
   const plc = namespace.addObject({ organizedBy: addressSpace.rootFolder.objects, browseName: 'PLC', nodeId: 's=PLC' });
   const R = PermissionType.Browse | PermissionType.Read;
   const RW = R | PermissionType.Write;
+  // The security administrator receives the audit events whose source is a process value (a refused write, say).
+  const auditor: [WellKnownRoles, number] = [WellKnownRoles.SecurityAdmin, R | PermissionType.ReceiveEvents];
   const readOnly = rolePermissions([
     [WellKnownRoles.AuthenticatedUser, R],
     [WellKnownRoles.Observer, R],
+    auditor,
   ]);
   const operatorWrites = rolePermissions([
     [WellKnownRoles.AuthenticatedUser, R],
     [WellKnownRoles.Observer, R],
     [WellKnownRoles.Operator, RW],
     [WellKnownRoles.Engineer, RW],
+    auditor,
   ]);
   const engineerWrites = rolePermissions([
     [WellKnownRoles.AuthenticatedUser, R],
     [WellKnownRoles.Observer, R],
     [WellKnownRoles.Engineer, RW],
     [WellKnownRoles.ConfigureAdmin, RW],
+    auditor,
   ]);
   const variable = (name: string, dataType: DataType, value: unknown, writable: boolean, permissions: ReturnType<typeof rolePermissions>) =>
     namespace.addVariable({

@@ -1,6 +1,6 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { Server as NetServer, Socket } from 'node:net';
-import { DataType, StatusCodes, Variant, type OPCUAServer, type UAVariable } from 'node-opcua';
+import { DataType, DiagnosticInfo, StatusCodes, Variant, type OPCUAServer, type StatusCode, type UAVariable } from 'node-opcua';
 // The token stack is not exported by the package index; the file is the same module instance node-opcua-server uses.
 import { TokenStack } from 'node-opcua-secure-channel/dist/source/token_stack.js';
 
@@ -249,4 +249,50 @@ export function offsetClock(server: OPCUAServer, offsetMs: number): void {
 /** Diagnostics switched off: the ServerDiagnosticsSummary counters stay where they are. */
 export function disableDiagnostics(server: OPCUAServer): void {
   (server.engine as unknown as { serverDiagnosticsEnabled: boolean }).serverDiagnosticsEnabled = false;
+}
+
+interface ResponseLike {
+  responseHeader: { serviceResult?: StatusCode; stringTable?: string[] | null; serviceDiagnostics?: DiagnosticInfo | null };
+  results?: Array<StatusCode | { statusCode?: StatusCode }> | null;
+  diagnosticInfos?: DiagnosticInfo[] | null;
+}
+
+const statusOf = (result: StatusCode | { statusCode?: StatusCode }): StatusCode | undefined => ('statusCode' in result && result.statusCode && typeof result.statusCode === 'object' ? result.statusCode : (result as StatusCode));
+
+/**
+ * A debug build shipped to the field: when a client asks for diagnostics, every failed operation comes back with the
+ * firmware's exception, file paths and stack included.
+ */
+export function leakInternalErrors(server: OPCUAServer): void {
+  type Send = (msgType: string, response: ResponseLike, message: { request?: { requestHeader?: { returnDiagnostics?: number }; constructor: { name: string } } }, callback?: unknown) => void;
+  server.on('newChannel', (channel: unknown) => {
+    const hooks = channel as { send_response: Send };
+    const send = hooks.send_response.bind(channel);
+    hooks.send_response = (msgType, response, message, callback) => {
+      if (message?.request?.requestHeader?.returnDiagnostics) attachExceptions(response, message.request.constructor.name);
+      send(msgType, response, message, callback);
+    };
+  });
+}
+
+function attachExceptions(response: ResponseLike, requestName: string): void {
+  const exception = (status: StatusCode) => {
+    const error = new Error(`${requestName} failed with ${status.name} in /opt/plc/runtime/lib/ua_services.so (address space /var/lib/plc/addressspace.db)`);
+    return error.stack ?? error.message;
+  };
+  const serviceResult = response.responseHeader.serviceResult;
+  if (serviceResult?.isNotGood?.()) {
+    response.responseHeader.serviceDiagnostics = new DiagnosticInfo({ additionalInfo: exception(serviceResult) });
+    return;
+  }
+  const results = response.results ?? [];
+  const statuses = results.map(statusOf);
+  if (!statuses.some((status) => status?.isNotGood?.())) return;
+  const stringTable = [...(response.responseHeader.stringTable ?? [])];
+  response.diagnosticInfos = statuses.map((status) => {
+    if (!status?.isNotGood?.()) return new DiagnosticInfo({});
+    stringTable.push(`${status.name}: internal error, see /var/log/plc/ua_server.log`);
+    return new DiagnosticInfo({ localizedText: stringTable.length - 1, additionalInfo: exception(status) });
+  });
+  response.responseHeader.stringTable = stringTable;
 }
