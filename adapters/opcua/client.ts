@@ -459,7 +459,14 @@ export class OpcuaChannel {
     const identifiers = identifiersOf(created, sessionNonce(created));
     return {
       attempt: { accepted: true, status: GOOD, stage: 'createSession', durationMs: Date.now() - started, revisedSessionTimeoutMs: (created as unknown as { timeout: number }).timeout },
-      pending: { identifiers, close: () => this.closeQuietly(created) },
+      pending: {
+        identifiers,
+        close: () => this.closeQuietly(created),
+        stillKnown: async () => {
+          const answer = await this.readWithToken(identifiers.token, 'i=2259');
+          return !/^Bad(SessionIdInvalid|SessionClosed)$/.test(answer.serviceResult.name);
+        },
+      },
     };
   }
 
@@ -834,6 +841,8 @@ export interface EventWatch {
 export interface PendingSession {
   identifiers: SessionIdentifiers;
   close(): Promise<void>;
+  /** False when the device answers that it no longer knows the session (it closed or evicted it). */
+  stillKnown(): Promise<boolean>;
 }
 
 interface SessionTransactions {

@@ -13,7 +13,7 @@ export function describePlc(plc: RunningPlc, profile: PlcProfile, host: string):
     component: {
       name: `Simulated OPC UA PLC (${profile})`,
       vendor: 'iec62443-harness',
-      model: 'sim-opcua-plc',
+      model: 'Simulated OPC UA PLC',
       firmware: `1.0.0-${profile}`,
       type: 'embedded-device',
     },

@@ -242,8 +242,13 @@ export function weakenSessions(server: OPCUAServer): void {
 
 /** A real-time clock that was never set right: ServerStatus.CurrentTime runs offsetMs ahead. */
 export function offsetClock(server: OPCUAServer, offsetMs: number): void {
-  const currentTime = server.engine.addressSpace!.findNode('i=2258') as UAVariable;
-  currentTime.bindVariable({ get: () => new Variant({ dataType: DataType.DateTime, value: new Date(Date.now() + offsetMs) }) }, true);
+  // node-opcua serves CurrentTime from a proxy over the ServerStatus structure; another proxy in front shifts it.
+  const serverStatus = server.engine.addressSpace!.findNode('i=2256') as unknown as { $extensionObject: Record<string | symbol, unknown> };
+  const inner = serverStatus.$extensionObject;
+  serverStatus.$extensionObject = new Proxy(inner, {
+    get: (target, property) => (property === 'currentTime' ? (void target[property], new Date(Date.now() + offsetMs)) : target[property]),
+  });
+  (server.engine as unknown as { _serverStatus: unknown })._serverStatus = serverStatus.$extensionObject;
 }
 
 /** Diagnostics switched off: the ServerDiagnosticsSummary counters stay where they are. */
