@@ -41,6 +41,8 @@ export interface ScaleRun {
   exitCode: number | null;
   /** Check statuses summed over the targets' compliance.json. */
   statuses: Record<string, number>;
+  /** Per check id: how many targets gave each status. */
+  byCheck: Record<string, Record<string, number>>;
   reportsWritten: number;
   /** CPU seconds of the `run --profiles` process and its children, and of the targets' simulators, during the run. */
   harnessCpuS: number;
@@ -74,17 +76,24 @@ async function startTarget(index: number, workDir: string): Promise<Target> {
   return { name, host, profileFile, stop };
 }
 
-function statusesOf(outDir: string, names: string[]): { statuses: Record<string, number>; reportsWritten: number } {
+function statusesOf(outDir: string, names: string[]): { statuses: Record<string, number>; byCheck: Record<string, Record<string, number>>; reportsWritten: number } {
   const statuses: Record<string, number> = {};
+  const byCheck: Record<string, Record<string, number>> = {};
   let reportsWritten = 0;
   for (const name of names) {
     const file = join(outDir, name, 'compliance.json');
     if (!existsSync(file)) continue;
     reportsWritten++;
-    const document = JSON.parse(readFileSync(file, 'utf8')) as { requirements: Array<{ checks?: Array<{ status: string }> }> };
-    for (const requirement of document.requirements) for (const check of requirement.checks ?? []) statuses[check.status] = (statuses[check.status] ?? 0) + 1;
+    const document = JSON.parse(readFileSync(file, 'utf8')) as { requirements: Array<{ checks?: Array<{ id: string; status: string }> }> };
+    for (const requirement of document.requirements) {
+      for (const check of requirement.checks ?? []) {
+        statuses[check.status] = (statuses[check.status] ?? 0) + 1;
+        const counts = (byCheck[check.id] ??= {});
+        counts[check.status] = (counts[check.status] ?? 0) + 1;
+      }
+    }
   }
-  return { statuses, reportsWritten };
+  return { statuses, byCheck, reportsWritten };
 }
 
 function runProfiles(profilesDir: string, outDir: string, concurrency: number, onChild: (kill: () => void) => void): Promise<{ wallMs?: number; exitCode: number | null; problem?: string }> {
@@ -167,12 +176,23 @@ export async function benchScale(onChild: (kill: () => void) => void): Promise<{
       const run = await runProfiles(profilesDir, outDir, count, onChild);
       const harnessCpuS = round(exitedChildrenCpuSeconds() - harnessBefore, 1);
       const simulatorsCpuS = round(cpuSecondsOf(simulators) - simulatorsBefore, 1);
-      const { statuses, reportsWritten } = statusesOf(outDir, chosen.map((target) => target.name));
-      runs.push({ targets: count, ...run, statuses, reportsWritten, harnessCpuS, simulatorsCpuS });
+      const { statuses, byCheck, reportsWritten } = statusesOf(outDir, chosen.map((target) => target.name));
+      runs.push({ targets: count, ...run, statuses, byCheck, reportsWritten, harnessCpuS, simulatorsCpuS });
       progress(`scale: ${count} target${count > 1 ? 's' : ''} in ${run.wallMs === undefined ? '-' : `${(run.wallMs / 1000).toFixed(1)} s`} (exit ${run.exitCode}, ${reportsWritten} reports)`);
     }
 
-    const one = runs.find((run) => run.targets === 1)?.wallMs;
+    const single = runs.find((run) => run.targets === 1);
+    const one = single?.wallMs;
+    // Every target is the same PLC, so each check should end the same on all of them as on the single target.
+    const changedVerdicts = (run: ScaleRun): string[] => {
+      if (!single || run === single) return [];
+      return Object.entries(run.byCheck)
+        .filter(([id, counts]) => {
+          const alone = Object.keys(single.byCheck[id] ?? {});
+          return alone.length !== 1 || counts[alone[0]!] !== run.reportsWritten;
+        })
+        .map(([id, counts]) => `${id} ${Object.entries(counts).map(([status, times]) => `${status} ${times}`).join('/')} (alone: ${Object.keys(single.byCheck[id] ?? {}).join('/') || 'absent'})`);
+    };
     const campaign = 'every non-disruptive check (no --disruptive), --allure none, each target an embedded-default PLC (OPC UA + Modbus + TLS simulators)';
     const figures: Figure[] = runs.map((run) => {
       const statusText = Object.entries(run.statuses)
@@ -180,7 +200,9 @@ export async function benchScale(onChild: (kill: () => void) => void): Promise<{
         .join(', ');
       const cores = os.cpus().length;
       const cpu = `CPU used: harness ${run.harnessCpuS} s, simulators ${run.simulatorsCpuS} s${run.wallMs === undefined ? '' : ` (${cores} cores give ${((cores * run.wallMs) / 1000).toFixed(0)} s in this time)`}`;
-      const base = `exit ${run.exitCode}, ${run.reportsWritten}/${run.targets} reports; checks over all targets: ${statusText || 'none'}; ${cpu}${run.problem ? `; ${run.problem}` : ''}`;
+      const changed = changedVerdicts(run);
+      const verdicts = changed.length ? `; VERDICTS DIFFER from the single target: ${changed.join(', ')}` : run === single ? '' : '; every check ended as on the single target';
+      const base = `exit ${run.exitCode}, ${run.reportsWritten}/${run.targets} reports; checks over all targets: ${statusText || 'none'}${verdicts}; ${cpu}${run.problem ? `; ${run.problem}` : ''}`;
       if (run.targets === 1) {
         return { section: 'scale', name: `1 target (${campaign.split(',')[0]})`, value: run.wallMs === undefined ? undefined : round(run.wallMs / 1000, 1), unit: 's', note: base };
       }
