@@ -1,5 +1,6 @@
 import type { Profile } from '../profile/schema.js';
 import { replayModbusCase } from './modbus.js';
+import { replayOpcuaCase } from './opcua.js';
 
 /**
  * `run --replay <case id>`: one malformed-input case of a CR 3.5 corpus sent alone, so a vendor can reproduce a
@@ -29,6 +30,7 @@ export type Replayer = (profile: Profile, caseId: string, options: ReplayOptions
 /** Replayers by the protocol prefix of case ids ("modbus:function.unknown-0x19"); a bare id is tried on each. */
 export const REPLAYERS: Record<string, Replayer> = {
   modbus: replayModbusCase,
+  opcua: replayOpcuaCase,
 };
 
 export class UnknownCaseError extends Error {}

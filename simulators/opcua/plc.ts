@@ -24,7 +24,7 @@ import {
 } from 'node-opcua';
 import { issueCertificate } from '../../adapters/pki/certificates.js';
 import { ensureHarnessPki, type HarnessPki } from '../../adapters/opcua/pki.js';
-import { auditWrites } from './safeguards.js';
+import { auditWrites, refuseArraysForScalars, refuseUndecodableRequests } from './safeguards.js';
 import { disableDiagnostics, installWeakTransport, leakInternalErrors, offsetClock, weakenSessions, type WeakTransport } from './weaknesses.js';
 
 /**
@@ -324,6 +324,7 @@ export async function startPlc(options: PlcOptions): Promise<RunningPlc> {
   let weakTransport: WeakTransport | undefined;
   if (hardened) {
     auditWrites(server);
+    refuseUndecodableRequests(server);
   } else {
     weakTransport = installWeakTransport(server, { connectionCostMs: settings.connectionCostMs, restartAfterMs: settings.restartAfterMs, signatureBlind: true, crashOnZeroBufferHello: true });
     weakenSessions(server);
@@ -391,13 +392,14 @@ function buildAddressSpace(server: OPCUAServer, hardened: boolean): void {
       ...(hardened ? { rolePermissions: permissions } : {}),
       value: { dataType, value },
     } as Parameters<typeof namespace.addVariable>[0]);
-  variable('TankLevel', DataType.Double, 50, false, readOnly);
+  const variables = [variable('TankLevel', DataType.Double, 50, false, readOnly)];
   // The setpoint is an analog item with an instrument range; the weak firmware stores values outside it anyway.
   const setpoint = namespace.addAnalogDataItem({
     componentOf: plc,
     browseName: 'Setpoint',
     nodeId: 's=PLC.Setpoint',
     dataType: 'Double',
+    valueRank: -1,
     accessLevel: 'CurrentRead | CurrentWrite',
     userAccessLevel: 'CurrentRead | CurrentWrite',
     engineeringUnitsRange: { low: 0, high: 100 },
@@ -413,9 +415,13 @@ function buildAddressSpace(server: OPCUAServer, hardened: boolean): void {
     variableProperty.accessLevel = AccessLevelFlag.CurrentRead;
     variableProperty.userAccessLevel = AccessLevelFlag.CurrentRead;
   }
-  variable('PumpRunning', DataType.Boolean, true, true, engineerWrites);
-  variable('HighLevelLimit', DataType.Double, 95, true, engineerWrites);
-  variable('CycleCounter', DataType.UInt32, 0, false, readOnly);
+  variables.push(
+    setpoint,
+    variable('PumpRunning', DataType.Boolean, true, true, engineerWrites),
+    variable('HighLevelLimit', DataType.Double, 95, true, engineerWrites),
+    variable('CycleCounter', DataType.UInt32, 0, false, readOnly),
+  );
+  if (hardened) for (const node of variables) refuseArraysForScalars(node);
   addRecipeSelection(namespace, plc, hardened);
 }
 

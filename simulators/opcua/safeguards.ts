@@ -1,8 +1,11 @@
-import { AttributeIds, DataType, NodeId, type OPCUAServer, type StatusCode, type WriteValue } from 'node-opcua';
+import type { Server as NetServer } from 'node:net';
+import { AttributeIds, BinaryStream, DataType, NodeId, StatusCodes, VariantArrayType, decodeExpandedNodeId, type OPCUAServer, type StatusCode, type UAVariable, type Variant, type WriteValue } from 'node-opcua';
+import { getStandardDataTypeFactory } from 'node-opcua-factory';
+import { errorMessage, filterIncomingChunks, type ChunkConnection } from './chunks.js';
 
 /**
  * What the hardened PLC adds to node-opcua's own behaviour, as a careful vendor would: an audit trail of writes
- * (node-opcua audits sessions and certificates, not the Write service).
+ * (node-opcua audits sessions and certificates, not the Write service), and an answer to requests it cannot decode.
  */
 
 /** Severity of a refused write in the audit trail (OPC 10000-5 leaves the scale to the server: 1 low, 1000 high). */
@@ -45,4 +48,68 @@ export function auditWrites(server: OPCUAServer): void {
     });
     return results;
   };
+}
+
+const NONE_POLICY = Buffer.from('http://opcfoundation.org/UA/SecurityPolicy#None', 'utf8');
+
+/** Whether a service body (encoding id, then the structure) decodes; types the stack does not know are its own business. */
+function decodes(body: Buffer): boolean {
+  try {
+    const stream = new BinaryStream(body);
+    const id = decodeExpandedNodeId(stream);
+    const factory = getStandardDataTypeFactory();
+    if (!factory.hasConstructor(id)) return true;
+    factory.constructObject(id).decode(stream);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Offset of the request body in an OPN chunk with SecurityPolicy None, or undefined for any other policy. */
+function noneOpenBodyOffset(chunk: Buffer): number | undefined {
+  if (chunk.length < 16) return undefined;
+  const policyLength = chunk.readInt32LE(12);
+  if (policyLength !== NONE_POLICY.length || !chunk.subarray(16, 16 + policyLength).equals(NONE_POLICY)) return undefined;
+  let offset = 16 + policyLength;
+  for (let field = 0; field < 2; field++) {
+    if (chunk.length < offset + 4) return undefined;
+    const length = chunk.readInt32LE(offset);
+    offset += 4 + Math.max(0, length);
+  }
+  return offset + 8;
+}
+
+/**
+ * node-opcua drops a request it cannot decode without a word, leaving the client to time out; the hardened PLC
+ * answers it with an Error message (BadDecodingError) and closes, as OPC 10000-6 has a stack do. Only chunks in
+ * clear can be judged here: an OpenSecureChannel with SecurityPolicy None and the messages on such a channel.
+ */
+export function refuseUndecodableRequests(server: OPCUAServer): void {
+  const netServer = (server.endpoints[0] as unknown as { _server?: NetServer })._server;
+  if (!netServer) throw new Error('the OPC UA endpoint has no TCP listener');
+  const refuse = (connection: ChunkConnection) => {
+    connection.socket.end(errorMessage(StatusCodes.BadDecodingError.value, 'the request could not be decoded'));
+    return 'drop' as const;
+  };
+  filterIncomingChunks(netServer, [
+    (chunk, connection) => {
+      const type = chunk.toString('ascii', 0, 4);
+      if (type === 'OPNF') {
+        const offset = noneOpenBodyOffset(chunk);
+        connection.state.none = offset !== undefined;
+        if (offset !== undefined && !decodes(chunk.subarray(offset))) return refuse(connection);
+      } else if (type === 'MSGF' && connection.state.none && chunk.length > 24 && !decodes(chunk.subarray(24))) {
+        return refuse(connection);
+      }
+      return chunk;
+    },
+  ]);
+}
+
+/** node-opcua checks a written value's type but not its rank: an array lands in a scalar variable. */
+export function refuseArraysForScalars(variable: UAVariable): void {
+  const node = variable as unknown as { valueRank: number; checkVariantCompatibility(value: Variant): StatusCode };
+  const check = node.checkVariantCompatibility.bind(variable);
+  node.checkVariantCompatibility = (value) => (node.valueRank === -1 && value.arrayType !== VariantArrayType.Scalar ? StatusCodes.BadTypeMismatch : check(value));
 }

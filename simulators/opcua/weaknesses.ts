@@ -1,8 +1,9 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { Server as NetServer, Socket } from 'node:net';
-import { DataType, DiagnosticInfo, StatusCodes, Variant, type OPCUAServer, type StatusCode, type UAVariable } from 'node-opcua';
+import { DiagnosticInfo, StatusCodes, type OPCUAServer, type StatusCode } from 'node-opcua';
 // The token stack is not exported by the package index; the file is the same module instance node-opcua-server uses.
 import { TokenStack } from 'node-opcua-secure-channel/dist/source/token_stack.js';
+import { filterIncomingChunks, type ChunkFilter } from './chunks.js';
 
 /**
  * The weak PLC's mistakes below the address space: what an embedded OPC UA stack gets wrong in its transport and
@@ -47,48 +48,6 @@ function recordClientSigningKeys(): void {
     }
     push.call(this, securityToken, derivedKeys);
   };
-}
-
-/** What a chunk filter may do with one complete UA chunk arriving from a client. */
-export type ChunkFilter = (chunk: Buffer, socket: Socket) => Buffer | 'crash';
-
-/**
- * Hands every complete chunk of every connection to the filters before node-opcua sees it. Bytes that do not frame
- * (a size below the header) are passed through untouched, so the stack answers them as it would.
- */
-function filterIncomingChunks(netServer: NetServer, filters: ChunkFilter[], onCrash: () => void): void {
-  netServer.prependListener('connection', (socket: Socket) => {
-    const emit = socket.emit.bind(socket) as (event: string | symbol, ...args: unknown[]) => boolean;
-    let pending = Buffer.alloc(0);
-    let passThrough = false;
-    socket.emit = ((event: string | symbol, ...args: unknown[]) => {
-      if (event !== 'data' || passThrough) return emit(event, ...args);
-      pending = Buffer.concat([pending, args[0] as Buffer]);
-      const out: Buffer[] = [];
-      while (pending.length >= 8) {
-        const size = pending.readUInt32LE(4);
-        if (size < 8) {
-          passThrough = true;
-          out.push(pending);
-          pending = Buffer.alloc(0);
-          break;
-        }
-        if (pending.length < size) break;
-        let chunk: Buffer = pending.subarray(0, size);
-        pending = pending.subarray(size);
-        for (const filter of filters) {
-          const result = filter(chunk, socket);
-          if (result === 'crash') {
-            onCrash();
-            return true;
-          }
-          chunk = result;
-        }
-        out.push(chunk);
-      }
-      return out.length > 0 ? emit('data', Buffer.concat(out)) : true;
-    }) as typeof socket.emit;
-  });
 }
 
 /**

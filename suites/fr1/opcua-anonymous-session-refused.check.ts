@@ -11,6 +11,7 @@ export default defineCheck({
   title: 'OPC UA refuses anonymous sessions',
   expectation: 'ActivateSession with an anonymous identity token is refused by the device, and no endpoint advertises anonymous access',
   timeoutMs: 60_000,
+  requires: (profile) => (profile.endpoints.opcua?.anonymousAccess === 'read-only' ? 'anonymous read-only access is declared (endpoints.opcua.anonymousAccess); opcua.authentication.anonymous-read-only checks it instead' : undefined),
   async run(ctx) {
     const target = opcuaTarget(ctx);
     try {

@@ -1,15 +1,12 @@
 import { defineCheck, fail, pass } from '../../core/check.js';
-import { OpcuaProbe, type ChannelOptions, type OpcuaSession } from '../../adapters/opcua/client.js';
+import { OpcuaProbe, type ChannelOptions } from '../../adapters/opcua/client.js';
 import { OpcuaTimeoutError, OpcuaUnreachableError, pause } from '../../adapters/opcua/deadline.js';
-import { flipMiddleByte, flippedValue, flipVariantValue, isTamperableType, TamperProxy } from '../../adapters/opcua/mitm.js';
+import { stableWritableVariable } from '../../adapters/opcua/subjects.js';
+import { flipMiddleByte, flippedValue, flipVariantValue, TamperProxy } from '../../adapters/opcua/mitm.js';
 import { SERVER_NODES } from '../../adapters/opcua/nodes.js';
 import { formatStatus, isGood } from '../../adapters/opcua/status.js';
 import { opcuaTarget, rankEndpoint, userIdentity } from '../../adapters/opcua/target.js';
 import type { Identity, StatusValue } from '../../adapters/opcua/types.js';
-
-/** Variables tried for a value that only a client changes (a live process value would hide a tampered write). */
-const MAX_CANDIDATES = 12;
-const STABILITY_GAP_MS = 300;
 
 type Answer = { kind: 'status'; status: StatusValue } | { kind: 'closed'; detail: string } | { kind: 'silence'; detail: string };
 
@@ -17,23 +14,6 @@ type Answer = { kind: 'status'; status: StatusValue } | { kind: 'closed'; detail
 const cause = (message: string) => /\(([^()]*)\)\s*$/.exec(message)?.[1] ?? message;
 
 const describeAnswer = (answer: Answer) => (answer.kind === 'status' ? `answered ${formatStatus(answer.status)}` : answer.kind === 'closed' ? `closed the channel (${answer.detail})` : `did not answer (${answer.detail})`);
-
-/** A stable writable numeric variable for the identity: same value and source timestamp twice, some time apart. */
-async function stableWritableVariable(session: OpcuaSession, signal: AbortSignal) {
-  const variables = (await session.findVariables({ maxNodes: 200 })).filter((variable) => (variable.userAccessLevel & 0x02) !== 0 && isTamperableType(variable.dataType)).slice(0, MAX_CANDIDATES);
-  if (variables.length === 0) return undefined;
-  const first = await session.readTimed(variables.map((variable) => variable.nodeId));
-  await pause(STABILITY_GAP_MS, signal);
-  const second = await session.readTimed(variables.map((variable) => variable.nodeId));
-  const index = variables.findIndex(
-    (_, at) =>
-      isGood(first[at]!.status) &&
-      typeof first[at]!.value === 'number' &&
-      first[at]!.value === second[at]!.value &&
-      first[at]!.sourceTimestamp?.getTime() === second[at]!.sourceTimestamp?.getTime(),
-  );
-  return index < 0 ? undefined : { ...variables[index]!, value: first[index]!.value as number };
-}
 
 export default defineCheck({
   id: 'opcua.integrity.tampered-message-rejected',

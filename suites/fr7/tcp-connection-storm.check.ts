@@ -3,6 +3,7 @@ import { attachAvailabilityEvidence, judgeAvailability, MAX_DURATION_MS, measure
 import { declaredPorts } from '../../core/profile/ports.js';
 import type { Profile } from '../../core/profile/schema.js';
 import { essentialProbes, targetFromProfile } from '../../adapters/modbus/index.js';
+import { opcuaEssentialProbes } from '../../adapters/opcua/availability.js';
 import { connectionStorm } from '../../adapters/tcp/storm.js';
 import { tlsServiceProbe } from '../../adapters/tls/availability.js';
 import { fetchRoot } from '../../adapters/tls/cleartext.js';
@@ -12,6 +13,7 @@ const MAX_IN_FLIGHT = 256;
 const TLS_SERVICE_BOUND_MS = 1_000;
 
 const hasModbusFunction = (profile: Profile) => profile.endpoints.modbus !== undefined && profile.essentialFunctions.some((entry) => 'modbus' in entry);
+const hasOpcuaFunction = (profile: Profile) => profile.endpoints.opcua !== undefined && profile.essentialFunctions.some((entry) => 'opcua' in entry);
 
 export default defineCheck({
   id: 'tcp.availability.connection-storm',
@@ -21,12 +23,12 @@ export default defineCheck({
   disruptive: true,
   title: 'Essential functions stay available during a TCP connection storm on every declared port',
   expectation:
-    'While TCP connections to every declared port are opened and closed at the configured rate, each monitored function (Modbus essential functions, TLS services) keeps its p99 latency within its bound, loses no more samples than the tolerance, and answers normally once the storm stops',
+    'While TCP connections to every declared port are opened and closed at the configured rate, each monitored function (Modbus and OPC UA essential functions, TLS services) keeps its p99 latency within its bound, loses no more samples than the tolerance, and answers normally once the storm stops',
   timeoutMs: MAX_DURATION_MS + 60_000,
   requires: (profile) => {
     if (declaredPorts(profile).length === 0) return 'the profile declares no port to storm (openPorts, endpoints)';
-    if (!hasModbusFunction(profile) && (profile.endpoints.tls ?? []).length === 0) {
-      return 'nothing this check can monitor: no Modbus essential function and no TLS service in the profile';
+    if (!hasModbusFunction(profile) && !hasOpcuaFunction(profile) && (profile.endpoints.tls ?? []).length === 0) {
+      return 'nothing this check can monitor: no Modbus or OPC UA essential function and no TLS service in the profile';
     }
     return undefined;
   },
@@ -42,8 +44,6 @@ export default defineCheck({
       probes.push(...modbus.probes);
       closers.push(modbus.close);
     }
-    const opcuaFunctions = ctx.profile.essentialFunctions.filter((entry) => 'opcua' in entry).map((entry) => entry.name);
-    if (opcuaFunctions.length) notes.push(`OPC UA essential functions (${opcuaFunctions.join(', ')}) are watched by the OPC UA availability checks, not here`);
     for (const service of ctx.profile.endpoints.tls ?? []) {
       // The first request says whether the service is a web page (then each sample needs the page) and that it is up.
       const answer = await ctx.step(`${service.name}: first request before the storm`, () =>
@@ -53,6 +53,17 @@ export default defineCheck({
       probes.push(tlsServiceProbe({ host: ctx.host, port: service.port, name: service.name, http: answer.http !== undefined, maxLatencyMs: TLS_SERVICE_BOUND_MS }));
     }
 
+    if (hasOpcuaFunction(ctx.profile)) {
+      const opcua = opcuaEssentialProbes(ctx);
+      closers.push(opcua.close);
+      try {
+        await ctx.step('OPC UA essential functions answer on a monitoring session before the storm', () => opcua.ready());
+      } catch (error) {
+        await Promise.all(closers.map((close) => close()));
+        throw error;
+      }
+      probes.push(...opcua.probes);
+    }
     const storm = connectionStorm(ctx.host, ports, { connectTimeoutMs: ctx.settings.connectTimeoutMs });
     const bound = Math.max(...probes.map((probe) => probe.maxLatencyMs));
     let report;

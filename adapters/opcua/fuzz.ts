@@ -1,0 +1,614 @@
+import { setMaxListeners } from 'node:events';
+import { performance } from 'node:perf_hooks';
+import {
+  CreateSessionRequest,
+  GetEndpointsRequest,
+  MessageSecurityMode,
+  OpenSecureChannelRequest,
+  OpenSecureChannelResponse,
+  SecurityTokenRequestType,
+  ServiceFault,
+  StatusCodes,
+  type StatusCode,
+} from 'node-opcua';
+import type { OpcuaSession } from './client.js';
+import { OpcuaTimeoutError, pause } from './deadline.js';
+import {
+  RawUaConnection,
+  decodeSecureMessage,
+  encodeHello,
+  encodeOpenSecureChannelNone,
+  encodeSecureMessage,
+  encodeServiceBody,
+  parseOpcTcpUrl,
+  type AckParameters,
+  type RawMessage,
+  type RawSecureChannel,
+} from './raw.js';
+import { formatStatus, isGood, statusValue } from './status.js';
+import type { StatusValue } from './types.js';
+
+/**
+ * CR 3.5 robustness for OPC UA: a corpus of malformed messages of the UA connection protocol, the secure conversation
+ * (SecurityPolicy None, as any client may use for discovery) and discovery service encodings, each sent on a
+ * connection of its own, plus writes of wrong types and out-of-range values on a session allowed to write. Each case
+ * names what a robust stack may answer; the device must stay alive, which a read of an essential function (or a
+ * Hello) checks after every batch.
+ *
+ * Safety: no case opens a session except the write cases, which write to one variable the profile's writer may
+ * change and put its value back when the device wrongly accepts the write.
+ */
+
+export type OutcomeKind = 'ack' | 'error' | 'channel' | 'fault' | 'response' | 'closed' | 'silence' | 'bad-status' | 'good-status';
+
+export type FuzzOutcome =
+  | { kind: 'ack'; ack: AckParameters }
+  | { kind: 'error'; status: StatusValue; reason: string }
+  | { kind: 'channel' }
+  | { kind: 'fault'; status: StatusValue }
+  | { kind: 'response'; typeId: string }
+  | { kind: 'closed' }
+  | { kind: 'silence'; afterMs: number }
+  | { kind: 'bad-status'; status: StatusValue }
+  | { kind: 'good-status'; status: StatusValue };
+
+export interface OpcuaFuzzExpectation {
+  /** Answers a robust stack may give. */
+  allowed: OutcomeKind[];
+  /** An Acknowledge must announce buffers of at most this many bytes (a stack that takes any size can be flooded). */
+  maxAckBufferBytes?: number;
+}
+
+/** What a raw case needs from the connection it is sent on. */
+export interface CaseContext {
+  url: string;
+  ack?: AckParameters;
+  channel?: RawSecureChannel;
+}
+
+export interface OpcuaFuzzCase {
+  /** Stable id, e.g. "hello.zero-receive-buffer"; replay it alone with `run --replay opcua:<id>`. */
+  id: string;
+  category: string;
+  description: string;
+  /** What is done before the malformed bytes: nothing, Hello, or Hello and a None secure channel. */
+  preamble: 'none' | 'hello' | 'channel';
+  /** The malformed bytes (raw cases). */
+  bytes?: (context: CaseContext) => Buffer;
+  /** The write made on the writer's session (write cases). */
+  write?: (session: OpcuaSession, subject: WriteSubject) => Promise<{ status: StatusValue; sent: string }>;
+  expect: OpcuaFuzzExpectation;
+}
+
+export interface WriteSubject {
+  nodeId: string;
+  dataType: string;
+  value: number;
+  /** Instrument or engineering range the device declares for the variable. */
+  range?: { low: number; high: number };
+}
+
+export const FUZZ_CATEGORIES = ['message framing', 'Hello', 'secure channel', 'service encoding', 'write values'] as const;
+
+const REFUSE: OutcomeKind[] = ['error', 'closed'];
+const REFUSE_OR_FAULT: OutcomeKind[] = ['error', 'closed', 'fault'];
+/** A legal Acknowledge after revising the client's sizes down is as good as a refusal. */
+const SANE_ACK = 16 * 1024 * 1024;
+
+const uint32 = (value: number) => {
+  const buffer = Buffer.alloc(4);
+  buffer.writeUInt32LE(value >>> 0);
+  return buffer;
+};
+const int32 = (value: number) => {
+  const buffer = Buffer.alloc(4);
+  buffer.writeInt32LE(value);
+  return buffer;
+};
+
+function frame(type: string, body: Buffer, size = 8 + body.length): Buffer {
+  const header = Buffer.alloc(8);
+  header.write(type, 0, 'ascii');
+  header.writeUInt32LE(size >>> 0, 4);
+  return Buffer.concat([header, body]);
+}
+
+/** A Hello whose endpoint URL length field says `length` while `url` bytes follow. */
+function helloWithUrlLength(length: number, url: Buffer): Buffer {
+  return frame('HELF', Buffer.concat([uint32(0), uint32(65535), uint32(65535), uint32(0), uint32(0), int32(length), url]));
+}
+
+function msg(context: CaseContext, body: Buffer, overrides: { channelId?: number; tokenId?: number } = {}): Buffer {
+  const channel = context.channel!;
+  return encodeSecureMessage('MSG', { channelId: overrides.channelId ?? channel.channelId, tokenId: overrides.tokenId ?? channel.tokenId }, 2, 2, body);
+}
+
+/** A None OpenSecureChannel split into its headers (after the 8-byte message header) and its request body. */
+function openNoneParts(): { headers: Buffer; body: Buffer } {
+  const open = encodeOpenSecureChannelNone({ sequenceNumber: 1, requestId: 1 });
+  const body = encodeServiceBody(new OpenSecureChannelRequest({ clientProtocolVersion: 0, requestType: SecurityTokenRequestType.Issue, securityMode: MessageSecurityMode.None, clientNonce: Buffer.alloc(0), requestedLifetime: 60_000 }));
+  return { headers: open.subarray(8, open.length - body.length), body };
+}
+
+const getEndpoints = (context: CaseContext) => encodeServiceBody(new GetEndpointsRequest({ endpointUrl: context.url }));
+
+/** GetEndpoints with its endpointUrl length field replaced. */
+function getEndpointsWithUrlLength(context: CaseContext, length: number): Buffer {
+  const body = getEndpoints(context);
+  const url = Buffer.from(context.url, 'utf8');
+  const at = body.indexOf(Buffer.concat([int32(url.length), url]));
+  if (at < 0) throw new Error('endpointUrl not found in the encoded GetEndpoints request');
+  return Buffer.concat([body.subarray(0, at), int32(length), body.subarray(at + 4)]);
+}
+
+/** GetEndpoints whose localeIds array (the first array after the URL) says `length` elements. */
+function getEndpointsWithLocaleCount(context: CaseContext, length: number): Buffer {
+  const body = getEndpoints(context);
+  const url = Buffer.from(context.url, 'utf8');
+  const at = body.indexOf(Buffer.concat([int32(url.length), url]));
+  const arrayAt = at + 4 + url.length;
+  return Buffer.concat([body.subarray(0, arrayAt), int32(length), body.subarray(arrayAt + 4)]);
+}
+
+/** The corpus, in execution order. Write cases appear only when a writable subject was found. */
+export function buildOpcuaCorpus(options: { withWrites: boolean; withRange: boolean }): OpcuaFuzzCase[] {
+  const cases: OpcuaFuzzCase[] = [
+    // Message framing, before anything else.
+    { id: 'frame.unknown-message-type', category: 'message framing', description: 'a message of type "XYZ" before Hello', preamble: 'none', bytes: () => frame('XYZF', Buffer.alloc(8)), expect: { allowed: REFUSE } },
+    { id: 'frame.size-below-header', category: 'message framing', description: 'a Hello header announcing 4 bytes, less than the header itself', preamble: 'none', bytes: () => frame('HELF', Buffer.alloc(24), 4), expect: { allowed: REFUSE } },
+    { id: 'frame.size-huge', category: 'message framing', description: 'a Hello header announcing 2 GiB, with 24 bytes following', preamble: 'none', bytes: () => frame('HELF', Buffer.alloc(24), 0x7fffffff), expect: { allowed: [...REFUSE, 'silence'] } },
+    { id: 'frame.above-negotiated-size', category: 'message framing', description: 'after Hello, a MSG chunk 1 KiB larger than the receive buffer the device acknowledged', preamble: 'hello', bytes: (c) => frame('MSGF', Buffer.alloc(Math.min(c.ack!.receiveBufferSize, SANE_ACK) + 1024 - 8, 0x41)), expect: { allowed: REFUSE } },
+    { id: 'frame.truncated-chunk', category: 'message framing', description: 'after Hello, a MSG header announcing 200 bytes followed by only 40', preamble: 'hello', bytes: () => frame('MSGF', Buffer.alloc(40, 0x42), 200), expect: { allowed: [...REFUSE, 'silence'] } },
+    // Hello.
+    { id: 'hello.zero-receive-buffer', category: 'Hello', description: 'Hello with ReceiveBufferSize 0', preamble: 'none', bytes: (c) => encodeHello(c.url, { receiveBufferSize: 0 }), expect: { allowed: REFUSE } },
+    { id: 'hello.zero-send-buffer', category: 'Hello', description: 'Hello with SendBufferSize 0', preamble: 'none', bytes: (c) => encodeHello(c.url, { sendBufferSize: 0 }), expect: { allowed: REFUSE } },
+    { id: 'hello.tiny-buffers', category: 'Hello', description: 'Hello with 1-byte buffers (the minimum is 8192)', preamble: 'none', bytes: (c) => encodeHello(c.url, { receiveBufferSize: 1, sendBufferSize: 1 }), expect: { allowed: REFUSE } },
+    { id: 'hello.huge-buffers', category: 'Hello', description: 'Hello with every size and count at 0xFFFFFFFF', preamble: 'none', bytes: (c) => encodeHello(c.url, { receiveBufferSize: 0xffffffff, sendBufferSize: 0xffffffff, maxMessageSize: 0xffffffff, maxChunkCount: 0xffffffff }), expect: { allowed: [...REFUSE, 'ack'], maxAckBufferBytes: SANE_ACK } },
+    { id: 'hello.protocol-version-max', category: 'Hello', description: 'Hello with ProtocolVersion 0xFFFFFFFF', preamble: 'none', bytes: (c) => encodeHello(c.url, { protocolVersion: 0xffffffff }), expect: { allowed: [...REFUSE, 'ack'], maxAckBufferBytes: SANE_ACK } },
+    { id: 'hello.url-too-long', category: 'Hello', description: 'Hello with an EndpointUrl of 5000 bytes (the limit is 4096)', preamble: 'none', bytes: (c) => encodeHello(`${c.url}/${'a'.repeat(5000)}`), expect: { allowed: REFUSE } },
+    { id: 'hello.url-length-beyond-message', category: 'Hello', description: 'Hello whose EndpointUrl length says 0x7FFFFFFF bytes while 10 follow', preamble: 'none', bytes: () => helloWithUrlLength(0x7fffffff, Buffer.from('opc.tcp://')), expect: { allowed: REFUSE } },
+    { id: 'hello.url-length-negative', category: 'Hello', description: 'Hello whose EndpointUrl length is -2', preamble: 'none', bytes: () => helloWithUrlLength(-2, Buffer.alloc(0)), expect: { allowed: REFUSE } },
+    { id: 'hello.truncated', category: 'Hello', description: 'a Hello cut after its protocol version (12 bytes, header consistent)', preamble: 'none', bytes: (c) => { const hello = encodeHello(c.url).subarray(0, 12); const copy = Buffer.from(hello); copy.writeUInt32LE(12, 4); return copy; }, expect: { allowed: REFUSE } },
+    { id: 'hello.repeated', category: 'Hello', description: 'a second Hello after the Acknowledge', preamble: 'hello', bytes: (c) => encodeHello(c.url), expect: { allowed: [...REFUSE, 'silence'] } },
+    // Secure channel.
+    { id: 'channel.open-before-hello', category: 'secure channel', description: 'OpenSecureChannel without Hello', preamble: 'none', bytes: () => encodeOpenSecureChannelNone({ sequenceNumber: 1, requestId: 1 }), expect: { allowed: REFUSE } },
+    { id: 'channel.message-before-open', category: 'secure channel', description: 'after Hello, a GetEndpoints MSG on channel 1 that was never opened', preamble: 'hello', bytes: (c) => encodeSecureMessage('MSG', { channelId: 1, tokenId: 1 }, 1, 1, getEndpoints(c)), expect: { allowed: REFUSE_OR_FAULT } },
+    {
+      id: 'channel.unknown-policy',
+      category: 'secure channel',
+      description: 'OpenSecureChannel naming SecurityPolicy#Nonexistent',
+      preamble: 'hello',
+      bytes: () => {
+        const open = encodeOpenSecureChannelNone({ sequenceNumber: 1, requestId: 1 });
+        const none = Buffer.from('http://opcfoundation.org/UA/SecurityPolicy#None');
+        const bogus = Buffer.from('http://opcfoundation.org/UA/SecurityPolicy#Nonexistent');
+        const at = open.indexOf(none);
+        return frame('OPNF', Buffer.concat([open.subarray(8, at - 4), int32(bogus.length), bogus, open.subarray(at + none.length)]));
+      },
+      expect: { allowed: REFUSE },
+    },
+    {
+      id: 'channel.open-truncated',
+      category: 'secure channel',
+      description: 'OpenSecureChannel whose request body stops after its type id',
+      preamble: 'hello',
+      bytes: () => {
+        const { headers, body } = openNoneParts();
+        return frame('OPNF', Buffer.concat([headers, body.subarray(0, 4)]));
+      },
+      expect: { allowed: REFUSE },
+    },
+    { id: 'channel.open-wrong-request', category: 'secure channel', description: 'an OPN message carrying a GetEndpoints request', preamble: 'hello', bytes: (c) => frame('OPNF', Buffer.concat([openNoneParts().headers, getEndpoints(c)])), expect: { allowed: REFUSE } },
+    { id: 'channel.wrong-channel-id', category: 'secure channel', description: 'a GetEndpoints MSG naming another channel id', preamble: 'channel', bytes: (c) => msg(c, getEndpoints(c), { channelId: c.channel!.channelId + 1000 }), expect: { allowed: REFUSE_OR_FAULT } },
+    { id: 'channel.wrong-token-id', category: 'secure channel', description: 'a GetEndpoints MSG naming another security token', preamble: 'channel', bytes: (c) => msg(c, getEndpoints(c), { tokenId: c.channel!.tokenId + 7 }), expect: { allowed: REFUSE_OR_FAULT } },
+    // Service encodings on a None channel (discovery services, no session).
+    { id: 'service.unknown-type-id', category: 'service encoding', description: 'a MSG whose body names encoding id i=99999', preamble: 'channel', bytes: (c) => msg(c, Buffer.concat([Buffer.from([0x02, 0x00, 0x00, 0x9f, 0x86, 0x01, 0x00]), Buffer.alloc(32)])), expect: { allowed: REFUSE_OR_FAULT } },
+    { id: 'service.truncated-request', category: 'service encoding', description: 'a GetEndpoints request cut in the middle', preamble: 'channel', bytes: (c) => { const body = getEndpoints(c); return msg(c, body.subarray(0, Math.floor(body.length / 2))); }, expect: { allowed: REFUSE_OR_FAULT } },
+    { id: 'service.string-length-huge', category: 'service encoding', description: 'GetEndpoints whose endpointUrl length says 0x7FFFFFF0 bytes', preamble: 'channel', bytes: (c) => msg(c, getEndpointsWithUrlLength(c, 0x7ffffff0)), expect: { allowed: REFUSE_OR_FAULT } },
+    { id: 'service.array-length-huge', category: 'service encoding', description: 'GetEndpoints whose localeIds array says 0x7FFFFFFF elements', preamble: 'channel', bytes: (c) => msg(c, getEndpointsWithLocaleCount(c, 0x7fffffff)), expect: { allowed: REFUSE_OR_FAULT } },
+    { id: 'service.array-length-negative', category: 'service encoding', description: 'GetEndpoints whose localeIds array length is -5 (only -1 means null)', preamble: 'channel', bytes: (c) => msg(c, getEndpointsWithLocaleCount(c, -5)), expect: { allowed: [...REFUSE_OR_FAULT, 'response'] } },
+    {
+      id: 'service.create-session-truncated',
+      category: 'service encoding',
+      description: 'a CreateSession request cut after its request header',
+      preamble: 'channel',
+      bytes: (c) => {
+        const body = encodeServiceBody(new CreateSessionRequest({ endpointUrl: c.url, sessionName: 'iec62443-harness fuzz', requestedSessionTimeout: 10_000 }));
+        return msg(c, body.subarray(0, 40));
+      },
+      expect: { allowed: REFUSE_OR_FAULT },
+    },
+    {
+      id: 'service.bad-node-id-encoding',
+      category: 'service encoding',
+      description: 'GetEndpoints whose request header authentication token has NodeId encoding byte 0x3F',
+      preamble: 'channel',
+      bytes: (c) => {
+        const body = Buffer.from(getEndpoints(c));
+        // The body starts with the 4-byte type id, then the RequestHeader whose first field is the token (0x00 0x00 when null).
+        body[4] = 0x3f;
+        return msg(c, body);
+      },
+      expect: { allowed: REFUSE_OR_FAULT },
+    },
+  ];
+  if (options.withWrites) {
+    cases.push(
+      {
+        id: 'write.wrong-type',
+        category: 'write values',
+        description: 'Write of a String to a numeric variable',
+        preamble: 'none',
+        write: async (session, subject) => ({ status: await session.write(subject.nodeId, 'String', 'iec62443-harness'), sent: `Write String "iec62443-harness" to ${subject.nodeId} (${subject.dataType})` }),
+        expect: { allowed: ['bad-status'] },
+      },
+      {
+        id: 'write.array-to-scalar',
+        category: 'write values',
+        description: 'Write of an array of three values to a scalar variable',
+        preamble: 'none',
+        write: async (session, subject) => ({ status: await session.write(subject.nodeId, subject.dataType, [subject.value, subject.value, subject.value]), sent: `Write ${subject.dataType}[3] to scalar ${subject.nodeId}` }),
+        expect: { allowed: ['bad-status'] },
+      },
+      {
+        id: 'write.null-value',
+        category: 'write values',
+        description: 'Write of a Null value to a numeric variable',
+        preamble: 'none',
+        write: async (session, subject) => ({ status: await session.write(subject.nodeId, 'Null', null), sent: `Write Null to ${subject.nodeId}` }),
+        expect: { allowed: ['bad-status'] },
+      },
+    );
+    if (options.withRange) {
+      cases.push({
+        id: 'write.out-of-range',
+        category: 'write values',
+        description: 'Write of a value far above the range the variable declares (InstrumentRange or EURange)',
+        preamble: 'none',
+        write: async (session, subject) => {
+          const value = outOfRange(subject);
+          return { status: await session.write(subject.nodeId, subject.dataType, value), sent: `Write ${subject.dataType} ${value} to ${subject.nodeId} (range ${subject.range!.low}..${subject.range!.high})` };
+        },
+        expect: { allowed: ['bad-status'] },
+      });
+    }
+  }
+  return cases;
+}
+
+/** Every case id the corpus can hold, without a device: `run --replay` tells OPC UA ids from other protocols' by these. */
+export const OPCUA_CASE_IDS: readonly string[] = buildOpcuaCorpus({ withWrites: true, withRange: true }).map((entry) => entry.id);
+
+export function outOfRange(subject: WriteSubject): number {
+  const { low, high } = subject.range!;
+  const value = high + Math.max(1, high - low) * 10;
+  return subject.dataType === 'Double' || subject.dataType === 'Float' ? value : Math.round(value);
+}
+
+export function describeExpectation(expect: OpcuaFuzzExpectation): string {
+  const words: Record<OutcomeKind, string> = {
+    ack: `an Acknowledge with buffers of at most ${(expect.maxAckBufferBytes ?? SANE_ACK) / 1024 / 1024} MiB`,
+    error: 'an Error message',
+    channel: 'an opened channel',
+    fault: 'a ServiceFault',
+    response: 'a normal response',
+    closed: 'a close',
+    silence: 'the message left pending while others are served',
+    'bad-status': 'a Bad status',
+    'good-status': 'a Good status',
+  };
+  return expect.allowed.map((kind) => words[kind]).join(', or ');
+}
+
+export function describeOutcome(outcome: FuzzOutcome): string {
+  switch (outcome.kind) {
+    case 'ack':
+      return `Acknowledge (version ${outcome.ack.protocolVersion}, receive ${outcome.ack.receiveBufferSize}, send ${outcome.ack.sendBufferSize}, max message ${outcome.ack.maxMessageSize}, max chunks ${outcome.ack.maxChunkCount})`;
+    case 'error':
+      return `Error ${formatStatus(outcome.status)}${outcome.reason ? ` "${outcome.reason.slice(0, 80)}"` : ''}`;
+    case 'channel':
+      return 'secure channel opened';
+    case 'fault':
+      return `ServiceFault ${formatStatus(outcome.status)}`;
+    case 'response':
+      return `response ${outcome.typeId}`;
+    case 'closed':
+      return 'connection closed';
+    case 'silence':
+      return `no answer within ${Math.round(outcome.afterMs)} ms`;
+    case 'bad-status':
+    case 'good-status':
+      return `Write answered ${formatStatus(outcome.status)}`;
+  }
+}
+
+export function judgeOutcome(fuzzCase: OpcuaFuzzCase, outcome: FuzzOutcome): { ok: boolean; problem?: string } {
+  if (!fuzzCase.expect.allowed.includes(outcome.kind)) return { ok: false, problem: `${describeOutcome(outcome)} instead of ${describeExpectation(fuzzCase.expect)}` };
+  if (outcome.kind === 'ack' && fuzzCase.expect.maxAckBufferBytes !== undefined) {
+    const largest = Math.max(outcome.ack.receiveBufferSize, outcome.ack.sendBufferSize);
+    if (largest > fuzzCase.expect.maxAckBufferBytes) return { ok: false, problem: `acknowledged buffers of ${largest} bytes: the device takes whatever size a client names` };
+  }
+  return { ok: true };
+}
+
+const SERVICE_FAULT = (ServiceFault as unknown as { encodingDefaultBinary: { toString(): string } }).encodingDefaultBinary.toString();
+
+function statusOfCode(code: number): StatusValue {
+  const known = Object.values(StatusCodes as unknown as Record<string, StatusCode>).find((status) => status && typeof status.value === 'number' && status.value >>> 0 === code >>> 0);
+  return known ? statusValue(known) : { name: `0x${(code >>> 0).toString(16).padStart(8, '0')}`, code: code >>> 0 };
+}
+
+/** Reads a device answer to a raw case into an outcome. */
+function outcomeOf(message: RawMessage | undefined): FuzzOutcome {
+  if (!message) return { kind: 'closed' };
+  switch (message.type) {
+    case 'ACK': {
+      const body = message.body;
+      return { kind: 'ack', ack: { protocolVersion: body.readUInt32LE(0), receiveBufferSize: body.readUInt32LE(4), sendBufferSize: body.readUInt32LE(8), maxMessageSize: body.readUInt32LE(12), maxChunkCount: body.readUInt32LE(16) } };
+    }
+    case 'ERR': {
+      const length = message.body.length >= 8 ? message.body.readInt32LE(4) : 0;
+      return { kind: 'error', status: statusOfCode(message.body.readUInt32LE(0)), reason: length > 0 ? message.body.toString('utf8', 8, 8 + Math.min(length, message.body.length - 8)) : '' };
+    }
+    case 'OPN':
+      return { kind: 'channel' };
+    default: {
+      try {
+        const secure = decodeSecureMessage(message);
+        if (secure.typeId === SERVICE_FAULT) {
+          const fault = new ServiceFault();
+          fault.decode(secure.body);
+          return { kind: 'fault', status: statusValue(fault.responseHeader.serviceResult) };
+        }
+        return { kind: 'response', typeId: secure.typeId };
+      } catch {
+        return { kind: 'response', typeId: `${message.type}${message.chunk} (undecodable)` };
+      }
+    }
+  }
+}
+
+export interface FuzzCaseResult {
+  id: string;
+  category: string;
+  description: string;
+  /** The malformed bytes as hex, or the write as words. */
+  sent: string;
+  expected: string;
+  observed: string;
+  verdict: 'ok' | 'wrong' | 'not-run';
+  problem?: string;
+  latencyMs?: number;
+}
+
+export interface FuzzLiveness {
+  /** One essential-function read (or Hello) on the liveness connection; ok when the device answered normally. */
+  probe(timeoutMs?: number): Promise<{ ok: boolean; detail: string }>;
+  close(): Promise<void>;
+  readonly checks: number;
+}
+
+export interface OpcuaFuzzOptions {
+  url: string;
+  connectTimeoutMs: number;
+  /** Upper bound of the wait for one case's answer. */
+  caseTimeoutMs: number;
+  signal: AbortSignal;
+  casesPerSecond: number;
+  liveness: FuzzLiveness;
+  /** The session and variable of the write cases; they are not run without. */
+  writer?: { session: () => Promise<OpcuaSession>; reset: () => Promise<void>; subject: WriteSubject };
+  log?: (line: string) => void;
+  /** Raw cases sent at the same time, each on its own connection; default 8. */
+  batchSize?: number;
+  /** How long to watch a device that stopped answering for its return; default 5 s. */
+  recoveryWatchMs?: number;
+}
+
+export interface OpcuaFuzzReport {
+  results: FuzzCaseResult[];
+  durationMs: number;
+  casesRun: number;
+  casesPerSecond: number;
+  livenessChecks: number;
+  stoppedAfter?: { cases: string[]; detail: string; recoveredAfterMs?: number };
+}
+
+class Pacer {
+  private readonly begin = performance.now();
+  private sent = 0;
+  constructor(
+    private readonly perSecond: number,
+    private readonly signal: AbortSignal,
+  ) {}
+  async take(count: number): Promise<void> {
+    const due = this.begin + (this.sent / this.perSecond) * 1000 - performance.now();
+    this.sent += count;
+    if (due > 1) await pause(due, this.signal);
+  }
+}
+
+/** Sends one raw case on a connection of its own and reads the answer. */
+async function runRawCase(fuzzCase: OpcuaFuzzCase, options: OpcuaFuzzOptions): Promise<{ outcome: FuzzOutcome; sent: Buffer; latencyMs?: number } | { skipped: string }> {
+  const { host, port } = parseOpcTcpUrl(options.url);
+  const connection = await RawUaConnection.connect(host, port, options.connectTimeoutMs, options.signal);
+  try {
+    const context: CaseContext = { url: options.url };
+    if (fuzzCase.preamble !== 'none') {
+      const hello = await connection.hello(options.url, options.caseTimeoutMs, options.signal);
+      if (hello.kind !== 'ack') return { skipped: `the device did not acknowledge a normal Hello (${hello.kind === 'error' ? formatStatus(hello.status) : 'closed'})` };
+      context.ack = hello.ack;
+    }
+    if (fuzzCase.preamble === 'channel') {
+      connection.send(encodeOpenSecureChannelNone({ sequenceNumber: 1, requestId: 1 }));
+      const answer = await connection.receive(options.caseTimeoutMs, options.signal);
+      if (answer?.type !== 'OPN') return { skipped: `the device opens no secure channel with SecurityPolicy None (${answer ? `answered ${answer.type}` : 'closed'}), so service encodings cannot be sent without a session` };
+      const response = decodeSecureMessage(answer);
+      const opened = new OpenSecureChannelResponse();
+      opened.decode(response.body);
+      context.channel = { channelId: opened.securityToken.channelId, tokenId: opened.securityToken.tokenId, revisedLifetimeMs: opened.securityToken.revisedLifetime };
+    }
+    const sent = fuzzCase.bytes!(context);
+    const sentAt = performance.now();
+    connection.send(sent);
+    try {
+      const answer = await connection.receive(options.caseTimeoutMs, options.signal);
+      return { outcome: outcomeOf(answer), sent, latencyMs: Math.round(performance.now() - sentAt) };
+    } catch (error) {
+      if (error instanceof OpcuaTimeoutError && !options.signal.aborted) return { outcome: { kind: 'silence', afterMs: performance.now() - sentAt }, sent };
+      if (options.signal.aborted) throw error;
+      // A reset counts as a close: the device dropped the connection.
+      return { outcome: { kind: 'closed' }, sent, latencyMs: Math.round(performance.now() - sentAt) };
+    }
+  } finally {
+    connection.close();
+  }
+}
+
+/** Runs the corpus; stops at the first failed liveness check and pins it on one case where the device comes back. */
+export async function runOpcuaFuzzCorpus(corpus: OpcuaFuzzCase[], callerOptions: OpcuaFuzzOptions): Promise<OpcuaFuzzReport> {
+  const controller = new AbortController();
+  setMaxListeners(0, controller.signal);
+  const forward = () => controller.abort(callerOptions.signal.reason);
+  if (callerOptions.signal.aborted) forward();
+  else callerOptions.signal.addEventListener('abort', forward, { once: true });
+  try {
+    return await runCorpus(corpus, { ...callerOptions, signal: controller.signal });
+  } finally {
+    callerOptions.signal.removeEventListener('abort', forward);
+  }
+}
+
+async function runCorpus(corpus: OpcuaFuzzCase[], options: OpcuaFuzzOptions): Promise<OpcuaFuzzReport> {
+  const begin = performance.now();
+  const results = new Map<string, FuzzCaseResult>();
+  const pacer = new Pacer(Math.max(1, options.casesPerSecond), options.signal);
+  const record = (fuzzCase: OpcuaFuzzCase, sent: string, outcome: FuzzOutcome | { skipped: string } | { failed: string }, latencyMs?: number, servedMeanwhile?: { ok: boolean; detail: string }) => {
+    const base = { id: fuzzCase.id, category: fuzzCase.category, description: fuzzCase.description, sent, expected: describeExpectation(fuzzCase.expect) };
+    if ('skipped' in outcome) {
+      results.set(fuzzCase.id, { ...base, observed: `not run: ${outcome.skipped}`, verdict: 'not-run' });
+      return;
+    }
+    if ('failed' in outcome) {
+      results.set(fuzzCase.id, { ...base, observed: outcome.failed, verdict: 'wrong', problem: outcome.failed });
+      return;
+    }
+    const judged = judgeOutcome(fuzzCase, outcome);
+    let problem = judged.problem;
+    let observed = describeOutcome(outcome);
+    if (servedMeanwhile) {
+      observed += servedMeanwhile.ok ? '; the device served others meanwhile' : `; the device did not serve others meanwhile (${servedMeanwhile.detail})`;
+      if (!servedMeanwhile.ok) problem = problem ? `${problem}; the device stopped serving others` : 'the device stopped serving others while the message was pending';
+    }
+    results.set(fuzzCase.id, { ...base, observed, verdict: problem ? 'wrong' : 'ok', problem, latencyMs });
+  };
+
+  const runRaw = async (fuzzCase: OpcuaFuzzCase) => {
+    try {
+      const result = await runRawCase(fuzzCase, options);
+      if ('skipped' in result) record(fuzzCase, '', result);
+      else {
+        // Pending is only acceptable when the device keeps serving: checked while the message is still pending.
+        const servedMeanwhile = result.outcome.kind === 'silence' ? await options.liveness.probe() : undefined;
+        record(fuzzCase, result.sent.toString('hex'), result.outcome, result.latencyMs, servedMeanwhile);
+      }
+    } catch (error) {
+      if (options.signal.aborted) throw error;
+      record(fuzzCase, '', { failed: `could not run the case: ${(error as Error).message}` });
+    }
+  };
+  const runWrite = async (fuzzCase: OpcuaFuzzCase) => {
+    const writer = options.writer!;
+    try {
+      let session = await writer.session();
+      let { status, sent } = await fuzzCase.write!(session, writer.subject);
+      if (/^BadSession(IdInvalid|Closed|NotActivated)$/.test(status.name)) {
+        // The device ended the writer's session (an idle timeout, say): that says nothing about the value; once more.
+        await writer.reset();
+        session = await writer.session();
+        ({ status, sent } = await fuzzCase.write!(session, writer.subject));
+      }
+      const outcome: FuzzOutcome = isGood(status) ? { kind: 'good-status', status } : { kind: 'bad-status', status };
+      record(fuzzCase, sent, outcome);
+      if (isGood(status)) {
+        // The device took the value: the process gets its own value back.
+        const restored = await session.write(writer.subject.nodeId, writer.subject.dataType, writer.subject.value);
+        options.log?.(`${fuzzCase.id}: accepted; ${writer.subject.nodeId} written back to ${writer.subject.value} (${formatStatus(restored)})`);
+      }
+    } catch (error) {
+      if (options.signal.aborted) throw error;
+      record(fuzzCase, '', { failed: `could not run the case: ${(error as Error).message}` });
+    }
+  };
+
+  const raw = corpus.filter((entry) => entry.bytes);
+  const writes = corpus.filter((entry) => entry.write && options.writer);
+  const batchSize = Math.max(1, options.batchSize ?? 8);
+  const batches: OpcuaFuzzCase[][] = [];
+  for (let index = 0; index < raw.length; index += batchSize) batches.push(raw.slice(index, index + batchSize));
+  for (const entry of writes) batches.push([entry]);
+
+  let stoppedAfter: OpcuaFuzzReport['stoppedAfter'];
+  const watchRecovery = async () => {
+    const stoppedAt = performance.now();
+    while (performance.now() - stoppedAt < (options.recoveryWatchMs ?? 5_000) && !options.signal.aborted) {
+      await pause(250, options.signal);
+      if ((await options.liveness.probe(Math.min(options.caseTimeoutMs, 1_000))).ok) return Math.round(performance.now() - stoppedAt);
+    }
+    return undefined;
+  };
+
+  const first = await options.liveness.probe();
+  if (!first.ok) throw new Error(`the device does not answer before fuzzing: ${first.detail}`);
+  for (const batch of batches) {
+    options.signal.throwIfAborted();
+    await pacer.take(batch.length);
+    await Promise.all(batch.map((entry) => (entry.write ? runWrite(entry) : runRaw(entry))));
+    const alive = await options.liveness.probe();
+    options.log?.(`batch ${batch.map((entry) => entry.id).join(', ')}: liveness ${alive.detail}`);
+    if (alive.ok) continue;
+    let recoveredAfterMs = await watchRecovery();
+    let culprits = batch.map((entry) => entry.id);
+    if (recoveredAfterMs !== undefined && batch.length > 1) {
+      // Back again: the cases of the batch are sent once more one by one, to name the one that stops the device.
+      for (const entry of batch) {
+        await pacer.take(1);
+        await (entry.write ? runWrite(entry) : runRaw(entry));
+        const after = await options.liveness.probe();
+        if (!after.ok) {
+          culprits = [entry.id];
+          recoveredAfterMs = await watchRecovery();
+          break;
+        }
+      }
+    }
+    stoppedAfter = { cases: culprits, detail: alive.detail, recoveredAfterMs };
+    for (const id of culprits) {
+      const result = results.get(id);
+      if (result && result.verdict !== 'wrong') results.set(id, { ...result, verdict: 'wrong', problem: `the device stopped answering after this case (${alive.detail})` });
+    }
+    options.log?.(`device stopped answering after ${culprits.join(', ')}; ${recoveredAfterMs === undefined ? 'no answer within the recovery watch' : `answering again after ${recoveredAfterMs} ms`}`);
+    break;
+  }
+
+  for (const fuzzCase of corpus) {
+    if (!results.has(fuzzCase.id)) {
+      results.set(fuzzCase.id, { id: fuzzCase.id, category: fuzzCase.category, description: fuzzCase.description, sent: '', expected: describeExpectation(fuzzCase.expect), observed: 'not run: the device had stopped answering', verdict: 'not-run' });
+    }
+  }
+  const durationMs = performance.now() - begin;
+  const ordered = corpus.map((fuzzCase) => results.get(fuzzCase.id)!);
+  const casesRun = ordered.filter((result) => result.verdict !== 'not-run').length;
+  return { results: ordered, durationMs: Math.round(durationMs), casesRun, casesPerSecond: durationMs > 0 ? Math.round((casesRun / durationMs) * 10_000) / 10 : 0, livenessChecks: options.liveness.checks, stoppedAfter };
+}
+
+/** CSV of per-case results: id,category,verdict,expected,observed,problem,latency_ms,sent. */
+export function opcuaFuzzResultsCsv(results: FuzzCaseResult[]): string {
+  const field = (value: unknown) => {
+    const text = value === undefined ? '' : String(value);
+    return /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+  };
+  const rows = ['id,category,verdict,expected,observed,problem,latency_ms,sent'];
+  for (const result of results) rows.push([result.id, result.category, result.verdict, result.expected, result.observed, result.problem, result.latencyMs, result.sent].map(field).join(','));
+  return `${rows.join('\n')}\n`;
+}

@@ -1,0 +1,59 @@
+import { defineCheck, fail, pass } from '../../core/check.js';
+import { FUZZ_CATEGORIES, opcuaFuzzResultsCsv, runOpcuaFuzzCorpus } from '../../adapters/opcua/fuzz.js';
+import { caseTimeoutMs, prepareOpcuaFuzzing } from '../../adapters/opcua/fuzz-setup.js';
+
+export default defineCheck({
+  id: 'opcua.robustness.malformed-messages',
+  requirement: 'CR 3.5',
+  sl: [1, 2, 3, 4],
+  protocol: 'opcua',
+  disruptive: true,
+  title: 'Malformed OPC UA messages are refused cleanly and the server stays alive',
+  expectation:
+    'Every case of the corpus (Hello with zero, tiny or huge buffer sizes or a wrong protocol version, chunks above the negotiated size or truncated, unknown message types, broken secure channel and service encodings, writes of wrong types or out-of-range values) gets an Error message, a Bad status or a clean close, and an essential-function read after each batch still answers',
+  timeoutMs: 300_000,
+  async run(ctx) {
+    const setup = await ctx.step('open the liveness session and find the write subject', () => prepareOpcuaFuzzing(ctx));
+    try {
+      const { corpus, target } = setup;
+      ctx.log(`corpus: ${corpus.length} cases in ${new Set(corpus.map((entry) => entry.category)).size} categories; at most ${ctx.settings.load.fuzzCasesPerSecond} cases/s; liveness: ${setup.livenessLabel}`);
+      const report = await ctx.step(`send ${corpus.length} malformed messages to ${target.probe.url}`, () =>
+        runOpcuaFuzzCorpus(corpus, {
+          url: target.probe.url,
+          connectTimeoutMs: ctx.settings.connectTimeoutMs,
+          caseTimeoutMs: caseTimeoutMs(ctx.settings),
+          signal: ctx.signal,
+          casesPerSecond: ctx.settings.load.fuzzCasesPerSecond,
+          liveness: setup.liveness,
+          writer: setup.writer,
+          log: (line) => ctx.log(line),
+        }),
+      );
+      ctx.attach({ name: 'Fuzz case results', contentType: 'text/csv', extension: 'csv', content: opcuaFuzzResultsCsv(report.results) });
+      ctx.attach({ name: 'Fuzz case results', contentType: 'application/json', extension: 'json', content: JSON.stringify(report, null, 2) });
+
+      const byCategory = FUZZ_CATEGORIES.map((category) => {
+        const cases = report.results.filter((result) => result.category === category);
+        return { category, cases: cases.length, wrong: cases.filter((result) => result.verdict === 'wrong').length, notRun: cases.filter((result) => result.verdict === 'not-run').length };
+      }).filter((entry) => entry.cases > 0);
+      const wrong = report.results.filter((result) => result.verdict === 'wrong');
+      const skipped = report.results.filter((result) => result.verdict === 'not-run' && !report.stoppedAfter);
+      const rate = `${report.casesRun} cases run in ${(report.durationMs / 1000).toFixed(2)} s (${report.casesPerSecond} cases/s, ${report.livenessChecks} liveness checks)`;
+      const details = { casesPerSecond: report.casesPerSecond, durationMs: report.durationMs, casesRun: report.casesRun, corpus: corpus.length, byCategory, stoppedAfter: report.stoppedAfter, wrong, skipped, noWrites: setup.noWrites };
+      const notes = [setup.noWrites ? `no write cases (${setup.noWrites})` : '', skipped.length ? `${skipped.length} cases not applicable (${skipped[0]!.observed.replace(/^not run: /, '')})` : ''].filter(Boolean);
+      if (report.casesRun === 0) throw new Error(`no case could be run: ${skipped[0]?.observed ?? 'unknown reason'}`);
+      if (wrong.length > 0 || report.stoppedAfter) {
+        const categories = byCategory.filter((entry) => entry.wrong > 0).map((entry) => `${entry.category} ${entry.wrong}/${entry.cases}`);
+        const examples = wrong.slice(0, 3).map((result) => `${result.id}: ${result.problem}`);
+        const stopped = report.stoppedAfter
+          ? `; the server stopped answering after ${report.stoppedAfter.cases.join(', ')} (${report.stoppedAfter.detail})${report.stoppedAfter.recoveredAfterMs === undefined ? ' and did not come back within the watch' : `, back after ${report.stoppedAfter.recoveredAfterMs} ms`}`
+          : '';
+        return fail(`${wrong.length} of ${corpus.length} cases mishandled by ${target.probe.url} (${categories.join(', ') || 'none'})${stopped}; e.g. ${examples.join('; ')}; ${rate}; replay one with run --replay opcua:<case id>`, details);
+      }
+      return pass(`${target.probe.url} refused all ${report.casesRun} malformed messages cleanly and kept answering (${byCategory.map((entry) => `${entry.category} ${entry.cases}`).join(', ')}); ${rate}${notes.length ? `; ${notes.join('; ')}` : ''}`, details);
+    } finally {
+      await setup.close();
+      setup.target.attachTranscript();
+    }
+  },
+});
