@@ -81,6 +81,8 @@ async function withSimulator<T>(kind: string, body: (simulator: BenchSimulator) 
 }
 
 const startedAt = new Date();
+// Other work on the machine slows every part; the load average beside the figures says how busy it was.
+const loadAtStart = os.loadavg();
 progress(`bench of ${HARNESS.name} ${HARNESS.version} on ${os.cpus().length} cores, Node ${process.version}: ${selected.join(', ')}`);
 
 await part('campaign', ['campaign', 'memory'], async () => {
@@ -127,6 +129,7 @@ if (interrupted) await new Promise(() => undefined);
 const order: Section[] = ['campaign', 'memory', 'flood', 'fuzz', 'scale'];
 figures.sort((a, b) => order.indexOf(a.section) - order.indexOf(b.section));
 const finishedAt = new Date();
+const loadAtEnd = os.loadavg();
 process.stdout.write(`\n${renderTable(figures)}\n`);
 const missed = figures.filter((figure) => outcomeOf(figure) === 'missed');
 const unmeasured = figures.filter((figure) => outcomeOf(figure) === 'not measured');
@@ -141,7 +144,14 @@ writeFileSync(
     {
       harness: `${HARNESS.name} ${HARNESS.version}`,
       node: process.version,
-      machine: { cores: os.cpus().length, cpu: os.cpus()[0]?.model, memoryGiB: Math.round(os.totalmem() / 2 ** 30), platform: `${os.platform()} ${os.release()}` },
+      machine: {
+        cores: os.cpus().length,
+        cpu: os.cpus()[0]?.model,
+        memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+        platform: `${os.platform()} ${os.release()}`,
+        loadAverageAtStart: loadAtStart,
+        loadAverageAtEnd: loadAtEnd,
+      },
       parts: selected,
       startedAt: startedAt.toISOString(),
       finishedAt: finishedAt.toISOString(),
@@ -154,6 +164,9 @@ writeFileSync(
     null,
     2,
   )}\n`,
+);
+process.stdout.write(
+  `Machine: ${os.cpus().length} cores, load average (1/5/15 min) ${loadAtStart.map((load) => load.toFixed(1)).join('/')} before the bench started; other work on the machine during the bench slows every figure\n`,
 );
 if (startRetries.length > 0) {
   process.stdout.write(`${startRetries.length} simulator start${startRetries.length > 1 ? 's' : ''} failed once and succeeded when tried again: ${startRetries.map((retry) => `${retry.kind} (${retry.reason.split('\n')[0]})`).join('; ')}\n`);
