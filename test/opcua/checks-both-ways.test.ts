@@ -1,6 +1,6 @@
 import { proveBothWays } from '../support/both-ways.js';
 
-/** Every OPC UA check of issue 3, over real sockets: pass against the hardened PLC, fail against the weak one. */
+/** Every OPC UA check that sends no load, over real sockets: pass against the hardened PLC, fail against the weak one. */
 proveBothWays({
   simulator: 'opcua',
   passWith: 'hardened',
@@ -21,5 +21,23 @@ proveBothWays({
     'opcua.session.concurrent-per-user-capped',
     'opcua.confidentiality.no-cleartext-credentials',
     'opcua.cryptography.no-deprecated-policies',
+    // Issue 5: integrity, error handling, audit, time, monitoring and inventory.
+    'opcua.integrity.signed-endpoints-only',
+    'opcua.integrity.tampered-message-rejected',
+    'opcua.session.integrity',
+    'opcua.error-handling.no-internal-details',
+    'opcua.audit.security-events',
+    'opcua.timestamps.server-time',
+    'opcua.monitoring.diagnostics-counters',
+    'opcua.inventory.build-info',
   ],
+});
+
+/** Where anonymous access is declared read-only: the hardened PLC refuses it altogether, the weak one lets it write. */
+proveBothWays({
+  simulator: 'opcua',
+  passWith: 'hardened',
+  failWith: 'weak',
+  checks: ['opcua.authentication.anonymous-read-only'],
+  adjust: (profile) => ({ ...profile, endpoints: { ...profile.endpoints, opcua: { ...profile.endpoints!.opcua!, anonymousAccess: 'read-only' } } }),
 });

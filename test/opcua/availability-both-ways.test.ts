@@ -1,0 +1,24 @@
+import { proveBothWays } from '../support/both-ways.js';
+
+/**
+ * The disruptive OPC UA checks under bounded load: storms at 300 attempts/s (the weak stack saturates at about 160 new
+ * connections/s, the hardened one serves several hundred in the same process), session exhaustion, and the fuzz corpus
+ * last, since the weak stack goes down for a while on one of its cases.
+ */
+proveBothWays({
+  simulator: 'opcua',
+  passWith: 'hardened',
+  failWith: 'weak',
+  settings: {
+    connectTimeoutMs: 2_000,
+    requestTimeoutMs: 2_000,
+    load: { ratePerSecond: 300, durationMs: 1_500, sampleIntervalMs: 100, lossTolerance: 0.1, fuzzCasesPerSecond: 500 },
+  },
+  checks: [
+    'opcua.availability.handshake-storm',
+    'opcua.availability.handshake-storm-managed',
+    'tcp.availability.connection-storm',
+    'opcua.resources.session-exhaustion',
+    'opcua.robustness.malformed-messages',
+  ],
+});
