@@ -9,7 +9,10 @@ import { parseProfile } from '../../core/profile/load.js';
 import { randomLoopbackHost } from '../../core/net/loopback.js';
 
 const BIN = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'bin', 'iec62443-harness.js');
-const REQUIREMENTS = ['CR 1.1', 'CR 1.1 RE(1)', 'CR 1.2', 'CR 1.5', 'CR 1.9', 'CR 1.10', 'CR 1.11', 'CR 2.1', 'CR 2.1 RE(1)', 'CR 2.1 RE(2)', 'CR 2.6', 'CR 2.7', 'CR 4.1', 'CR 4.3'];
+const REQUIREMENTS = [
+  'CR 1.1', 'CR 1.1 RE(1)', 'CR 1.2', 'CR 1.5', 'CR 1.9', 'CR 1.10', 'CR 1.11', 'CR 2.1', 'CR 2.1 RE(1)', 'CR 2.1 RE(2)', 'CR 2.6', 'CR 2.7', 'CR 4.1', 'CR 4.3',
+  'CR 2.8', 'CR 2.11', 'CR 3.1', 'CR 3.1 RE(1)', 'CR 3.5', 'CR 3.7', 'CR 3.8', 'CR 6.2', 'CR 7.1', 'CR 7.1 RE(1)', 'CR 7.2', 'CR 7.8',
+];
 
 function run(args: string[], timeoutMs: number): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
