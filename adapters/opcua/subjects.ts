@@ -17,7 +17,12 @@ export interface StableVariable extends VariableInfo {
  * while: a setpoint or limit rather than a measurement, so a value changed by a test shows when read back.
  */
 export async function stableWritableVariable(session: OpcuaSession, signal?: AbortSignal): Promise<StableVariable | undefined> {
-  const variables = (await session.findVariables({ maxNodes: 200 })).filter((variable) => (variable.userAccessLevel & 0x02) !== 0 && isTamperableType(variable.dataType)).slice(0, MAX_CANDIDATES);
+  // Floating-point first: a change in the lowest bit of a Double or Float is the smallest a process can see.
+  const floating = (dataType: string) => (dataType === 'Double' || dataType === 'Float' ? 0 : 1);
+  const variables = (await session.findVariables({ maxNodes: 200 }))
+    .filter((variable) => (variable.userAccessLevel & 0x02) !== 0 && isTamperableType(variable.dataType))
+    .sort((a, b) => floating(a.dataType) - floating(b.dataType))
+    .slice(0, MAX_CANDIDATES);
   if (variables.length === 0) return undefined;
   const first = await session.readTimed(variables.map((variable) => variable.nodeId));
   await pause(STABILITY_GAP_MS, signal);

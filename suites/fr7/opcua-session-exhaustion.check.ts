@@ -102,7 +102,7 @@ export default defineCheck({
               }
               return load;
             } finally {
-              await release(held, channels);
+              await release(held, channels, ctx.signal);
             }
           },
           target,
@@ -142,7 +142,7 @@ export default defineCheck({
       const stillHeld = created - evicted;
       return pass(`${loadLine}: capped (at most ${typeof peakCount === 'number' ? peakCount : stillHeld} at once); ${adminName} kept reading; ${verdict.summary.join('; ')}; a new session was accepted after release`, details);
     } finally {
-      await release(held, channels);
+      await release(held, channels, ctx.signal);
       await adminSession?.close();
       await adminChannel.close();
       target.attachTranscript();
@@ -150,9 +150,15 @@ export default defineCheck({
   },
 });
 
-async function release(held: PendingSession[], channels: OpcuaChannel[]): Promise<void> {
+/** How long polite CloseSession calls may take in all; closing the channels ends whatever is left. */
+const RELEASE_BUDGET_MS = 5_000;
+
+async function release(held: PendingSession[], channels: OpcuaChannel[], signal?: AbortSignal): Promise<void> {
   const sessions = held.splice(0);
-  // Closing in small groups keeps the device's queue short; the channels' closing ends whatever is left.
-  for (let index = 0; index < sessions.length; index += 16) await Promise.all(sessions.slice(index, index + 16).map((session) => session.close()));
+  const until = Date.now() + RELEASE_BUDGET_MS;
+  // In small groups, so the device's queue stays short; on Ctrl-C or a slow device only the channels are closed.
+  for (let index = 0; index < sessions.length && !signal?.aborted && Date.now() < until; index += 16) {
+    await Promise.all(sessions.slice(index, index + 16).map((session) => session.close()));
+  }
   await Promise.all(channels.splice(0).map((channel) => channel.close()));
 }

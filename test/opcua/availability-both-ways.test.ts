@@ -1,7 +1,7 @@
 import { proveBothWays } from '../support/both-ways.js';
 
 /**
- * The disruptive OPC UA checks under bounded load: storms at 300 attempts/s (the weak stack saturates at about 160 new
+ * The disruptive OPC UA checks under bounded load: storms at 300 attempts/s (the weak stack saturates at 100 new
  * connections/s, the hardened one serves several hundred in the same process), session exhaustion, and the fuzz corpus
  * last, since the weak stack goes down for a while on one of its cases.
  */
