@@ -168,7 +168,18 @@ export function buildOpcuaCorpus(options: { withWrites: boolean; withRange: bool
     { id: 'hello.url-too-long', category: 'Hello', description: 'Hello with an EndpointUrl of 5000 bytes (the limit is 4096)', preamble: 'none', bytes: (c) => encodeHello(`${c.url}/${'a'.repeat(5000)}`), expect: { allowed: REFUSE } },
     { id: 'hello.url-length-beyond-message', category: 'Hello', description: 'Hello whose EndpointUrl length says 0x7FFFFFFF bytes while 10 follow', preamble: 'none', bytes: () => helloWithUrlLength(0x7fffffff, Buffer.from('opc.tcp://')), expect: { allowed: REFUSE } },
     { id: 'hello.url-length-negative', category: 'Hello', description: 'Hello whose EndpointUrl length is -2', preamble: 'none', bytes: () => helloWithUrlLength(-2, Buffer.alloc(0)), expect: { allowed: REFUSE } },
-    { id: 'hello.truncated', category: 'Hello', description: 'a Hello cut after its protocol version (12 bytes, header consistent)', preamble: 'none', bytes: (c) => { const hello = encodeHello(c.url).subarray(0, 12); const copy = Buffer.from(hello); copy.writeUInt32LE(12, 4); return copy; }, expect: { allowed: REFUSE } },
+    {
+      id: 'hello.truncated',
+      category: 'Hello',
+      description: 'a Hello cut after its protocol version (12 bytes, header consistent)',
+      preamble: 'none',
+      bytes: (c) => {
+        const truncated = Buffer.from(encodeHello(c.url).subarray(0, 12));
+        truncated.writeUInt32LE(12, 4);
+        return truncated;
+      },
+      expect: { allowed: REFUSE },
+    },
     { id: 'hello.repeated', category: 'Hello', description: 'a second Hello after the Acknowledge', preamble: 'hello', bytes: (c) => encodeHello(c.url), expect: { allowed: [...REFUSE, 'silence'] } },
     // Secure channel.
     { id: 'channel.open-before-hello', category: 'secure channel', description: 'OpenSecureChannel without Hello', preamble: 'none', bytes: () => encodeOpenSecureChannelNone({ sequenceNumber: 1, requestId: 1 }), expect: { allowed: REFUSE } },

@@ -37,7 +37,7 @@ export default defineCheck({
           return [field, value];
         }),
       ) as Record<BuildInfoField, string | undefined>;
-      const unreadable = FIELDS.filter((field, index) => !isGood(reads[index]!.status)).map((field) => `${field} (${formatStatus(reads[FIELDS.indexOf(field)]!.status)})`);
+      const unreadable = FIELDS.flatMap((field, index) => (isGood(reads[index]!.status) ? [] : [`${field} (${formatStatus(reads[index]!.status)})`]));
       if (unreadable.length === FIELDS.length) throw new Error(`no BuildInfo field could be read: ${unreadable.join(', ')}`);
       const listing = FIELDS.map((field) => `${field}="${values[field] ?? ''}"`).join(', ');
       ctx.attach({ name: 'BuildInfo', contentType: 'application/json', extension: 'json', content: JSON.stringify(values, null, 2) });
