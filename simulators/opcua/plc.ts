@@ -63,6 +63,8 @@ export interface PlcSettings {
   restartAfterMs: number;
   /** How far the real-time clock is off (weak). */
   clockOffsetMs: number;
+  /** Hardened variant for a declared anonymous read-only access: anonymous sessions are accepted and may only read. */
+  anonymousReadOnly?: boolean;
 }
 
 export const DEFAULT_SETTINGS: Record<PlcProfile, PlcSettings> = {
@@ -297,7 +299,7 @@ export async function startPlc(options: PlcOptions): Promise<RunningPlc> {
       hostname: host,
       securityPolicies: policies,
       securityModes: modes,
-      allowAnonymous: !hardened,
+      allowAnonymous: !hardened || settings.anonymousReadOnly === true,
       certificateFile,
       privateKeyFile,
       serverCertificateManager,
@@ -317,7 +319,7 @@ export async function startPlc(options: PlcOptions): Promise<RunningPlc> {
 
   await server.initialize();
   if (!hardened) offerCleartextPasswords(server);
-  buildAddressSpace(server, hardened);
+  buildAddressSpace(server, hardened, settings.anonymousReadOnly === true);
   await server.start();
   const port = server.endpoints[0]!.port;
   const ticker = startProcess(server);
@@ -354,7 +356,7 @@ export async function startPlc(options: PlcOptions): Promise<RunningPlc> {
   };
 }
 
-function buildAddressSpace(server: OPCUAServer, hardened: boolean): void {
+function buildAddressSpace(server: OPCUAServer, hardened: boolean, anonymousReadOnly: boolean): void {
   const addressSpace = server.engine.addressSpace!;
   const namespace = addressSpace.getOwnNamespace();
   const plc = namespace.addObject({ organizedBy: addressSpace.rootFolder.objects, browseName: 'PLC', nodeId: 's=PLC' });
@@ -362,10 +364,12 @@ function buildAddressSpace(server: OPCUAServer, hardened: boolean): void {
   const RW = R | PermissionType.Write;
   // The security administrator receives the audit events whose source is a process value (a refused write, say).
   const auditor: [WellKnownRoles, number] = [WellKnownRoles.SecurityAdmin, R | PermissionType.ReceiveEvents];
+  const anonymousReader: Array<[WellKnownRoles, number]> = anonymousReadOnly ? [[WellKnownRoles.Anonymous, R]] : [];
   const readOnly = rolePermissions([
     [WellKnownRoles.AuthenticatedUser, R],
     [WellKnownRoles.Observer, R],
     auditor,
+    ...anonymousReader,
   ]);
   const operatorWrites = rolePermissions([
     [WellKnownRoles.AuthenticatedUser, R],
@@ -373,6 +377,7 @@ function buildAddressSpace(server: OPCUAServer, hardened: boolean): void {
     [WellKnownRoles.Operator, RW],
     [WellKnownRoles.Engineer, RW],
     auditor,
+    ...anonymousReader,
   ]);
   const engineerWrites = rolePermissions([
     [WellKnownRoles.AuthenticatedUser, R],
@@ -380,6 +385,7 @@ function buildAddressSpace(server: OPCUAServer, hardened: boolean): void {
     [WellKnownRoles.Engineer, RW],
     [WellKnownRoles.ConfigureAdmin, RW],
     auditor,
+    ...anonymousReader,
   ]);
   const variable = (name: string, dataType: DataType, value: unknown, writable: boolean, permissions: ReturnType<typeof rolePermissions>) =>
     namespace.addVariable({

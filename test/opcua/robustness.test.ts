@@ -15,7 +15,8 @@ import { replayCase, UnknownCaseError } from '../../core/replay/index.js';
 import { discoverChecks } from '../../core/runner/discover.js';
 import { executeCheck } from '../../core/runner/execute.js';
 import { parseIdentification } from '../../reports/fleet/inventory.js';
-import { PLC_NODES } from '../../simulators/opcua/index.js';
+import { randomLoopbackHost } from '../../core/net/loopback.js';
+import { PLC_NODES, startOpcuaSimulator } from '../../simulators/opcua/index.js';
 import { startSimulator } from '../support/both-ways.js';
 import { cli } from '../support/harness-cli.js';
 
@@ -154,6 +155,25 @@ describe('OPC UA robustness, replay and evidence', function () {
       const result = await executeCheck(await check('opcua.inventory.build-info'), parseProfile(weak.running.profile), { settings: quick });
       expect(result.status).to.equal('fail');
       expect(parseIdentification(result.observed!)).to.deep.equal({ model: 'Simulated OPC UA PLC' });
+    });
+  });
+
+  describe('CR 1.1 with anonymous access declared read-only', function () {
+    it('passes a PLC whose anonymous sessions read but cannot write, where the plain CR 1.1 check would fail it', async function () {
+      const workDir = mkdtempSync(join(tmpdir(), 'opcua-anonymous-'));
+      const readOnly = await startOpcuaSimulator({ profile: 'hardened', host: randomLoopbackHost(), workDir, settings: { anonymousReadOnly: true } });
+      try {
+        const declared: ProfileInput = structuredClone(readOnly.profile);
+        declared.endpoints!.opcua!.anonymousAccess = 'read-only';
+        const allowed = await executeCheck(await check('opcua.authentication.anonymous-read-only'), parseProfile(declared), { settings: quick });
+        expect(allowed.status, allowed.observed ?? allowed.message).to.equal('pass');
+        expect(allowed.observed).to.match(/^an anonymous session reads; all \d+ writes it tried were refused/);
+        const undeclared = await executeCheck(await check('opcua.authentication.anonymous-session-refused'), parseProfile(readOnly.profile), { settings: quick });
+        expect(undeclared.status).to.equal('fail');
+      } finally {
+        await readOnly.stop();
+        rmSync(workDir, { recursive: true, force: true });
+      }
     });
   });
 
