@@ -874,6 +874,7 @@ function sessionNonce(session: ClientSession): Buffer | undefined {
 function identifiersOf(session: ClientSession, createNonce: Buffer | undefined): SessionIdentifiers {
   const internals = session as unknown as { sessionId: NodeId; authenticationToken: NodeId; serverNonce?: Buffer | null };
   const current = sessionNonce(session);
+  // The client keeps the CreateSession nonce when ActivateSession sends none, so an equal one is not counted twice.
   return {
     sessionId: internals.sessionId.toString(),
     token: tokenOf(internals.authenticationToken),
