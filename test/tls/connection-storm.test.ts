@@ -61,8 +61,8 @@ describe('TCP connection storm', function () {
       component: { name: 'opc ua only', type: 'embedded-device' },
       targetSL: 2,
       host: '127.1.2.3',
+      // An OPC UA endpoint without essential functions, and no TLS service: nothing to watch during the storm.
       endpoints: { opcua: { url: 'opc.tcp://127.1.2.3:4840' } },
-      essentialFunctions: [{ name: 'read speed', opcua: { nodeId: 'ns=1;s=Speed' }, maxLatencyMs: 200 }],
     });
     const result = await executeCheck(storm, profile, { disruptive: true });
     expect(result.status).to.equal('not-applicable');
