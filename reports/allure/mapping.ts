@@ -2,8 +2,8 @@ import * as allure from 'allure-js-commons';
 import { requirementIdOf, type Check } from '../../core/check.js';
 import { findRequirement, frLabel } from '../../core/catalog/index.js';
 import type { Profile } from '../../core/profile/schema.js';
-import type { CheckResult } from '../../core/runner/execute.js';
-import type { Redactor } from '../../core/runner/redact.js';
+import type { CheckResult } from '../../harness/run/execute.js';
+import type { Redactor } from '../../core/evidence/redact.js';
 
 /** Allure severity from the lowest SL that requires the item: what SL 1 requires matters most. */
 export function severityFor(sl: number[]): allure.Severity {

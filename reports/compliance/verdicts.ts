@@ -1,7 +1,7 @@
 import type { CheckStatus } from '../../core/check.js';
 import { catalogItems, compareRequirementIds, type CatalogItem } from '../../core/catalog/index.js';
 import type { Profile } from '../../core/profile/schema.js';
-import type { CheckResult } from '../../core/runner/execute.js';
+import type { CheckResult } from '../../harness/run/execute.js';
 
 export const VERDICTS = ['pass', 'fail', 'error', 'compensated', 'not-tested', 'manual', 'not-applicable'] as const;
 export type Verdict = (typeof VERDICTS)[number];

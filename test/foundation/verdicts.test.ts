@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { findRequirement } from '../../core/catalog/index.js';
 import { parseProfile } from '../../core/profile/load.js';
-import type { CheckResult } from '../../core/runner/execute.js';
+import type { CheckResult } from '../../harness/run/execute.js';
 import { achievedSL, judge, judgeAll } from '../../reports/compliance/verdicts.js';
 
 const profile = parseProfile({

@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PROTOCOLS, requirementIdOf } from '../../core/check.js';
 import { findRequirement } from '../../core/catalog/index.js';
-import { discoverChecks } from '../../core/runner/discover.js';
+import { discoverChecks } from '../../harness/run/discover.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 

@@ -4,9 +4,9 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
-import { randomLoopbackHost } from '../net/loopback.js';
-import type { ProfileInput } from '../profile/schema.js';
-import { HARNESS } from '../version.js';
+import { randomLoopbackHost } from '../../core/net/loopback.js';
+import type { ProfileInput } from '../../core/profile/schema.js';
+import { HARNESS } from '../../core/version.js';
 import { loadSimulators } from '../../simulators/registry.js';
 import type { SimulatorDefinition } from '../../simulators/types.js';
 

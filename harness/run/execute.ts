@@ -1,9 +1,9 @@
 import { setMaxListeners } from 'node:events';
-import { requirementIdOf, type Attachment, type Check, type CheckContext, type CheckStatus, type RunSettings } from '../check.js';
-import { findRequirement } from '../catalog/index.js';
-import { secretsOf } from '../profile/load.js';
-import type { Profile } from '../profile/schema.js';
-import { Redactor } from './redact.js';
+import { requirementIdOf, type Attachment, type Check, type CheckContext, type CheckStatus, type RunSettings } from '../../core/check.js';
+import { findRequirement } from '../../core/catalog/index.js';
+import { secretsOf } from '../../core/profile/load.js';
+import type { Profile } from '../../core/profile/schema.js';
+import { Redactor } from '../../core/evidence/redact.js';
 
 export interface CheckResult {
   checkId: string;

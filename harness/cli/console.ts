@@ -1,6 +1,6 @@
-import type { Check } from '../check.js';
-import { findRequirement, frLabel } from '../catalog/index.js';
-import type { CheckResult } from '../runner/execute.js';
+import type { Check } from '../../core/check.js';
+import { findRequirement, frLabel } from '../../core/catalog/index.js';
+import type { CheckResult } from '../run/execute.js';
 import type { ComplianceDocument } from '../../reports/compliance/document.js';
 import { VERDICTS } from '../../reports/compliance/verdicts.js';
 

@@ -1,4 +1,4 @@
-import type { Profile } from '../profile/schema.js';
+import type { Profile } from '../../core/profile/schema.js';
 import { replayModbusCase } from './modbus.js';
 import { replayOpcuaCase } from './opcua.js';
 

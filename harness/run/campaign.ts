@@ -2,19 +2,19 @@ import Mocha from 'mocha';
 import AllureMochaReporter from 'allure-mocha';
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { familyOf, requirementIdOf, type Check, type ProtocolFamily, type RunSettings } from '../check.js';
-import { catalog, compareRequirementIds, findRequirement, frLabel } from '../catalog/index.js';
-import { secretsOf } from '../profile/load.js';
-import type { Profile } from '../profile/schema.js';
-import { declaredPorts } from '../profile/ports.js';
+import { familyOf, requirementIdOf, type Check, type ProtocolFamily, type RunSettings } from '../../core/check.js';
+import { catalog, compareRequirementIds, findRequirement, frLabel } from '../../core/catalog/index.js';
+import { secretsOf } from '../../core/profile/load.js';
+import type { Profile } from '../../core/profile/schema.js';
+import { declaredPorts } from '../../core/profile/ports.js';
 import { probePort } from '../../adapters/tcp/scan.js';
 import { categories, labelTest, recordResult } from '../../reports/allure/mapping.js';
 import { judgeAll } from '../../reports/compliance/verdicts.js';
 import { buildComplianceDocument, type ComplianceDocument } from '../../reports/compliance/document.js';
 import { discoverChecks, type DiscoveredCheck } from './discover.js';
 import { executeCheck, type CheckResult } from './execute.js';
-import { Redactor } from './redact.js';
-import { HARNESS } from '../version.js';
+import { Redactor } from '../../core/evidence/redact.js';
+import { HARNESS } from '../../core/version.js';
 
 export interface CampaignOptions {
   profile: Profile;
