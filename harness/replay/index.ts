@@ -1,48 +1,25 @@
+import { protocolDefinitions } from '../../core/protocol.js';
 import type { Profile } from '../../core/profile/schema.js';
-import { replayModbusCase } from './modbus.js';
-import { replayOpcuaCase } from './opcua.js';
+import type { ReplayOptions, ReplayOutcome } from '../../core/fuzz/replay.js';
 
-/**
- * `run --replay <case id>`: one malformed-input case of a CR 3.5 corpus sent alone, so a vendor can reproduce a
- * finding under a debugger or a packet capture. Each protocol with a fuzz corpus contributes a replayer.
- */
-export interface ReplayOutcome {
-  protocol: string;
-  caseId: string;
-  description: string;
-  /** The exact bytes sent, as hex. */
-  sent: string;
-  expected: string;
-  observed: string;
-  handledCorrectly: boolean;
-  aliveAfter: boolean;
-}
-
-export interface ReplayOptions {
-  connectTimeoutMs: number;
-  requestTimeoutMs: number;
-  signal: AbortSignal;
-  log: (line: string) => void;
-}
-
-export type Replayer = (profile: Profile, caseId: string, options: ReplayOptions) => Promise<ReplayOutcome | undefined>;
-
-/** Replayers by the protocol prefix of case ids ("modbus:function.unknown-0x19"); a bare id is tried on each. */
-export const REPLAYERS: Record<string, Replayer> = {
-  modbus: replayModbusCase,
-  opcua: replayOpcuaCase,
-};
+export type { ReplayOptions, ReplayOutcome } from '../../core/fuzz/replay.js';
 
 export class UnknownCaseError extends Error {}
 
+/**
+ * `run --replay <case id>`: the case goes to the protocol its prefix names ("modbus:function.unknown-0x19"); a bare id
+ * is tried on every protocol definition that has a replayer.
+ */
 export async function replayCase(profile: Profile, caseId: string, options: ReplayOptions): Promise<ReplayOutcome> {
-  const prefixed = /^([a-z-]+):(.+)$/.exec(caseId);
-  const candidates = prefixed && REPLAYERS[prefixed[1]!] ? [[prefixed[1]!, prefixed[2]!] as const] : Object.keys(REPLAYERS).map((protocol) => [protocol, caseId] as const);
+  const replayers = protocolDefinitions().filter((definition) => definition.replay);
+  const prefixed = /^([a-z0-9-]+):(.+)$/.exec(caseId);
+  const named = prefixed ? replayers.find((definition) => definition.name === prefixed[1]) : undefined;
+  const candidates = named ? [[named, prefixed![2]!] as const] : replayers.map((definition) => [definition, caseId] as const);
   const misses: string[] = [];
-  for (const [protocol, id] of candidates) {
-    const outcome = await REPLAYERS[protocol]!(profile, id, options);
+  for (const [definition, id] of candidates) {
+    const outcome = await definition.replay!(profile, id, options);
     if (outcome) return outcome;
-    misses.push(protocol);
+    misses.push(definition.name);
   }
-  throw new UnknownCaseError(`no case "${caseId}" in the ${misses.join(' or ')} corpus of this device`);
+  throw new UnknownCaseError(`no case "${caseId}" in the ${misses.join(' or ') || 'fuzz'} corpus of this device`);
 }

@@ -1,36 +1,47 @@
-import { readdirSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { PROTOCOLS, type Check } from '../../core/check.js';
+import { existsSync, readdirSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { Check } from '../../core/check.js';
+import { definitionOfCheckProtocol } from '../../core/protocol.js';
+import { loadProtocols, pluginRoots, ROOT_DIR } from '../protocols.js';
 
-export const SUITES_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'suites');
+export const SUITES_DIR = join(ROOT_DIR, 'suites');
 
 export interface DiscoveredCheck {
   check: Check;
-  /** Path relative to the project root, e.g. "suites/fr7/tcp-least-functionality-open-ports.check.ts". */
+  /** Path relative to its root, e.g. "suites/fr7/tcp-least-functionality-open-ports.check.ts". */
   file: string;
 }
 
 let cache: Promise<DiscoveredCheck[]> | undefined;
 
-/** Every check under suites/, in file order. Files are imported once per process. */
-export function discoverChecks(dir = SUITES_DIR): Promise<DiscoveredCheck[]> {
-  if (dir !== SUITES_DIR) return importChecks(dir);
-  cache ??= importChecks(dir);
+/**
+ * Every check under suites/ (and under the suites/ of each IEC62443_PLUGINS folder), in file order. Files are
+ * imported once per process. A check's protocol must be one a discovered protocol definition provides.
+ */
+export function discoverChecks(dirs?: string[]): Promise<DiscoveredCheck[]> {
+  if (dirs) return importChecks(dirs);
+  cache ??= importChecks(pluginRoots().map((root) => join(root, 'suites')));
   return cache;
 }
 
-async function importChecks(dir: string): Promise<DiscoveredCheck[]> {
-  const files = (readdirSync(dir, { recursive: true }) as string[]).filter((file) => file.endsWith('.check.ts')).sort();
+const isCheckFile = (file: string) => /\.check\.[jt]s$/.test(file) && !file.endsWith('.d.ts');
+
+async function importChecks(dirs: string[]): Promise<DiscoveredCheck[]> {
+  await loadProtocols();
   const found: DiscoveredCheck[] = [];
-  for (const file of files) {
-    const path = join(dir, file);
-    const module = (await import(pathToFileURL(path).href)) as { default?: Check };
-    const check = module.default;
-    const shown = relative(join(dir, '..'), path);
-    if (!check || typeof check.run !== 'function' || typeof check.id !== 'string') throw new Error(`${shown}: default export is not a check made with defineCheck`);
-    if (!PROTOCOLS.includes(check.protocol)) throw new Error(`${shown}: unknown protocol "${check.protocol}"`);
-    found.push({ check, file: shown });
+  for (const dir of dirs) {
+    if (!existsSync(dir)) continue;
+    const files = (readdirSync(dir, { recursive: true }) as string[]).filter(isCheckFile).sort();
+    for (const file of files) {
+      const path = join(dir, file);
+      const module = (await import(pathToFileURL(path).href)) as { default?: Check };
+      const check = module.default;
+      const shown = relative(join(dir, '..'), path);
+      if (!check || typeof check.run !== 'function' || typeof check.id !== 'string') throw new Error(`${shown}: default export is not a check made with defineCheck`);
+      if (!definitionOfCheckProtocol(check.protocol)) throw new Error(`${shown}: protocol "${check.protocol}" is not provided by any adapters/<name>/protocol.ts`);
+      found.push({ check, file: shown });
+    }
   }
   const seen = new Map<string, string>();
   for (const { check, file } of found) {
