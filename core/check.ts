@@ -1,5 +1,6 @@
 import type { Profile } from './profile/schema.js';
 import type { ComponentInterface, FoundInterface } from './protocol.js';
+import type { FailedLoginCount, LoginBudget } from './safety/failed-logins.js';
 
 /**
  * The check API. A check is one small file under suites/<fr>/ that default-exports defineCheck({...}).
@@ -89,6 +90,11 @@ export interface CheckContext {
   designedWait(ms: number, reason: string): void;
   /** Reports a service seen on a port no declared interface owns, so the report can name what the run did not test. */
   foundInterface(found: FoundInterface): void;
+  /**
+   * The run's failed-login budget on this interface. Record every failed and successful login; a non-disruptive check
+   * sends no failed login when remaining() is 0 (core/safety/failed-logins.ts).
+   */
+  readonly logins: LoginBudget;
 }
 
 export interface Check extends CheckMeta {
@@ -114,6 +120,8 @@ export interface CheckResult {
   designedWaitMs?: number;
   /** Services the check saw on ports no declared interface owns (ctx.foundInterface). */
   foundInterfaces?: FoundInterface[];
+  /** Failed logins this check sent, per account. */
+  failedLogins?: FailedLoginCount[];
   attachments: Attachment[];
   transcript: string[];
 }

@@ -37,6 +37,8 @@ export interface ComponentInterface {
   concerns: readonly string[];
   /** The profile entry the interface comes from (endpoints.<key> or one element of it). */
   endpoint?: unknown;
+  /** Consecutive failed logins after which the vendor documents a lockout on this interface (default 3). */
+  lockoutThreshold?: number;
 }
 
 /** A service the CR 7.7 scan saw on a port for which the profile declares no endpoint. */

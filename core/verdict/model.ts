@@ -2,6 +2,7 @@ import type { CheckStatus } from '../check.js';
 import type { CatalogItem } from '../catalog/index.js';
 import type { Profile } from '../profile/schema.js';
 import type { FoundInterface } from '../protocol.js';
+import type { FailedLoginCount } from '../safety/failed-logins.js';
 
 /**
  * The finished verdicts as reports receive them. Reports import these types only; the rules that produce them live
@@ -70,6 +71,8 @@ export interface ComplianceDocument {
   scope: { only?: string[]; protocol?: string; disruptive: boolean; interrupted?: string; unreachable?: string };
   /** Every interface of the component: the declared ones and those the scan found. */
   interfaces: Array<{ name: string; kind: string; label: string; found?: FoundInterface }>;
+  /** Failed logins the run sent, per interface and account (a lab checks them against the device's lockout policy). */
+  failedLogins?: FailedLoginCount[];
   requirements: RequirementVerdict[];
   summary: {
     byVerdict: Partial<Record<Verdict, number>>;

@@ -15,6 +15,7 @@ import type { ComplianceDocument } from '../../core/verdict/model.js';
 import { discoverChecks, type DiscoveredCheck } from './discover.js';
 import { executeCheck, interfacesFor, type CheckResult } from './execute.js';
 import { Redactor } from '../../core/evidence/redact.js';
+import { FailedLoginLedger } from '../../core/safety/failed-logins.js';
 import { loadProtocols } from '../protocols.js';
 import { HARNESS } from '../../core/version.js';
 
@@ -100,6 +101,7 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRes
   }
   const several = new Set(planned.filter((run, index) => planned.findIndex((other) => other.check === run.check) !== index).map((run) => run.check.id));
 
+  const logins = new FailedLoginLedger();
   const connectTimeoutMs = profile.timeouts?.connectMs ?? 3_000;
   const unreachable = await preflight(profile, options.signal, connectTimeoutMs);
   const results: CheckResult[] = [];
@@ -138,7 +140,7 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRes
       const position = ++index;
       await labelTest(check, profile, target);
       options.onCheckStart?.(check, position, total, target);
-      const executeOptions = { disruptive: options.disruptive, settings: options.settings, signal: options.signal, ...(target ? { interface: target.name } : {}) };
+      const executeOptions = { disruptive: options.disruptive, settings: options.settings, signal: options.signal, logins, ...(target ? { interface: target.name } : {}) };
       const result =
         unreachable && check.protocol !== 'tcp'
           ? await unreachableResult(check, profile, executeOptions, unreachable)
@@ -180,6 +182,7 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRes
       ...(unreachable ? { unreachable } : {}),
     },
     interfaces,
+    failedLogins: logins.report(),
     requirements,
   });
   return { document: redactor.value(document), results, ...(unreachable ? { unreachable } : {}), ...(interrupted ? { interrupted } : {}), allureResultsDir };

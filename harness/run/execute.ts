@@ -5,6 +5,7 @@ import { componentInterfaces, definitionOfCheckProtocol, type ComponentInterface
 import { secretsOf } from '../../core/profile/load.js';
 import type { Profile } from '../../core/profile/schema.js';
 import { Redactor } from '../../core/evidence/redact.js';
+import { DEFAULT_LOCKOUT_THRESHOLD, FailedLoginLedger, type FailedLoginCount } from '../../core/safety/failed-logins.js';
 
 export interface ExecuteOptions {
   /** Overrides the profile's `disruptive` flag (the CLI's --disruptive). */
@@ -16,6 +17,8 @@ export interface ExecuteOptions {
   onLog?: (line: string) => void;
   /** The interface to run against, by name; default: the only interface the check's protocol has in the profile. */
   interface?: string;
+  /** The run's failed-login ledger; a check run on its own gets a fresh one. */
+  logins?: FailedLoginLedger;
 }
 
 export type { CheckResult } from '../../core/check.js';
@@ -87,6 +90,7 @@ export async function executeCheck(check: Check, profile: Profile, options: Exec
   const transcript: string[] = [];
   const attachments: Attachment[] = [];
   const foundInterfaces: FoundInterface[] = [];
+  const failedLogins = new Map<string, FailedLoginCount>();
   let designedWaitMs = 0;
   const candidates = interfacesFor(check, profile);
   const target = options.interface === undefined ? candidates[0] : candidates.find((entry) => entry.name === options.interface);
@@ -101,6 +105,7 @@ export async function executeCheck(check: Check, profile: Profile, options: Exec
     durationMs: Date.now() - startedAt.getTime(),
     ...(designedWaitMs > 0 ? { designedWaitMs: Math.round(designedWaitMs) } : {}),
     ...(foundInterfaces.length > 0 ? { foundInterfaces } : {}),
+    ...(failedLogins.size > 0 ? { failedLogins: [...failedLogins.values()] } : {}),
     attachments,
     transcript,
     ...fields,
@@ -130,6 +135,8 @@ export async function executeCheck(check: Check, profile: Profile, options: Exec
     transcript.push(`${((Date.now() - startedAt.getTime()) / 1000).toFixed(3).padStart(8)}s ${clean}`);
     options.onLog?.(clean);
   };
+  const ledger = options.logins ?? new FailedLoginLedger();
+  const threshold = target.lockoutThreshold ?? DEFAULT_LOCKOUT_THRESHOLD;
   const context: CheckContext = {
     profile,
     host: profile.host,
@@ -139,6 +146,18 @@ export async function executeCheck(check: Check, profile: Profile, options: Exec
     log,
     attach: (attachment) => attachments.push({ ...attachment, content: redactor.content(attachment.content) }),
     throwIfAborted: () => controller.signal.throwIfAborted(),
+    logins: {
+      threshold,
+      remaining: (username) => ledger.remaining(target.name, username, threshold),
+      failed: (username) => {
+        ledger.failed(target.name, username);
+        const mine = failedLogins.get(username) ?? { interface: target.name, username, sent: 0, mostInARow: 0 };
+        mine.sent++;
+        mine.mostInARow = Math.max(mine.mostInARow, ledger.inARow(target.name, username));
+        failedLogins.set(username, mine);
+      },
+      succeeded: (username) => ledger.succeeded(target.name, username),
+    },
     foundInterface: (found) => {
       if (!foundInterfaces.some((known) => known.port === found.port && known.transport === found.transport)) foundInterfaces.push(found);
     },

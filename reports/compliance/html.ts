@@ -182,6 +182,13 @@ code{font-size:12px;background:#f5f5f5;padding:0 3px;border-radius:3px}
 <div class="card"><h3>Achieved SL-C per FR (dashed line: target SL ${doc.targetSL})</h3>${slChart(doc)}</div>
 </div>
 <div class="card"><h3>Interfaces of the component</h3><ul>${interfaceList(doc)}</ul><p class="muted">A requirement that concerns every interface passes only when each one passes or is declared; an interface with no automated check for it needs documentary evidence.</p></div>
+${
+  doc.failedLogins && doc.failedLogins.length > 0
+    ? `<div class="card"><h3>Failed logins sent, per account</h3><table><thead><tr><th>Interface</th><th>Account</th><th>Sent</th><th>Most in a row</th></tr></thead><tbody>${doc.failedLogins
+        .map((entry) => `<tr><td>${esc(entry.interface)}</td><td>${esc(entry.username)}</td><td>${entry.sent}</td><td>${entry.mostInARow}</td></tr>`)
+        .join('')}</tbody></table></div>`
+    : ''
+}
 <div id="filters">${counts}</div>
 <p class="muted">Confidence (H, M, L) says how well public sources agree on a requirement's SL-C assignment; check M and L items against the standard. Click a verdict to hide or show its rows.</p>
 ${sections}

@@ -38,6 +38,10 @@ export function complianceMarkdown(doc: ComplianceDocument): string {
     for (const entry of doc.interfaces) lines.push(`| ${cell(entry.name)} | ${cell(entry.kind)} | ${cell(entry.label)}${entry.found ? ' (found by the port scan; no endpoint declared, untested)' : ''} |`);
     lines.push('', 'A requirement that concerns every interface passes only when each one passes or is declared.');
   }
+  if (doc.failedLogins && doc.failedLogins.length > 0) {
+    lines.push('', '## Failed logins sent', '', '| Interface | Account | Sent | Most in a row |', '|---|---|---|---|');
+    for (const entry of doc.failedLogins) lines.push(`| ${cell(entry.interface)} | ${cell(entry.username)} | ${entry.sent} | ${entry.mostInARow} |`);
+  }
   lines.push('', 'Confidence (H, M, L) is how well public sources agree on the SL-C assignment; re-check M and L items against the standard.', '');
 
   for (const fr of Object.keys(FUNCTIONAL_REQUIREMENTS).map(Number)) {
