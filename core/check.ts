@@ -122,6 +122,8 @@ export interface CheckResult {
   foundInterfaces?: FoundInterface[];
   /** Failed logins this check sent, per account. */
   failedLogins?: FailedLoginCount[];
+  /** The id of this result's test in the rendered Allure report, for deep links (set by the runner after the run). */
+  allureId?: string;
   attachments: Attachment[];
   transcript: string[];
 }

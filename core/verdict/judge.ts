@@ -63,6 +63,7 @@ function entryOf(result: CheckResult): CheckEntry {
     ...(result.observed !== undefined ? { observed: result.observed } : {}),
     ...(result.message !== undefined ? { message: result.message } : {}),
     durationMs: result.durationMs,
+    ...(result.allureId ? { allureId: result.allureId } : {}),
   };
 }
 

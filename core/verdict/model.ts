@@ -22,6 +22,8 @@ export interface CheckEntry {
   observed?: string;
   message?: string;
   durationMs: number;
+  /** Its test in the Allure report: allure-report/index.html#/<allureId>. */
+  allureId?: string;
 }
 
 /** One interface's share of a requirement. */

@@ -9,6 +9,7 @@ import type { Profile } from '../../core/profile/schema.js';
 import { declaredPorts, definitionOfCheckProtocol, type ComponentInterface } from '../../core/protocol.js';
 import { probePort } from '../../adapters/tcp/scan.js';
 import { categories, labelTest, recordResult } from '../../reports/allure/mapping.js';
+import { allureKey, allureTestIds } from '../../reports/allure/links.js';
 import { judgeAll, judgedInterfaces } from '../../core/verdict/judge.js';
 import { buildComplianceDocument } from '../../core/verdict/document.js';
 import type { ComplianceDocument } from '../../core/verdict/model.js';
@@ -163,6 +164,11 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRes
   }
 
   await new Promise<void>((resolve) => mocha.run(() => resolve()));
+  const allureIds = allureTestIds(allureResultsDir);
+  for (const result of results) {
+    const id = allureIds.get(allureKey(result.checkId, result.interface?.name));
+    if (id) result.allureId = id;
+  }
 
   const interrupted = options.signal.aborted ? String((options.signal.reason as Error | undefined)?.message ?? options.signal.reason ?? 'interrupted') : undefined;
   const requirements = judgeAll(profile, results, checkProtocols, { only: options.only?.flatMap((id) => expandOnly(id)) });

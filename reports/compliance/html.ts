@@ -1,6 +1,7 @@
 import { FUNCTIONAL_REQUIREMENTS, findRequirement, frLabel } from '../../core/catalog/index.js';
 import { VERDICTS, type ComplianceDocument, type RequirementVerdict, type Verdict } from '../../core/verdict/model.js';
 import { escapeHtml as esc } from '../html/escape.js';
+import { allureTestHref } from '../allure/links.js';
 
 /**
  * compliance.html: one self-contained page (inline CSS, SVG and a few lines of script) that a vendor can hand to a lab
@@ -81,7 +82,11 @@ function slChart(doc: ComplianceDocument): string {
 function checkCell(requirement: RequirementVerdict, allureHref: string | undefined): string {
   const checks = requirement.checks
     .map((check) => {
-      const link = allureHref ? ` <a href="${esc(allureHref)}" title="open the Allure report">Allure</a>` : '';
+      const link = allureHref
+        ? check.allureId
+          ? ` <a href="${esc(allureTestHref(allureHref, check.allureId))}" title="open this check in the Allure report">Allure</a>`
+          : ` <a href="${esc(allureHref)}" title="open the Allure report">Allure</a>`
+        : '';
       const on = check.interface ? ` <span class="iface">on ${esc(check.interface)}</span>` : '';
       return `<div class="check ${esc(check.status)}"><code>${esc(check.id)}</code>${on} <b>${esc(check.status)}</b>${link}<div class="exp">expected: ${esc(check.expectation)}</div>${
         check.observed !== undefined ? `<div class="obs">observed: ${esc(check.observed)}</div>` : check.message ? `<div class="obs">${check.status === 'error' ? 'error' : 'reason'}: ${esc(check.message)}</div>` : ''
