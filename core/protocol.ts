@@ -39,6 +39,8 @@ export interface ComponentInterface {
   endpoint?: unknown;
   /** Consecutive failed logins after which the vendor documents a lockout on this interface (default 3). */
   lockoutThreshold?: number;
+  /** Where the interface is declared in the profile, as a path: ["endpoints", "tls", 1]. */
+  profilePath?: Array<string | number>;
 }
 
 /** A service the CR 7.7 scan saw on a port for which the profile declares no endpoint. */

@@ -41,6 +41,7 @@ export default defineProtocol({
         label: `${endpoint.tls ? 'modbus+tls' : 'modbus'}://${profile.host}:${endpoint.port}${endpoint.unitId !== undefined ? `/unit ${endpoint.unitId}` : ''}`,
         concerns: endpoint.tls ? [...PLAIN_CONCERNS, 'CR 4.3'] : PLAIN_CONCERNS,
         endpoint,
+        profilePath: ['endpoints', 'modbus'],
       },
     ];
   },

@@ -23,7 +23,7 @@ export default defineProtocol({
   services: ['tls', 'https'],
   concerns: CONCERNS,
   interfaces(profile) {
-    return (profile.endpoints.tls ?? []).map((service) => ({
+    return (profile.endpoints.tls ?? []).map((service, index) => ({
       name: service.name,
       kind: 'tls',
       protocols: ['tls'],
@@ -31,6 +31,7 @@ export default defineProtocol({
       label: `tls://${profile.host}:${service.port}`,
       concerns: CONCERNS,
       endpoint: service,
+      profilePath: ['endpoints', 'tls', index],
     }));
   },
   watches: (profile) => (profile.endpoints.tls ?? []).map((service) => service.name),

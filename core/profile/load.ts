@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { parseDocument } from 'yaml';
+import { isNode, LineCounter, parseDocument } from 'yaml';
 import type { z } from 'zod';
 import type { Profile } from './schema.js';
 import { profileSchemaFor } from './compose.js';
@@ -128,4 +128,13 @@ export function loadProfileFile(path: string, env: NodeJS.ProcessEnv = process.e
 /** Every secret the profile holds; reports and logs redact them. */
 export function secretsOf(profile: Profile): string[] {
   return profile.accounts.map((account) => account.password).filter((password) => password.length > 0);
+}
+
+/** The 1-based line of a field of a profile file ("endpoints", "tls", 1), for locations in reports; undefined when absent. */
+export function profileLineOf(text: string, path: Array<string | number>): number | undefined {
+  const lineCounter = new LineCounter();
+  const document = parseDocument(text, { lineCounter, keepSourceTokens: false });
+  const node = document.getIn(path, true);
+  if (!isNode(node) || !node.range) return undefined;
+  return lineCounter.linePos(node.range[0]).line;
 }

@@ -15,6 +15,7 @@ export interface JudgedInterface {
   name: string;
   kind: string;
   label: string;
+  profilePath?: Array<string | number>;
   protocols: readonly string[];
   concerns: readonly string[];
   found?: FoundInterface;
@@ -35,6 +36,7 @@ export function judgedInterfaces(profile: Profile, results: CheckResult[]): Judg
     label: entry.label,
     protocols: entry.protocols,
     concerns: entry.concerns,
+    ...(entry.profilePath ? { profilePath: entry.profilePath } : {}),
   }));
   const found = new Map<string, JudgedInterface>();
   for (const entry of results.flatMap((result) => result.foundInterfaces ?? [])) {

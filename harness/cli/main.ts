@@ -8,7 +8,7 @@ import { protocolDefinitions } from '../../core/protocol.js';
 import { loadProtocols } from '../protocols.js';
 import { catalog, findRequirement, outOfScope } from '../../core/catalog/index.js';
 import { COMPONENT_TYPES, type ComponentType, type Profile } from '../../core/profile/schema.js';
-import { loadProfileFile, parseProfile, ProfileError } from '../../core/profile/load.js';
+import { loadProfileFile, parseProfile, profileLineOf, ProfileError } from '../../core/profile/load.js';
 import { discoverChecks } from '../run/discover.js';
 import { runCampaign } from '../run/campaign.js';
 import { startEmbeddedComponent, READY_PREFIX, type SimulatedComponent } from '../simulation/embedded.js';
@@ -203,6 +203,17 @@ async function simulateCommand(args: string[]): Promise<number> {
   return EXIT.ok;
 }
 
+/** Where each interface is declared in the profile file, for SARIF locations. */
+function interfaceLines(file: string, document: { interfaces: Array<{ name: string; profilePath?: Array<string | number> }> }): Record<string, number> {
+  const text = readFileSync(file, 'utf8');
+  const lines: Record<string, number> = {};
+  for (const entry of document.interfaces) {
+    const line = entry.profilePath ? profileLineOf(text, entry.profilePath) : undefined;
+    if (line) lines[entry.name] = line;
+  }
+  return lines;
+}
+
 /** "90s", "20m", "2h", "1500ms" or plain seconds. */
 export function parseDuration(text: string, flag: string): number {
   const match = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h)?$/.exec(text.trim());
@@ -382,6 +393,7 @@ async function runCommand(args: string[]): Promise<number> {
       reportName: `IEC 62443-4-2: ${profile.component.name}`,
       historyPath: resolve((values.history as string | undefined) ?? join(outDir, 'history.jsonl')),
       profileUri: values.profile ? (values.profile as string) : 'embedded-default',
+      ...(values.profile ? { interfaceLines: interfaceLines(values.profile as string, document) } : {}),
     });
     if (written.allureError) process.stderr.write(`${yellow('warning:')} the Allure report could not be rendered: ${written.allureError}\n`);
     process.stdout.write(`\nCompliance report: ${join(outDir, 'compliance.html')}\n`);

@@ -172,7 +172,7 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRes
 
   const interrupted = options.signal.aborted ? String((options.signal.reason as Error | undefined)?.message ?? options.signal.reason ?? 'interrupted') : undefined;
   const requirements = judgeAll(profile, results, checkProtocols, { only: options.only?.flatMap((id) => expandOnly(id)) });
-  const interfaces = judgedInterfaces(profile, results).map(({ name, kind, label, found }) => ({ name, kind, label, ...(found ? { found } : {}) }));
+  const interfaces = judgedInterfaces(profile, results).map(({ name, kind, label, found, profilePath }) => ({ name, kind, label, ...(found ? { found } : {}), ...(profilePath ? { profilePath } : {}) }));
   const document = buildComplianceDocument({
     harness: { name: HARNESS.name, version: HARNESS.version },
     catalog: { edition: catalog().edition },
