@@ -24,6 +24,7 @@ import { HARNESS } from '../../core/version.js';
 import { randomLoopbackHost } from '../../core/net/loopback.js';
 import { listProfiles, parseShard, runProfilesCommand } from '../run/multi.js';
 import { writeFleetReports } from '../../reports/fleet/write.js';
+import { gateMisses, GateSyntaxError, parseGate, type GateKpi } from '../fleet-gate.js';
 import { procurementMarkdown } from '../../reports/fleet/procurement.js';
 
 export const EXIT = { ok: 0, failed: 1, usage: 2, harness: 3, interrupted: 130 } as const;
@@ -63,8 +64,10 @@ catalog options:
   --sl N  --type T  --format text|json|md   (md: the requirement list for a purchase contract; --json = --format json)
 
 fleet options:
-  fleet <folder>... [--out DIR] [--as-of TIME]   reads every compliance.json below the folders (runs, shards, a nightly
-                       history); writes fleet.json, fleet.md, fleet.html into --out (default: the first folder)
+  fleet <folder>... [--out DIR] [--as-of TIME] [--fail-under KPI=VALUE]   reads every compliance.json below the folders
+                       (runs, shards, a nightly history); writes fleet.json, fleet.md, fleet.html into --out (default: the
+                       first folder); with --fail-under exits 1 when a KPI misses its target: compliant-share=90%,
+                       remediation-hours=48, open-high-risk=0 (comma-separated or repeated; a bare name takes that default)
 
 simulate options:
   simulate <kind> --profile NAME [--host H] [--port N] [--write-profile FILE]
@@ -456,8 +459,14 @@ async function runManyCommand(values: Values, args: string[]): Promise<number> {
 }
 
 function fleetCommand(args: string[]): number {
-  const { values, positionals } = parse(args, { out: { type: 'string' }, 'as-of': { type: 'string' } }, true);
+  const { values, positionals } = parse(args, { out: { type: 'string' }, 'as-of': { type: 'string' }, 'fail-under': { type: 'string', multiple: true } }, true);
   if (positionals.length === 0) throw new UsageError('fleet needs at least one folder with run outputs (or a nightly history of them)');
+  let gate: Map<GateKpi, number>;
+  try {
+    gate = parseGate((values['fail-under'] as unknown as string[] | undefined) ?? []);
+  } catch (error) {
+    throw error instanceof GateSyntaxError ? new UsageError(error.message) : error;
+  }
   for (const folder of positionals) {
     try {
       statSync(folder);
@@ -482,5 +491,7 @@ function fleetCommand(args: string[]): number {
 `);
   process.stdout.write(`Fleet report: ${files.join(', ')}
 `);
-  return EXIT.ok;
+  const misses = gateMisses(report, gate);
+  for (const miss of misses) process.stderr.write(`${red('KPI missed:')} ${miss}\n`);
+  return misses.length > 0 ? EXIT.failed : EXIT.ok;
 }

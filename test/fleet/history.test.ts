@@ -160,6 +160,21 @@ describe('fleet: a nightly history of runs against simulators switched between w
     expect(existsSync(join(history, 'night-3', 'gw-1', 'compliance.html'))).to.equal(true);
   });
 
+  it('fleet --fail-under exits 1 naming each KPI that misses its target, 0 when all are met, 2 for an unknown KPI', async function () {
+    const gate = (spec: string) => cli(['fleet', history, '--out', join(work, 'gate'), '--as-of', '2025-03-03T12:00:00Z', '--fail-under', spec]);
+    const met = await gate('compliant-share=50%,remediation-hours=48');
+    expect(met.code, met.output).to.equal(0);
+    const missed = await gate('compliant-share=90%,open-high-risk=0,remediation-hours=24');
+    expect(missed.code, missed.output).to.equal(1);
+    expect(missed.stderr).to.include('KPI missed: compliant-share 50% is below 90%');
+    expect(missed.stderr).to.include('KPI missed: open-high-risk: 1 open high-risk finding(s), more than 0');
+    expect(missed.stderr).to.include('KPI missed: remediation-hours: median 47 h exceeds 24 h');
+    expect(missed.stderr).to.include('KPI missed: remediation-hours: the oldest open finding is 33.92 h old, over 24 h');
+    const unknown = await gate('uptime=99');
+    expect(unknown.code).to.equal(2);
+    expect(unknown.stderr).to.include('--fail-under: unknown KPI "uptime"');
+  });
+
   it('fleet.html renders in headless Chromium with its KPIs and charts (screenshot in test-artifacts/fleet.png)', async function () {
     if (!CHROMIUM) {
       console.log('    chromium is not installed (apt-get install chromium): the fleet page cannot be rendered here');
