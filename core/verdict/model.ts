@@ -58,7 +58,12 @@ export interface RequirementVerdict {
 
 export interface FrSummary {
   name: string;
+  /** The highest SL at which every requirement is met, documentary ones included (0 while documents are missing). */
   achievedSL: number;
+  /** The highest SL the automated evidence supports, requirements that need documents left aside. */
+  automatedSL: number;
+  /** Requirements up to the target SL that stay open until documents are supplied (verdict manual). */
+  awaitingDocuments: number;
   verdicts: Partial<Record<Verdict, number>>;
 }
 

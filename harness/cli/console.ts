@@ -66,7 +66,8 @@ export class ConsoleProgress {
           .join(', '),
     );
     for (const [fr, entry] of Object.entries(document.summary.byFR)) {
-      this.write(`  ${fr.padEnd(5)} ${entry.name.padEnd(45)} achieved SL-C ${entry.achievedSL}`);
+      const documents = entry.awaitingDocuments ? `; automated evidence supports ${entry.automatedSL}, ${entry.awaitingDocuments} requirement(s) await documents` : '';
+      this.write(`  ${fr.padEnd(5)} ${entry.name.padEnd(45)} achieved SL-C ${entry.achievedSL}${documents}`);
     }
     const failed = document.requirements.filter((requirement) => requirement.verdict === 'fail');
     if (failed.length) this.write(red(`  not met: ${failed.map((requirement) => requirement.id).join(', ')}`));

@@ -72,8 +72,12 @@ function slChart(doc: ComplianceDocument): string {
     .map(([fr, entry], index) => {
       const x = left + index * column + column * 0.2;
       const h = entry.achievedSL * unit;
+      const automated = (entry.automatedSL ?? entry.achievedSL) * unit;
       const fill = entry.achievedSL >= doc.targetSL ? COLORS.pass : entry.achievedSL === 0 ? COLORS.fail : COLORS.error;
-      return `<rect x="${x.toFixed(1)}" y="${bottom - h}" width="${(column * 0.6).toFixed(1)}" height="${h}" fill="${fill}"><title>${esc(`${fr}: achieved SL-C ${entry.achievedSL} of target ${doc.targetSL}`)}</title></rect><text x="${(x + column * 0.3).toFixed(1)}" y="${bottom - h - 4}" class="axis">${entry.achievedSL}</text><text x="${(x + column * 0.3).toFixed(1)}" y="${bottom + 16}" class="axis">${esc(fr.replace(' ', ''))}</text>`;
+      const width = (column * 0.6).toFixed(1);
+      const title = `${fr}: achieved SL-C ${entry.achievedSL} of target ${doc.targetSL}; automated evidence supports ${entry.automatedSL ?? entry.achievedSL}${entry.awaitingDocuments ? `, ${entry.awaitingDocuments} requirement(s) await documents` : ''}`;
+      // The outlined bar is what the automated evidence supports; the filled one what is achieved with documents counted.
+      return `<g><title>${esc(title)}</title><rect x="${x.toFixed(1)}" y="${bottom - automated}" width="${width}" height="${automated}" class="automated"/><rect x="${x.toFixed(1)}" y="${bottom - h}" width="${width}" height="${h}" fill="${fill}"/></g><text x="${(x + column * 0.3).toFixed(1)}" y="${bottom - Math.max(h, automated) - 4}" class="axis">${entry.achievedSL}${automated > h ? `/${entry.automatedSL}` : ''}</text><text x="${(x + column * 0.3).toFixed(1)}" y="${bottom + 16}" class="axis">${esc(fr.replace(' ', ''))}</text>`;
     })
     .join('');
   return `<svg role="img" aria-label="Achieved SL-C per foundational requirement" viewBox="0 0 ${width} ${height}" width="100%" style="max-width:${width}px">${grid}${columns}${target}</svg>`;
@@ -136,7 +140,8 @@ export function complianceHtml(doc: ComplianceDocument, options: HtmlOptions = {
             `<tr class="req" data-verdict="${requirement.verdict}" id="${esc(requirement.id.replace(/[ ()]/g, '-'))}"><td class="id">${esc(requirement.id)}</td><td>${esc(requirement.title)}</td><td class="sl">${slRange(requirement.sl)}</td><td class="conf" title="${esc(requirement.confidence.note ?? 'confidence in the SL-C assignment')}">${esc(requirement.confidence.level)}</td><td><span class="badge" style="--c:${COLORS[requirement.verdict]}">${esc(requirement.verdict)}</span></td><td class="ifaces">${interfaceCell(requirement)}</td><td>${checkCell(requirement, options.allureHref)}</td></tr>`,
         )
         .join('');
-      return `<section><h2>${esc(frLabel(fr))} <small>achieved SL-C ${summary?.achievedSL ?? 0} of ${doc.targetSL}</small></h2><table><thead><tr><th>Requirement</th><th>Title</th><th>SL-C</th><th>Conf.</th><th>Verdict</th><th>Interfaces</th><th>Checks: expected and observed</th></tr></thead><tbody>${rows}</tbody></table></section>`;
+      const documents = summary?.awaitingDocuments ? ` · automated evidence supports ${summary.automatedSL}; ${summary.awaitingDocuments} requirement(s) await documents` : '';
+      return `<section><h2>${esc(frLabel(fr))} <small>achieved SL-C ${summary?.achievedSL ?? 0} of ${doc.targetSL}${esc(documents)}</small></h2><table><thead><tr><th>Requirement</th><th>Title</th><th>SL-C</th><th>Conf.</th><th>Verdict</th><th>Interfaces</th><th>Checks: expected and observed</th></tr></thead><tbody>${rows}</tbody></table></section>`;
     })
     .join('');
   const outstanding = doc.requirements.filter((requirement) => requirement.verdict === 'manual');
@@ -172,7 +177,7 @@ th{background:#eceff1;font-weight:600}td.id{white-space:nowrap;font-weight:600}t
 .why{font-style:italic;color:#555;font-size:12.5px}.muted{color:#777;font-size:12.5px}.warn{color:#c62828}
 h2{font-size:18px;margin:26px 0 8px}h2 small{font-weight:400;color:#666;font-size:13px;margin-left:8px}
 svg text.lbl{font-size:12px;text-anchor:end;fill:#424242}svg text.seg{font-size:11px;text-anchor:middle;fill:#fff}svg text.leg{font-size:11px;fill:#424242}
-svg text.axis{font-size:11px;text-anchor:middle;fill:#424242}svg .grid{stroke:#e0e0e0}svg .target{stroke:#263238;stroke-dasharray:6 4;stroke-width:2}
+svg text.axis{font-size:11px;text-anchor:middle;fill:#424242}svg .grid{stroke:#e0e0e0}svg .automated{fill:none;stroke:#546e7a;stroke-width:1.5;stroke-dasharray:3 2}svg .target{stroke:#263238;stroke-dasharray:6 4;stroke-width:2}
 code{font-size:12px;background:#f5f5f5;padding:0 3px;border-radius:3px}
 @media print{.chip{display:none}header{background:#fff;color:#000}}
 </style></head>
@@ -184,7 +189,7 @@ code{font-size:12px;background:#f5f5f5;padding:0 3px;border-radius:3px}
 <main>
 <div class="cards">
 <div class="card"><h3>Verdicts by foundational requirement</h3>${verdictChart(doc)}</div>
-<div class="card"><h3>Achieved SL-C per FR (dashed line: target SL ${doc.targetSL})</h3>${slChart(doc)}</div>
+<div class="card"><h3>Achieved SL-C per FR (dashed line: target SL ${doc.targetSL})</h3>${slChart(doc)}<p class="muted">Filled: achieved with every requirement counted. Outlined: what the automated evidence supports while documents are still to be supplied (label achieved/automated).</p></div>
 </div>
 <div class="card"><h3>Interfaces of the component</h3><ul>${interfaceList(doc)}</ul><p class="muted">A requirement that concerns every interface passes only when each one passes or is declared; an interface with no automated check for it needs documentary evidence.</p></div>
 ${

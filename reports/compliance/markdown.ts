@@ -29,10 +29,11 @@ export function complianceMarkdown(doc: ComplianceDocument): string {
 
   lines.push('## Summary', '', '| Verdict | Requirements |', '|---|---|');
   for (const verdict of VERDICTS) if (doc.summary.byVerdict[verdict]) lines.push(`| ${ICON[verdict]} | ${doc.summary.byVerdict[verdict]} |`);
-  lines.push('', '| FR | Achieved SL-C | ' + VERDICTS.join(' | ') + ' |', '|---|---|' + VERDICTS.map(() => '---|').join(''));
+  lines.push('', '| FR | Achieved SL-C | Automated evidence supports | Awaiting documents | ' + VERDICTS.join(' | ') + ' |', '|---|---|---|---|' + VERDICTS.map(() => '---|').join(''));
   for (const [fr, entry] of Object.entries(doc.summary.byFR)) {
-    lines.push(`| ${fr} ${entry.name} | ${entry.achievedSL} | ${VERDICTS.map((verdict) => entry.verdicts[verdict] ?? 0).join(' | ')} |`);
+    lines.push(`| ${fr} ${entry.name} | ${entry.achievedSL} | ${entry.automatedSL ?? entry.achievedSL} | ${entry.awaitingDocuments ?? 0} | ${VERDICTS.map((verdict) => entry.verdicts[verdict] ?? 0).join(' | ')} |`);
   }
+  lines.push('', 'Achieved SL-C counts every requirement, documentary ones included; "automated evidence supports" leaves aside the requirements that only documents can show, which the last column counts up to the target SL.');
   if (doc.interfaces.length > 0) {
     lines.push('', '## Interfaces', '', '| Interface | Kind | Where |', '|---|---|---|');
     for (const entry of doc.interfaces) lines.push(`| ${cell(entry.name)} | ${cell(entry.kind)} | ${cell(entry.label)}${entry.found ? ' (found by the port scan; no endpoint declared, untested)' : ''} |`);

@@ -3,7 +3,7 @@ import { findRequirement } from '../../core/catalog/index.js';
 import type { CheckResult } from '../../core/check.js';
 import { parseProfile } from '../../core/profile/load.js';
 import type { ProfileInput } from '../../core/profile/schema.js';
-import { achievedSL } from '../../core/verdict/document.js';
+import { achievedSL, automatedSL } from '../../core/verdict/document.js';
 import { judge, judgeAll } from '../../core/verdict/judge.js';
 
 const profile = parseProfile({
@@ -63,6 +63,18 @@ describe('requirement verdicts', function () {
     const fr7 = all.map((requirement) => (requirement.fr === 7 && requirement.verdict === 'manual' ? { ...requirement, verdict: 'pass' as const } : requirement));
     expect(achievedSL(7, fr7, 2)).to.equal(2);
     expect(achievedSL(1, all, 2)).to.equal(0);
+  });
+
+  it('beside the achieved SL, the level the automated evidence supports and the requirements awaiting documents', function () {
+    const all = judgeAll(profile, [], new Map());
+    const fr3 = all.map((requirement) => (requirement.fr === 3 && requirement.verdict !== 'manual' ? { ...requirement, verdict: 'pass' as const } : requirement));
+    const automated = automatedSL(3, fr3, 2);
+    expect(achievedSL(3, fr3, 2), 'documents still missing').to.equal(0);
+    expect(automated.level, 'the automated evidence alone').to.equal(2);
+    expect(automated.awaitingDocuments).to.equal(fr3.filter((requirement) => requirement.fr === 3 && requirement.verdict === 'manual' && requirement.sl.some((level) => level <= 2)).length);
+    expect(automated.awaitingDocuments).to.be.greaterThan(0);
+    const failing = fr3.map((requirement) => (requirement.id === 'CR 3.1' ? { ...requirement, verdict: 'fail' as const } : requirement));
+    expect(automatedSL(3, failing, 2).level, 'a failure counts against both').to.equal(0);
   });
 });
 
