@@ -67,6 +67,18 @@ export interface RunSettings {
   load: { ratePerSecond: number; durationMs: number; sampleIntervalMs: number; lossTolerance: number; fuzzCasesPerSecond: number };
 }
 
+/** How far a long check has come, for a live status line on a terminal (never written to CI logs or reports). */
+export interface ProgressUpdate {
+  /** What is happening now: "load", "recovery", "case 120 of 146", "waiting for the lockout to end". */
+  phase: string;
+  done?: number;
+  total?: number;
+  /** Operations per second right now. */
+  ratePerSecond?: number;
+  /** Time this phase still needs by design. */
+  remainingMs?: number;
+}
+
 export interface CheckContext {
   readonly profile: Profile;
   /** The only address any check may send traffic to. */
@@ -88,6 +100,8 @@ export interface CheckContext {
    * monitor windows), so a run can tell the device's designed waits from the harness's own overhead.
    */
   designedWait(ms: number, reason: string): void;
+  /** Tells a person watching a terminal how far a long check has come; cheap to call often. */
+  progress(update: ProgressUpdate): void;
   /** Reports a service seen on a port no declared interface owns, so the report can name what the run did not test. */
   foundInterface(found: FoundInterface): void;
   /**

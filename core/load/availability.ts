@@ -1,4 +1,5 @@
 import { performance } from 'node:perf_hooks';
+import type { ProgressUpdate } from '../check.js';
 import type { LoadResult } from './engine.js';
 import { startMonitor, summarize, type MonitorResult, type SeriesStats } from './monitor.js';
 
@@ -23,6 +24,10 @@ export interface AvailabilityOptions {
   load: (signal: AbortSignal) => Promise<LoadResult>;
   /** Told of each window spent waiting on purpose (baseline, the load's duration, recovery); pass ctx.designedWait. */
   onDesignedWait?: (ms: number, reason: string) => void;
+  /** Told twice a second which window runs, how long it still lasts by design, and what the monitors lost so far; pass ctx.progress. */
+  onProgress?: (update: ProgressUpdate) => void;
+  /** The load's planned duration, so the progress can say what remains of it. */
+  plannedLoadMs?: number;
 }
 
 export interface PhaseWindow {
@@ -69,6 +74,19 @@ export async function measureUnderLoad(options: AvailabilityOptions): Promise<Av
   const phases: PhaseWindow[] = [];
   let load: LoadResult | undefined;
   let failure: unknown;
+  let phaseStart = 0;
+  const lengthOf = { baseline: options.baselineMs, load: options.plannedLoadMs, recovery: options.recoveryMs };
+  const ticker = options.onProgress
+    ? setInterval(() => {
+        const samples = monitors.flatMap((monitor) => monitor.samples.filter((sample) => sample.phase === phase));
+        const lost = samples.filter((sample) => sample.missed).length;
+        const length = lengthOf[phase];
+        options.onProgress!({
+          phase: `${phase}: ${lost} of ${samples.length} monitor samples lost`,
+          ...(length !== undefined ? { remainingMs: Math.max(0, length - (since() - phaseStart)) } : {}),
+        });
+      }, 500)
+    : undefined;
   try {
     await delay(options.baselineMs, options.signal);
     options.onDesignedWait?.(options.baselineMs, 'baseline sampling of the essential functions before the load');
@@ -82,18 +100,21 @@ export async function measureUnderLoad(options: AvailabilityOptions): Promise<Av
     }
     phase = 'load';
     const loadStart = since();
+    phaseStart = loadStart;
     load = await options.load(options.signal);
     // The load's own start window is by design; its drain of in-flight work afterwards is not.
     options.onDesignedWait?.(load.elapsedMs, `load for ${load.elapsedMs} ms (planned ${load.plannedDurationMs} ms at up to ${load.plannedRatePerSecond}/s)`);
     phases.push({ name: 'load', fromMs: loadStart, toMs: since() });
     phase = 'recovery';
     const recoveryStart = since();
+    phaseStart = recoveryStart;
     await delay(options.recoveryMs, options.signal);
     options.onDesignedWait?.(options.recoveryMs, 'recovery sampling after the load');
     phases.push({ name: 'recovery', fromMs: recoveryStart, toMs: since() });
   } catch (error) {
     failure = error;
   }
+  clearInterval(ticker);
   // Monitors are stopped on every path, so no sample keeps a connection busy after the check.
   const series = await Promise.all(monitors.map((monitor) => monitor.stop()));
   if (failure !== undefined || !load) throw failure ?? new Error('measurement aborted');

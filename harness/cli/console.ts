@@ -1,4 +1,4 @@
-import type { Check } from '../../core/check.js';
+import type { Check, ProgressUpdate } from '../../core/check.js';
 import { findRequirement, frLabel } from '../../core/catalog/index.js';
 import type { CheckResult } from '../run/execute.js';
 import type { ComplianceDocument } from '../../core/verdict/model.js';
@@ -23,14 +23,57 @@ const STATUS: Record<string, (text: string) => string> = {
 };
 const MARK: Record<string, string> = { pass: '✔', fail: '✘', error: '!', 'not-tested': '-', 'not-applicable': '·' };
 
+/**
+ * A terminal gets a live status line for the running check (what runs, elapsed, what remains, the rate), redrawn in
+ * place and cleared when the check ends; CI logs and pipes get one line per check and no control characters.
+ */
+export function wantsLiveStatus(stream: NodeJS.WriteStream = process.stderr, env: NodeJS.ProcessEnv = process.env): boolean {
+  return stream.isTTY === true && !env.CI && env.TERM !== 'dumb';
+}
+
 /** Progress grouped by FR and requirement, written to stderr so stdout stays for the result lines. */
 export class ConsoleProgress {
   private lastFr = -1;
   private lastRequirement = '';
   private readonly write: (line: string) => void;
+  private readonly live: boolean;
+  private status?: { title: string; position: string; started: number; update?: ProgressUpdate; timer: NodeJS.Timeout };
 
-  constructor(write: (line: string) => void = (line) => process.stderr.write(`${line}\n`)) {
+  constructor(write: (line: string) => void = (line) => process.stderr.write(`${line}\n`), live = wantsLiveStatus()) {
     this.write = write;
+    this.live = live;
+  }
+
+  private draw(): void {
+    if (!this.status) return;
+    const { title, position, started, update } = this.status;
+    const parts = [`${((Date.now() - started) / 1000).toFixed(0)} s`];
+    if (update) {
+      parts.push(update.phase);
+      if (update.done !== undefined) parts.push(update.total !== undefined ? `${update.done}/${update.total}` : String(update.done));
+      if (update.ratePerSecond !== undefined) parts.push(`${Math.round(update.ratePerSecond)}/s`);
+      if (update.remainingMs !== undefined) parts.push(`${Math.ceil(update.remainingMs / 1000)} s left`);
+    }
+    // A pseudo-terminal may report no size; the status then assumes a common width. The title gives way first.
+    const width = Math.max(40, (process.stderr.columns || Number(process.env.COLUMNS) || 100) - 5);
+    const tail = ` · ${parts.join(' · ')}`;
+    const room = Math.max(10, width - position.length - 1 - tail.length);
+    const shown = title.length > room ? `${title.slice(0, room - 1)}…` : title;
+    process.stderr.write(`\r\u001b[2K    ${dim(`${position} ${shown}${tail}`.slice(0, width))}`);
+  }
+
+  /** The running check reports how far it has come (ctx.progress). */
+  progress(update: ProgressUpdate): void {
+    if (!this.status) return;
+    this.status.update = update;
+    this.draw();
+  }
+
+  private clearStatus(): void {
+    if (!this.status) return;
+    clearInterval(this.status.timer);
+    this.status = undefined;
+    process.stderr.write('\r\u001b[2K');
   }
 
   checkStart(check: Check, index: number, total: number): void {
@@ -44,11 +87,16 @@ export class ConsoleProgress {
       this.lastRequirement = requirementId;
       this.write(`  ${requirementId} ${item?.title ?? ''}`);
     }
-    if (process.stderr.isTTY) process.stderr.write(dim(`    [${index}/${total}] ${check.title}…\r`));
+    if (this.live) {
+      this.clearStatus();
+      this.status = { title: `${check.title}…`, position: `[${index}/${total}]`, started: Date.now(), timer: setInterval(() => this.draw(), 1_000) };
+      this.status.timer.unref();
+      this.draw();
+    }
   }
 
   checkEnd(result: CheckResult, check: Check, index: number, total: number): void {
-    if (process.stderr.isTTY) process.stderr.write('\u001b[2K');
+    this.clearStatus();
     const paintStatus = STATUS[result.status] ?? ((text: string) => text);
     const seconds = (result.durationMs / 1000).toFixed(1);
     this.write(`    ${paintStatus(`${MARK[result.status] ?? '?'} ${result.status.padEnd(14)}`)} ${dim(`[${index}/${total}]`)} ${check.title} ${dim(`(${check.id}, ${seconds} s)`)}`);

@@ -385,6 +385,7 @@ async function runCommand(args: string[]): Promise<number> {
       signal: controller.signal,
       onCheckStart: (check, index, total) => progress.checkStart(check, index, total),
       onCheckEnd: (result, check, index, total) => progress.checkEnd(result, check, index, total),
+      onProgress: (update) => progress.progress(update),
     });
     const document = campaign.document;
     progress.summary(document);

@@ -2,7 +2,7 @@ import Mocha from 'mocha';
 import AllureMochaReporter from 'allure-mocha';
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { requirementIdOf, type Check, type RunSettings } from '../../core/check.js';
+import { requirementIdOf, type Check, type ProgressUpdate, type RunSettings } from '../../core/check.js';
 import { catalog, compareRequirementIds, findRequirement, frLabel } from '../../core/catalog/index.js';
 import { secretsOf } from '../../core/profile/load.js';
 import type { Profile } from '../../core/profile/schema.js';
@@ -34,6 +34,7 @@ export interface CampaignOptions {
   onCheckStart?: (check: Check, index: number, total: number, target?: ComponentInterface) => void;
   onCheckEnd?: (result: CheckResult, check: Check, index: number, total: number) => void;
   onLog?: (line: string) => void;
+  onProgress?: (update: ProgressUpdate) => void;
 }
 
 export interface CampaignResult {
@@ -145,7 +146,7 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRes
       const result =
         unreachable && check.protocol !== 'tcp'
           ? await unreachableResult(check, profile, executeOptions, unreachable)
-          : await executeCheck(check, profile, { ...executeOptions, onLog: options.onLog });
+          : await executeCheck(check, profile, { ...executeOptions, onLog: options.onLog, onProgress: options.onProgress });
       results.push(result);
       options.onCheckEnd?.(result, check, position, total);
       await recordResult(result, redactor);

@@ -1,5 +1,5 @@
 import { setMaxListeners } from 'node:events';
-import { requirementIdOf, type Attachment, type Check, type CheckContext, type CheckResult, type CheckStatus, type RunSettings } from '../../core/check.js';
+import { requirementIdOf, type Attachment, type Check, type CheckContext, type CheckResult, type CheckStatus, type ProgressUpdate, type RunSettings } from '../../core/check.js';
 import { findRequirement, outOfScope } from '../../core/catalog/index.js';
 import { componentInterfaces, definitionOfCheckProtocol, type ComponentInterface, type FoundInterface } from '../../core/protocol.js';
 import { secretsOf } from '../../core/profile/load.js';
@@ -17,6 +17,8 @@ export interface ExecuteOptions {
   onLog?: (line: string) => void;
   /** The interface to run against, by name; default: the only interface the check's protocol has in the profile. */
   interface?: string;
+  /** Live progress of long checks, for a terminal status line. */
+  onProgress?: (update: ProgressUpdate) => void;
   /** The run's failed-login ledger; a check run on its own gets a fresh one. */
   logins?: FailedLoginLedger;
 }
@@ -158,6 +160,7 @@ export async function executeCheck(check: Check, profile: Profile, options: Exec
       },
       succeeded: (username) => ledger.succeeded(target.name, username),
     },
+    progress: (update) => options.onProgress?.(update),
     foundInterface: (found) => {
       if (!foundInterfaces.some((known) => known.port === found.port && known.transport === found.transport)) foundInterfaces.push(found);
     },

@@ -52,6 +52,8 @@ export default defineCheck({
           recoveryMs: Math.max(1_000, Math.min(5_000, durationMs)),
           load: (signal) => runLoad({ ratePerSecond, durationMs, signal, maxInFlight: MAX_IN_FLIGHT, worker: storm.worker }),
           onDesignedWait: (ms, reason) => ctx.designedWait(ms, reason),
+          onProgress: (update) => ctx.progress(update),
+          plannedLoadMs: durationMs,
         }),
       );
     } finally {
