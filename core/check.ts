@@ -100,6 +100,11 @@ export interface CheckContext {
    * monitor windows), so a run can tell the device's designed waits from the harness's own overhead.
    */
   designedWait(ms: number, reason: string): void;
+  /**
+   * Names a value from a public list (a factory default password, a shared account) that the device accepted: the
+   * finding must say it, so it is no longer masked, even where the profile holds the same value as a secret.
+   */
+  disclose(publicValue: string, list: string): void;
   /** Tells a person watching a terminal how far a long check has come; cheap to call often. */
   progress(update: ProgressUpdate): void;
   /** Reports a service seen on a port no declared interface owns, so the report can name what the run did not test. */
@@ -136,6 +141,8 @@ export interface CheckResult {
   foundInterfaces?: FoundInterface[];
   /** Failed logins this check sent, per account. */
   failedLogins?: FailedLoginCount[];
+  /** Public values the check disclosed (ctx.disclose): reports do not mask them. */
+  disclosed?: string[];
   /** The id of this result's test in the rendered Allure report, for deep links (set by the runner after the run). */
   allureId?: string;
   attachments: Attachment[];

@@ -184,6 +184,7 @@ function replayContext(profile: Profile, options: ReplayOptions): CheckContext {
     interface: target,
     foundInterface: () => undefined,
     progress: () => undefined,
+    disclose: () => undefined,
     // A replay sends malformed messages, never logins.
     logins: { threshold: 0, remaining: () => 0, failed: () => undefined, succeeded: () => undefined },
     settings: { disruptive: true, connectTimeoutMs: options.connectTimeoutMs, requestTimeoutMs: options.requestTimeoutMs, load: { ratePerSecond: 1, durationMs: 1_000, sampleIntervalMs: 100, lossTolerance: 0, fuzzCasesPerSecond: 1 } },

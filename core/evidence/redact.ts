@@ -9,6 +9,15 @@ export class Redactor {
     this.secrets = [...new Set([...secrets].filter((secret) => secret.length > 0))].sort((a, b) => b.length - a.length);
   }
 
+  /**
+   * Stops masking values that are public knowledge: a factory default or a shared account a device accepted is the
+   * finding itself, and masking it would also mask every user name that happens to equal it.
+   */
+  disclose(values: Iterable<string>): void {
+    const disclosed = new Set(values);
+    this.secrets.splice(0, this.secrets.length, ...this.secrets.filter((secret) => !disclosed.has(secret)));
+  }
+
   get empty(): boolean {
     return this.secrets.length === 0;
   }

@@ -148,6 +148,7 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRes
           ? await unreachableResult(check, profile, executeOptions, unreachable)
           : await executeCheck(check, profile, { ...executeOptions, onLog: options.onLog, onProgress: options.onProgress });
       results.push(result);
+      if (result.disclosed) redactor.disclose(result.disclosed);
       options.onCheckEnd?.(result, check, position, total);
       await recordResult(result, redactor);
       const observed = redactor.text(result.observed ?? result.message ?? '');

@@ -93,6 +93,7 @@ export async function executeCheck(check: Check, profile: Profile, options: Exec
   const attachments: Attachment[] = [];
   const foundInterfaces: FoundInterface[] = [];
   const failedLogins = new Map<string, FailedLoginCount>();
+  const disclosed = new Set<string>();
   let designedWaitMs = 0;
   const candidates = interfacesFor(check, profile);
   const target = options.interface === undefined ? candidates[0] : candidates.find((entry) => entry.name === options.interface);
@@ -108,6 +109,7 @@ export async function executeCheck(check: Check, profile: Profile, options: Exec
     ...(designedWaitMs > 0 ? { designedWaitMs: Math.round(designedWaitMs) } : {}),
     ...(foundInterfaces.length > 0 ? { foundInterfaces } : {}),
     ...(failedLogins.size > 0 ? { failedLogins: [...failedLogins.values()] } : {}),
+    ...(disclosed.size > 0 ? { disclosed: [...disclosed] } : {}),
     attachments,
     transcript,
     ...fields,
@@ -161,6 +163,12 @@ export async function executeCheck(check: Check, profile: Profile, options: Exec
       succeeded: (username) => ledger.succeeded(target.name, username),
     },
     progress: (update) => options.onProgress?.(update),
+    disclose: (value, list) => {
+      if (!value || disclosed.has(value)) return;
+      disclosed.add(value);
+      redactor.disclose([value]);
+      log(`not masked from here on: "${value}" is an entry of ${list}, public knowledge, and the device accepted it`);
+    },
     foundInterface: (found) => {
       if (!foundInterfaces.some((known) => known.port === found.port && known.transport === found.transport)) foundInterfaces.push(found);
     },

@@ -89,4 +89,27 @@ describe('check executor', function () {
     expect(everything).not.to.include('hunter2-secret');
     expect(result.observed).to.equal('accepted ********');
   });
+
+  it('names a public default the device accepted, even where the profile holds the same value, and still masks the rest', async function () {
+    const ownDefault = parseProfile({
+      component: { name: 'unit', type: 'embedded-device' },
+      targetSL: 2,
+      host: '127.0.0.1',
+      accounts: [
+        { role: 'admin', username: 'admin', password: 'admin' },
+        { role: 'viewer', username: 'view', password: 'V13w-only!' },
+      ],
+    });
+    const finding = synthetic({
+      run: async (ctx) => {
+        ctx.log('trying admin/admin, then view/V13w-only!');
+        ctx.disclose('admin', 'the factory-default list');
+        return fail('admin/admin (list entry "admin/admin") accepted; the viewer logs in with V13w-only!');
+      },
+    });
+    const result = await executeCheck(finding, ownDefault);
+    expect(result.observed).to.equal('admin/admin (list entry "admin/admin") accepted; the viewer logs in with ********');
+    expect(result.disclosed).to.deep.equal(['admin']);
+    expect(result.transcript.join('\n')).not.to.include('V13w-only!');
+  });
 });
