@@ -1,4 +1,5 @@
 import type { ComplianceDocument } from '../../core/verdict/model.js';
+import { vulnerabilitiesSarif } from './vulnerabilities.js';
 
 /**
  * SARIF 2.1.0 for code-scanning dashboards: one rule per check, one result per check that did not pass.
@@ -39,6 +40,9 @@ export function complianceSarif(doc: ComplianceDocument, profileUri = 'device-pr
       });
     }
   }
+  const known = vulnerabilitiesSarif(doc, [{ physicalLocation: { artifactLocation: { uri: profileUri } }, logicalLocations: [{ name: `${doc.component.name} @ ${doc.component.host}`, kind: 'module' }] }]);
+  for (const rule of known.rules) rules.set((rule as { id: string }).id, rule);
+  results.push(...known.results);
   const sarif = {
     $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
     version: '2.1.0',
