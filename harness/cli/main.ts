@@ -517,6 +517,7 @@ function fleetCommand(args: string[]): number {
 `);
   process.stderr.write(`  time to remediate (median): ${k.remediation.medianHours === null ? 'n/a' : `${k.remediation.medianHours} h`} over ${k.remediation.remediated} finding(s) (target under ${report.targets.remediationHours} h)
 `);
+  if (k.vulnerabilities.componentsAssessed) process.stderr.write(`  unmitigated high-risk vulnerabilities: ${k.vulnerabilities.unmitigatedHighRisk} in ${k.vulnerabilities.componentsWithUnmitigated} of ${k.vulnerabilities.componentsAssessed} component(s) assessed against advisories\n`);
   process.stderr.write(`  open findings: ${k.open.findings} (${k.open.highRisk} high-risk, ${k.open.overTarget} older than ${report.targets.remediationHours} h)
 `);
   process.stdout.write(`Fleet report: ${files.join(', ')}
