@@ -1,5 +1,19 @@
-import cvssCalculator from 'ae-cvss-calculator';
+import * as cvssModule from 'ae-cvss-calculator';
 import type { CvssScore } from '../verdict/model.js';
+
+type Calculator = Pick<typeof cvssModule, 'fromVector'>;
+
+/**
+ * The package is a webpack bundle marked __esModule: native ESM sees its exports under `default`, a CommonJS loader
+ * (mocha through tsx) sees them directly. Either way the calculator is the object that has fromVector.
+ */
+const cvssCalculator: Calculator = (() => {
+  const namespace = cvssModule as unknown as Record<string, unknown> & { default?: Record<string, unknown> };
+  const candidates = [namespace, namespace.default, namespace.CvssCalculator, namespace.default?.CvssCalculator];
+  const found = candidates.find((candidate) => typeof (candidate as Partial<Calculator> | undefined)?.fromVector === 'function');
+  if (!found) throw new Error('ae-cvss-calculator exports no fromVector');
+  return found as Calculator;
+})();
 
 /**
  * CVSS base scores computed from the advisory's vector by a maintained calculator (ae-cvss-calculator: CVSS 2.0,
