@@ -6,6 +6,7 @@ import { complianceMarkdown } from './compliance/markdown.js';
 import { complianceHtml } from './compliance/html.js';
 import { complianceSarif } from './compliance/sarif.js';
 import { generateAllureReport } from './allure/generate.js';
+import { writeVulnerabilityResults } from './allure/vulnerabilities.js';
 
 /** Writes through a temporary name, so a reader (or a crash) never sees half a file. */
 export function writeAtomically(path: string, content: string | Buffer): void {
@@ -46,6 +47,7 @@ export async function writeReports(document: ComplianceDocument, options: WriteO
   put('compliance.md', complianceMarkdown(document));
   put('junit.xml', complianceJUnit(document));
   put('results.sarif', complianceSarif(document, { ...(options.profileUri ? { profileUri: options.profileUri } : {}), ...(options.interfaceLines ? { interfaceLines: options.interfaceLines } : {}) }));
+  writeVulnerabilityResults(document, options.allureResultsDir);
   let allureIndex: string | undefined;
   let allureError: string | undefined;
   if (options.engine !== 'none') {

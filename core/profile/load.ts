@@ -5,6 +5,7 @@ import type { Profile } from './schema.js';
 import { profileSchemaFor } from './compose.js';
 import { componentInterfaces } from '../protocol.js';
 import { findRequirement } from '../catalog/index.js';
+import { isVulnerabilityId, vulnerabilityDeclarationProblems } from '../advisories/declarations.js';
 
 export interface ProfileProblem {
   /** Dotted path of the field, e.g. "endpoints.modbus.port" or "accounts[1].role". */
@@ -83,8 +84,12 @@ function interfaceProblems(profile: Profile): ProfileProblem[] {
   }
   const known = () => [...names.keys()].join(', ') || 'none';
   for (const [id, declarations] of Object.entries(profile.declarations)) {
+    if (isVulnerabilityId(id)) {
+      problems.push(...vulnerabilityDeclarationProblems(id, declarations));
+      continue;
+    }
     if (!findRequirement(id)) {
-      problems.push({ path: `declarations.${id}`, message: 'not a requirement id of the catalog (write it as "CR 1.12" or "CR 3.1 RE(1)")' });
+      problems.push({ path: `declarations.${id}`, message: 'not a requirement id of the catalog (write it as "CR 1.12" or "CR 3.1 RE(1)") nor a CVE id ("CVE-2024-12345")' });
       continue;
     }
     declarations.forEach((declaration, index) => {

@@ -86,8 +86,13 @@ export const baseProfileShape = {
     .record(z.string(), z.union([declaration, z.array(declaration).min(1)]))
     .default({})
     .transform((record) => Object.fromEntries(Object.entries(record).map(([id, value]) => [id, Array.isArray(value) ? value : [value]])))
-    .describe('per requirement id: one declaration, or a list of them for several interfaces'),
+    .describe('per requirement id: one declaration, or a list of them for several interfaces; per CVE id ("CVE-2024-12345"): compensated or not-applicable for a known vulnerability'),
   disruptive: z.boolean().default(false),
+  advisories: z
+    .string()
+    .min(1)
+    .optional()
+    .describe('folder of CSAF 2.0 advisories (JSON) to match the component against; relative to the profile file; --advisories overrides it'),
   scan: scan.optional(),
   load: load.optional(),
   timeouts: timeouts.optional(),

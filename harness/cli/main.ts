@@ -1,7 +1,7 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { stringify } from 'yaml';
 import { requirementIdOf } from '../../core/check.js';
 import { protocolDefinitions } from '../../core/protocol.js';
@@ -21,11 +21,13 @@ import { Redactor } from '../../core/evidence/redact.js';
 import { secretsOf } from '../../core/profile/load.js';
 import { ConsoleProgress, bold, dim, red, yellow } from './console.js';
 import { HARNESS } from '../../core/version.js';
+import type { ComplianceDocument } from '../../core/verdict/model.js';
 import { randomLoopbackHost } from '../../core/net/loopback.js';
 import { listProfiles, parseShard, runProfilesCommand } from '../run/multi.js';
 import { writeFleetReports } from '../../reports/fleet/write.js';
 import { gateMisses, GateSyntaxError, parseGate, type GateKpi } from '../fleet-gate.js';
 import { procurementMarkdown } from '../../reports/fleet/procurement.js';
+import { AdvisoriesFolderError, checkAdvisoriesFolder, loadAdvisories, type LoadedAdvisories } from '../advisories/load.js';
 
 export const EXIT = { ok: 0, failed: 1, usage: 2, harness: 3, interrupted: 130 } as const;
 
@@ -56,6 +58,8 @@ run options:
   --history FILE       Allure history for trends across runs (default: history.jsonl in the output folder)
   --bundle             also write a signed evidence bundle (evidence-bundle.tar.gz) into the output folder
   --lab-key FILE       PEM RSA private key that signs the bundle (default: a key generated for the bundle)
+  --advisories DIR     folder of CSAF 2.0 advisories (JSON) to match the component's identity against; the report
+                       lists its known vulnerabilities (overrides \`advisories:\` in the profile; read offline)
   --profiles DIR       test every profile in DIR (*.yaml, *.yml, *.json), one child process each, into --out/<name>
   --concurrency N      with --profiles: at most N runs at a time (default 2)
   --shard K/N          with --profiles: only the K-th of N slices of the sorted profiles (CI matrix, Kubernetes Jobs)
@@ -321,6 +325,7 @@ async function runCommand(args: string[]): Promise<number> {
     concurrency: { type: 'string' },
     shard: { type: 'string' },
     replay: { type: 'string' },
+    advisories: { type: 'string' },
   });
   const sl = levelFlag(values);
   const only = parseOnly(values.only as string | undefined);
@@ -342,6 +347,7 @@ async function runCommand(args: string[]): Promise<number> {
 
   // Validate everything before anything is started or written.
   let profile: Profile | undefined = values.profile ? loadProfileFile(values.profile as string) : undefined;
+  const advisoriesDir = advisoriesFolderOf(values, profile);
 
   const controller = new AbortController();
   let interrupts = 0;
@@ -371,6 +377,7 @@ async function runCommand(args: string[]): Promise<number> {
     }
     if (sl !== undefined) profile = { ...profile, targetSL: sl };
     if (values.replay !== undefined) return await replayCommand(profile, values.replay as string, controller.signal);
+    const advisories = advisoriesDir ? await readAdvisories(advisoriesDir) : undefined;
     const c = profile.component;
     process.stderr.write(`${bold('Component:')} ${[c.vendor, c.model, c.name].filter(Boolean).join(' ')} (${c.type}) at ${profile.host}, target SL ${profile.targetSL}\n\n`);
 
@@ -383,12 +390,14 @@ async function runCommand(args: string[]): Promise<number> {
       ...(protocol ? { protocol } : {}),
       disruptive: values.disruptive === true ? true : profile.disruptive,
       signal: controller.signal,
+      ...(advisories ? { advisories } : {}),
       onCheckStart: (check, index, total) => progress.checkStart(check, index, total),
       onCheckEnd: (result, check, index, total) => progress.checkEnd(result, check, index, total),
       onProgress: (update) => progress.progress(update),
     });
     const document = campaign.document;
     progress.summary(document);
+    if (document.vulnerabilities) process.stderr.write(`${vulnerabilitySummary(document.vulnerabilities)}\n`);
     if (engine !== 'none') process.stderr.write(dim('\nrendering the reports…\n'));
     const written = await writeReports(document, {
       outDir,
@@ -424,6 +433,48 @@ async function runCommand(args: string[]): Promise<number> {
     clearTimeout(deadline);
     await simulated?.stop();
   }
+}
+
+/** --advisories DIR, else the profile's `advisories:` (relative to the profile file); checked before anything starts. */
+function advisoriesFolderOf(values: Values, profile: Profile | undefined): string | undefined {
+  const [folder, source] =
+    values.advisories !== undefined
+      ? [resolve(values.advisories as string), '--advisories']
+      : profile?.advisories !== undefined
+        ? [resolve(dirname(values.profile as string), profile.advisories), `advisories in ${values.profile as string}`]
+        : [undefined, ''];
+  if (folder === undefined) return undefined;
+  try {
+    checkAdvisoriesFolder(folder);
+  } catch (error) {
+    if (error instanceof AdvisoriesFolderError) throw new UsageError(`${source}: ${error.message}`);
+    throw error;
+  }
+  return folder;
+}
+
+function vulnerabilitySummary(known: NonNullable<ComplianceDocument['vulnerabilities']>): string {
+  const s = known.summary;
+  const parts = [
+    `${s.affected} affecting${s.affected ? ` (${s.unmitigatedHighRisk} unmitigated high-risk, ${s.mitigated} declared mitigated)` : ''}`,
+    `${s.fixed} fixed in this version`,
+    ...(s['under-investigation'] ? [`${s['under-investigation']} under investigation`] : []),
+    ...(s['possibly-affected'] ? [`${s['possibly-affected']} possibly affecting (version not comparable)`] : []),
+  ];
+  const line = `${bold('Known vulnerabilities:')} ${parts.join(', ')} from ${known.advisories.length} advisor${known.advisories.length === 1 ? 'y' : 'ies'}`;
+  return s.unmitigatedHighRisk ? red(line) : line;
+}
+
+/** Reads and validates the advisories; each file that cannot be used is named in a warning, and the run goes on. */
+async function readAdvisories(folder: string): Promise<LoadedAdvisories> {
+  const loaded = await loadAdvisories(folder);
+  for (const problem of loaded.problems) {
+    if (problem.kind === 'superseded') continue;
+    const what = problem.kind === 'warning' ? '' : ' is not used:';
+    process.stderr.write(`${yellow('warning:')} advisory ${problem.file}${what} ${problem.message}\n`);
+  }
+  process.stderr.write(dim(`${loaded.advisories.length} CSAF advisor${loaded.advisories.length === 1 ? 'y' : 'ies'} read from ${folder}\n`));
+  return loaded;
 }
 
 /** run --profiles DIR: the flags were checked like a single run's; each child gets them unchanged. */
@@ -488,6 +539,7 @@ function fleetCommand(args: string[]): number {
 `);
   process.stderr.write(`  time to remediate (median): ${k.remediation.medianHours === null ? 'n/a' : `${k.remediation.medianHours} h`} over ${k.remediation.remediated} finding(s) (target under ${report.targets.remediationHours} h)
 `);
+  if (k.vulnerabilities.componentsAssessed) process.stderr.write(`  unmitigated high-risk vulnerabilities: ${k.vulnerabilities.unmitigatedHighRisk} in ${k.vulnerabilities.componentsWithUnmitigated} of ${k.vulnerabilities.componentsAssessed} component(s) assessed against advisories\n`);
   process.stderr.write(`  open findings: ${k.open.findings} (${k.open.highRisk} high-risk, ${k.open.overTarget} older than ${report.targets.remediationHours} h)
 `);
   process.stdout.write(`Fleet report: ${files.join(', ')}

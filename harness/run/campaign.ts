@@ -19,6 +19,10 @@ import { Redactor } from '../../core/evidence/redact.js';
 import { FailedLoginLedger } from '../../core/safety/failed-logins.js';
 import { loadProtocols } from '../protocols.js';
 import { HARNESS } from '../../core/version.js';
+import { assessVulnerabilities } from '../../core/advisories/assess.js';
+import { identitiesOf } from '../../core/advisories/identity.js';
+import { vulnerabilityDeclarations } from '../../core/advisories/declarations.js';
+import type { LoadedAdvisories } from '../advisories/load.js';
 
 export interface CampaignOptions {
   profile: Profile;
@@ -35,6 +39,8 @@ export interface CampaignOptions {
   onCheckEnd?: (result: CheckResult, check: Check, index: number, total: number) => void;
   onLog?: (line: string) => void;
   onProgress?: (update: ProgressUpdate) => void;
+  /** CSAF advisories to match the component against (harness/advisories/load.ts); the report then lists known vulnerabilities. */
+  advisories?: LoadedAdvisories;
 }
 
 export interface CampaignResult {
@@ -192,6 +198,9 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRes
     interfaces,
     failedLogins: logins.report(),
     requirements,
+    ...(options.advisories
+      ? { vulnerabilities: assessVulnerabilities({ ...options.advisories, identities: identitiesOf(results, profile.component), declarations: vulnerabilityDeclarations(profile) }) }
+      : {}),
   });
   return { document: redactor.value(document), results, ...(unreachable ? { unreachable } : {}), ...(interrupted ? { interrupted } : {}), allureResultsDir };
 }

@@ -5,6 +5,7 @@ import type { Profile } from '../../core/profile/schema.js';
 import type { ComponentInterface } from '../../core/protocol.js';
 import type { CheckResult } from '../../core/check.js';
 import type { Redactor } from '../../core/evidence/redact.js';
+import { vulnerabilityCategories } from './vulnerabilities.js';
 
 /** Allure severity from the lowest SL that requires the item: what SL 1 requires matters most. */
 export function severityFor(sl: number[]): allure.Severity {
@@ -53,6 +54,7 @@ export async function recordResult(result: CheckResult, redactor: Redactor): Pro
 }
 
 export const categories = [
+  ...vulnerabilityCategories,
   { name: 'Requirement not met', matchedStatuses: [allure.Status.FAILED] },
   { name: 'Harness or target error', matchedStatuses: [allure.Status.BROKEN] },
   { name: 'Not tested (disruptive off, interrupted, or declared)', matchedStatuses: [allure.Status.SKIPPED] },

@@ -2,6 +2,7 @@ import { FUNCTIONAL_REQUIREMENTS, findRequirement, frLabel } from '../../core/ca
 import { VERDICTS, type ComplianceDocument, type RequirementVerdict, type Verdict } from '../../core/verdict/model.js';
 import { escapeHtml as esc } from '../html/escape.js';
 import { allureTestHref } from '../allure/links.js';
+import { vulnerabilitiesHtml } from './vulnerabilities.js';
 
 /**
  * compliance.html: one self-contained page (inline CSS, SVG and a few lines of script) that a vendor can hand to a lab
@@ -199,6 +200,7 @@ ${
         .join('')}</tbody></table></div>`
     : ''
 }
+${vulnerabilitiesHtml(doc)}
 <div id="filters">${counts}</div>
 <p class="muted">Confidence (H, M, L) says how well public sources agree on a requirement's SL-C assignment; check M and L items against the standard. Click a verdict to hide or show its rows.</p>
 ${sections}

@@ -1,5 +1,6 @@
 import { FUNCTIONAL_REQUIREMENTS, frLabel } from '../../core/catalog/index.js';
 import { VERDICTS, type ComplianceDocument, type Verdict } from '../../core/verdict/model.js';
+import { vulnerabilitiesMarkdown } from './vulnerabilities.js';
 
 const ICON: Record<Verdict, string> = {
   pass: '✅ pass',
@@ -44,6 +45,7 @@ export function complianceMarkdown(doc: ComplianceDocument): string {
     for (const entry of doc.failedLogins) lines.push(`| ${cell(entry.interface)} | ${cell(entry.username)} | ${entry.sent} | ${entry.mostInARow} |`);
   }
   lines.push('', 'Confidence (H, M, L) is how well public sources agree on the SL-C assignment; re-check M and L items against the standard.', '');
+  lines.push(...vulnerabilitiesMarkdown(doc));
 
   for (const fr of Object.keys(FUNCTIONAL_REQUIREMENTS).map(Number)) {
     const mine = doc.requirements.filter((requirement) => requirement.fr === fr);

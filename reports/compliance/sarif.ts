@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { isAbsolute, relative, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { ComplianceDocument } from '../../core/verdict/model.js';
+import { vulnerabilitiesSarif } from './vulnerabilities.js';
 
 export interface SarifOptions {
   /** The device profile, the closest thing to a source file a device has: a file path, or a name ("embedded-default"). */
@@ -67,6 +68,9 @@ export function complianceSarif(doc: ComplianceDocument, options: SarifOptions =
       });
     }
   }
+  const known = vulnerabilitiesSarif(doc, [{ physicalLocation: { artifactLocation: { uri: profileUri, ...base } }, logicalLocations: [{ name: component, fullyQualifiedName: component, kind: 'module' }] }]);
+  for (const rule of known.rules) rules.set((rule as { id: string }).id, { index: rules.size, rule });
+  for (const result of known.results as { ruleId: string }[]) results.push({ ...result, ruleIndex: rules.get(result.ruleId)!.index });
   const sarif = {
     $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
     version: '2.1.0',

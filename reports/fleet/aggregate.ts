@@ -5,6 +5,7 @@ import type { ComplianceDocument } from '../../core/verdict/model.js';
 import type { Verdict } from '../../core/verdict/model.js';
 import type { CollectedRuns, FleetRun } from './collect.js';
 import { inventoryOf, type InventoryEntry } from './inventory.js';
+import { componentVulnerabilities, fleetVulnerabilities, VULNERABILITY_DEFINITION, type ComponentVulnerabilities, type FleetVulnerability, type FleetVulnerabilityKpi } from './vulnerabilities.js';
 
 /** The asset owner's KPI targets (IEC 62443-2-1 style CSMS metrics) shown beside the figures. */
 export const KPI_TARGETS = { compliantShare: 0.9, remediationHours: 48 } as const;
@@ -22,6 +23,7 @@ export const DEFINITIONS = {
   openAge: 'The age of an open finding is the time from the run that first failed it to the report time (asOf).',
   highRisk: 'High-risk: a finding of a requirement already required at SL 1.',
   inventory: 'Vendor, model and firmware as the device itself reported them in a CR 7.8 check of its latest run (Modbus device identification, OPC UA BuildInfo), else as its profile states them.',
+  vulnerabilities: VULNERABILITY_DEFINITION,
 } as const;
 
 const HOUR_MS = 3_600_000;
@@ -50,6 +52,8 @@ export interface FleetComponent {
   achievedSL: Record<string, number>;
   requirements: Array<{ id: string; title: string; verdict: Verdict }>;
   openFindings: number;
+  /** Known vulnerabilities of the latest run (from its CSAF advisories). */
+  vulnerabilities: ComponentVulnerabilities;
 }
 
 export interface Remediation {
@@ -96,11 +100,14 @@ export interface FleetReport {
     compliantShareMeetsTarget: boolean;
     remediation: { remediated: number; medianHours: number | null; meanHours: number | null; maxHours: number | null; withinTarget: number; meetsTarget: boolean };
     open: { findings: number; highRisk: number; overTarget: number; oldestHours: number | null };
+    vulnerabilities: FleetVulnerabilityKpi;
   };
   components: FleetComponent[];
   failingMost: Array<{ requirement: string; title: string; fr: number; componentsFailingNow: number; componentsEverFailed: number; failedRuns: number }>;
   remediations: Remediation[];
   openFindings: OpenFinding[];
+  /** Unmitigated high-risk vulnerabilities of the components' latest runs, oldest advisory first. */
+  vulnerabilities: FleetVulnerability[];
   inventory: Array<{ component: string; type: string; host: string } & InventoryEntry & { lastSeen: string }>;
   trend: TrendPoint[];
 }
@@ -253,6 +260,7 @@ export function buildFleet(collected: CollectedRuns, options: FleetOptions = {})
         achievedSL: Object.fromEntries(Object.entries(document.summary.byFR).map(([fr, entry]) => [fr, entry.achievedSL])),
         requirements: document.requirements.map((requirement) => ({ id: requirement.id, title: requirement.title, verdict: requirement.verdict })),
         openFindings: openFindings.filter((finding) => finding.component === label).length,
+        vulnerabilities: componentVulnerabilities(document),
       };
     })
     .sort((a, b) => Number(a.compliant) - Number(b.compliant) || a.id.localeCompare(b.id));
@@ -272,6 +280,7 @@ export function buildFleet(collected: CollectedRuns, options: FleetOptions = {})
     }))
     .sort((a, b) => b.componentsFailingNow - a.componentsFailingNow || b.failedRuns - a.failedRuns || compareRequirementIds(a.requirement, b.requirement));
 
+  const vulnerabilities = fleetVulnerabilities([...latest.values()].map((run) => ({ component: componentLabel(run.document.component), document: run.document })), asOf);
   const hours = remediations.map((entry) => entry.hours);
   const medianHours = median(hours);
   const compliantCount = components.filter((component) => component.compliant).length;
@@ -309,11 +318,13 @@ export function buildFleet(collected: CollectedRuns, options: FleetOptions = {})
         overTarget: openFindings.filter((finding) => finding.overTarget).length,
         oldestHours: openFindings.length ? openFindings[0]!.ageHours : null,
       },
+      vulnerabilities: vulnerabilities.kpi,
     },
     components,
     failingMost,
     remediations: remediations.sort((a, b) => b.hours - a.hours || a.component.localeCompare(b.component) || compareRequirementIds(a.requirement, b.requirement)),
     openFindings,
+    vulnerabilities: vulnerabilities.open,
     inventory: components.map((component) => ({
       component: component.id,
       type: component.type,

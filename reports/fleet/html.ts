@@ -98,6 +98,13 @@ export function fleetHtml(report: FleetReport): string {
   const cards = [
     kpiCard('Compliant at target SL', percent(k.compliantShare), `${k.compliant} of ${k.components} component(s)`, `above ${percent(report.targets.compliantShare)}`, k.compliantShareMeetsTarget),
     kpiCard('Time to remediate (median)', duration(r.medianHours), `${r.remediated} remediated, mean ${duration(r.meanHours)}, longest ${duration(r.maxHours)}`, hoursTarget, r.meetsTarget),
+    kpiCard(
+      'Unmitigated high-risk vulnerabilities',
+      String(k.vulnerabilities.unmitigatedHighRisk),
+      `CVSS ≥ 7.0 · ${k.vulnerabilities.componentsWithUnmitigated} of ${k.vulnerabilities.componentsAssessed} assessed component(s)${k.vulnerabilities.oldestDays === null ? '' : ` · oldest advisory ${k.vulnerabilities.oldestDays} d`}`,
+      'none',
+      k.vulnerabilities.meetsTarget,
+    ),
     kpiCard('Open findings', String(k.open.findings), `${k.open.highRisk} high-risk · ${k.open.overTarget} older than ${report.targets.remediationHours} h · oldest ${duration(k.open.oldestHours)}`, `none older than ${report.targets.remediationHours} h`, k.open.overTarget === 0),
   ].join('');
 
@@ -109,7 +116,7 @@ export function fleetHtml(report: FleetReport): string {
         .join(' ');
       const verdicts = Object.entries(component.byVerdict).map(([verdict, count]) => `${esc(verdict)} ${count}`).join(', ');
       const notes = [component.latestRun.partialScope ? 'partial scope' : '', component.latestRun.interrupted ? `stopped: ${component.latestRun.interrupted}` : '', component.latestRun.unreachable ? `unreachable: ${component.latestRun.unreachable}` : ''].filter(Boolean);
-      return `<tr><td><b>${esc(component.id)}</b><div class="muted">${esc(component.type)} · target SL ${component.targetSL}</div></td><td>${component.compliant ? badge('compliant', GOOD) : badge('not compliant', BAD)}${component.reasons.length ? `<div class="muted">${esc(component.reasons.join('; '))}</div>` : ''}</td><td>${sl}</td><td>${verdicts}</td><td class="num">${component.openFindings}</td><td><a href="${esc(encodeURI(link))}">${esc(shortTime(component.latestRun.startedAt))}</a>${notes.length ? `<div class="muted">${esc(notes.join(' · '))}</div>` : ''}<div class="muted">${component.runs} run(s) since ${esc(shortTime(component.firstRunAt))}</div></td></tr>`;
+      return `<tr><td><b>${esc(component.id)}</b><div class="muted">${esc(component.type)} · target SL ${component.targetSL}</div></td><td>${component.compliant ? badge('compliant', GOOD) : badge('not compliant', BAD)}${component.reasons.length ? `<div class="muted">${esc(component.reasons.join('; '))}</div>` : ''}</td><td>${sl}</td><td>${verdicts}</td><td class="num">${component.openFindings}</td><td class="num">${component.vulnerabilities.assessed ? component.vulnerabilities.unmitigatedHighRisk : '<span class="muted">not assessed</span>'}</td><td><a href="${esc(encodeURI(link))}">${esc(shortTime(component.latestRun.startedAt))}</a>${notes.length ? `<div class="muted">${esc(notes.join(' · '))}</div>` : ''}<div class="muted">${component.runs} run(s) since ${esc(shortTime(component.firstRunAt))}</div></td></tr>`;
     })
     .join('');
 
@@ -126,6 +133,13 @@ export function fleetHtml(report: FleetReport): string {
     .map(
       (finding) =>
         `<tr><td>${esc(finding.component)}</td><td><b>${esc(finding.requirement)}</b> ${esc(finding.title)}</td><td>${esc(shortTime(finding.failingSince))}</td><td>${esc(shortTime(finding.lastFailedAt))}</td><td>${finding.overTarget ? badge(duration(finding.ageHours), BAD) : esc(duration(finding.ageHours))}</td><td>${finding.highRisk ? badge('high-risk', BAD) : ''}</td></tr>`,
+    )
+    .join('');
+
+  const vulnerable = report.vulnerabilities
+    .map(
+      (entry) =>
+        `<tr><td>${esc(entry.component)}</td><td><b>${esc(entry.id)}</b> ${esc(entry.title)}</td><td>${badge(`${entry.baseScore.toFixed(1)} ${entry.severity}`, BAD)}</td><td>${esc(entry.advisory)} <span class="muted">${esc(entry.publisher)}</span></td><td>${esc(entry.released.slice(0, 10))}</td><td class="num">${entry.ageDays} d</td><td>${esc(entry.fixedIn.join(', ') || '—')}</td></tr>`,
     )
     .join('');
 
@@ -181,11 +195,13 @@ dl{background:#fff;border:1px solid #e0e0e0;border-radius:8px;padding:10px 18px}
 <div class="card"><h3>Open findings by day</h3>${openFindingsChart(report)}</div>
 </div>
 <section id="components"><h2>Components <small>latest run of each; compliant components last</small></h2>
-${table(['Component', 'Compliant at target SL', 'Achieved SL-C per FR', 'Verdicts', 'Open findings', 'Latest run'], components, 'No compliance.json was found.')}</section>
+${table(['Component', 'Compliant at target SL', 'Achieved SL-C per FR', 'Verdicts', 'Open findings', 'Unmitigated high-risk vulnerabilities', 'Latest run'], components, 'No compliance.json was found.')}</section>
 <section id="failing"><h2>Requirements failing most often</h2>
 ${table(['Requirement', 'Title', 'Failing now', 'Ever failed (components)', 'Failed runs'], failing, 'No requirement failed in any run.')}</section>
 <section id="open"><h2>Open findings <small>failed and not passing again yet; age to ${esc(shortTime(report.asOf))}</small></h2>
 ${table(['Component', 'Requirement', 'Failing since', 'Last failed', 'Age', 'Risk'], open, 'None.')}</section>
+<section id="vulnerabilities"><h2>Unmitigated high-risk vulnerabilities <small>from the CSAF advisories given to each latest run; age from the advisory's release</small></h2>
+${table(['Component', 'Vulnerability', 'CVSS base', 'Advisory', 'Released', 'Age', 'Fixed in'], vulnerable, k.vulnerabilities.componentsAssessed ? 'None.' : 'No run was given CSAF advisories (run --advisories DIR).')}</section>
 <section id="remediated"><h2>Remediated findings <small>time from the first failing run to the next passing one</small></h2>
 ${table(['Component', 'Requirement', 'First failed', 'Passed again', 'Time to remediate'], remediated, 'None yet.')}</section>
 <section id="inventory"><h2>Inventory</h2>

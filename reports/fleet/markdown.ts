@@ -32,16 +32,18 @@ export function fleetMarkdown(report: FleetReport): string {
   lines.push(
     `| Time to remediate a failed requirement (median) | ${duration(r.medianHours)} over ${r.remediated} remediated finding(s); mean ${duration(r.meanHours)}, longest ${duration(r.maxHours)}; ${r.withinTarget} within target | under ${report.targets.remediationHours} h | ${mark(r.meetsTarget)} |`,
   );
+  const v = k.vulnerabilities;
+  lines.push(`| Unmitigated high-risk vulnerabilities (CVSS ≥ 7.0) | ${v.unmitigatedHighRisk} in ${v.componentsWithUnmitigated} of ${v.componentsAssessed} component(s) assessed against advisories${v.oldestDays === null ? '' : `, oldest advisory ${v.oldestDays} d`} | none | ${mark(v.meetsTarget)} |`);
   lines.push(`| Open findings | ${k.open.findings} (${k.open.highRisk} high-risk, ${k.open.overTarget} older than ${report.targets.remediationHours} h, oldest ${duration(k.open.oldestHours)}) | none older than ${report.targets.remediationHours} h | ${mark(k.open.overTarget === 0)} |`, '');
 
-  lines.push('## Components', '', '| Component | Type | Target SL | Latest run | Compliant | Achieved SL-C per FR | Verdicts | Open findings |', '|---|---|---|---|---|---|---|---|');
+  lines.push('## Components', '', '| Component | Type | Target SL | Latest run | Compliant | Achieved SL-C per FR | Verdicts | Open findings | Unmitigated high-risk vulnerabilities |', '|---|---|---|---|---|---|---|---|---|');
   for (const component of report.components) {
     const sl = Object.entries(component.achievedSL).map(([fr, level]) => `${fr}: ${level}`).join(', ');
     const verdicts = Object.entries(component.byVerdict).map(([verdict, count]) => `${verdict} ${count}`).join(', ');
     const status = component.compliant ? '✅ yes' : `❌ no: ${component.reasons.slice(0, 6).join('; ')}${component.reasons.length > 6 ? `; and ${component.reasons.length - 6} more` : ''}`;
     const notes = [component.latestRun.partialScope ? 'partial scope' : '', component.latestRun.interrupted ? `stopped: ${component.latestRun.interrupted}` : '', component.latestRun.unreachable ? 'unreachable' : ''].filter(Boolean);
     lines.push(
-      `| ${cell(component.id)} | ${cell(component.type)} | ${component.targetSL} | [${shortTime(component.latestRun.startedAt)}](${encodeURI(component.latestRun.source.replace(/compliance\.json$/, 'compliance.md'))})${notes.length ? ` (${notes.join(', ')})` : ''}, ${component.runs} run(s) | ${cell(status)} | ${sl} | ${verdicts} | ${component.openFindings} |`,
+      `| ${cell(component.id)} | ${cell(component.type)} | ${component.targetSL} | [${shortTime(component.latestRun.startedAt)}](${encodeURI(component.latestRun.source.replace(/compliance\.json$/, 'compliance.md'))})${notes.length ? ` (${notes.join(', ')})` : ''}, ${component.runs} run(s) | ${cell(status)} | ${sl} | ${verdicts} | ${component.openFindings} | ${component.vulnerabilities.assessed ? component.vulnerabilities.unmitigatedHighRisk : 'not assessed'} |`,
     );
   }
   lines.push('');
@@ -60,6 +62,16 @@ export function fleetMarkdown(report: FleetReport): string {
     lines.push('| Component | Requirement | Failing since | Last failed | Age | High-risk |', '|---|---|---|---|---|---|');
     for (const finding of report.openFindings) {
       lines.push(`| ${cell(finding.component)} | ${finding.requirement} ${cell(finding.title)} | ${shortTime(finding.failingSince)} | ${shortTime(finding.lastFailedAt)} | ${duration(finding.ageHours)}${finding.overTarget ? ' ❌' : ''} | ${finding.highRisk ? 'yes' : 'no'} |`);
+    }
+    lines.push('');
+  }
+
+  lines.push('## Unmitigated high-risk vulnerabilities', '');
+  if (report.vulnerabilities.length === 0) lines.push(v.componentsAssessed ? 'None.' : 'No run was given CSAF advisories (run --advisories DIR).', '');
+  else {
+    lines.push('| Component | Vulnerability | CVSS base | Advisory | Released | Age | Fixed in |', '|---|---|---|---|---|---|---|');
+    for (const entry of report.vulnerabilities) {
+      lines.push(`| ${cell(entry.component)} | ${cell(entry.id)} ${cell(entry.title)} | ${entry.baseScore.toFixed(1)} ${entry.severity} | ${cell(entry.advisory)} (${cell(entry.publisher)}) | ${entry.released.slice(0, 10)} | ${entry.ageDays} d | ${cell(entry.fixedIn.join(', ') || '—')} |`);
     }
     lines.push('');
   }

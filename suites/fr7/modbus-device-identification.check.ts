@@ -1,4 +1,5 @@
 import { defineCheck, fail, pass } from '../../core/check.js';
+import { reportedIdentity } from '../../core/advisories/identity.js';
 import { exceptionName, ModbusRequestError, ModbusSession, modbusTarget, type IdentificationObject } from '../../adapters/modbus/index.js';
 
 const BASIC = [
@@ -65,7 +66,13 @@ export default defineCheck({
     }
     if (firmware && reported(0x02) && !agrees(firmware, reported(0x02))) differences.push(`MajorMinorRevision "${reported(0x02)}" vs declared firmware "${firmware}"`);
     const listing = objects.map((object) => `${object.name}="${object.value}"`).join(', ');
-    const details = { conformityLevel: `0x${conformityLevel.toString(16)}`, categories, objects, declared: { vendor, model, firmware }, differences };
+    // The known-vulnerability matching reads `identity` (core/advisories/identity.ts).
+    const identity = reportedIdentity({
+      vendor: { field: 'VendorName', value: reported(0x00) },
+      products: [{ field: 'ProductCode', value: reported(0x01) }, { field: 'ModelName', value: reported(0x05) }, { field: 'ProductName', value: reported(0x04) }],
+      version: { field: 'MajorMinorRevision', value: reported(0x02) },
+    });
+    const details = { conformityLevel: `0x${conformityLevel.toString(16)}`, categories, objects, declared: { vendor, model, firmware }, differences, identity };
     if (problems.length > 0) return fail(`${label} identification: ${problems.join('; ')} (reported ${listing})`, details);
     const comparison = differences.length > 0 ? `; differs from the profile, to review: ${differences.join('; ')}` : vendor || model || firmware ? '; agrees with the declared inventory' : '';
     return pass(`${label} identifies itself with ${objects.length} objects (conformity level 0x${conformityLevel.toString(16)}): ${listing}${comparison}`, details);

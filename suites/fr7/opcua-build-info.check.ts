@@ -1,4 +1,5 @@
 import { defineCheck, fail, pass } from '../../core/check.js';
+import { reportedIdentity } from '../../core/advisories/identity.js';
 import { BUILD_INFO_NODES, type BuildInfoField } from '../../adapters/opcua/nodes.js';
 import { formatStatus, isGood } from '../../adapters/opcua/status.js';
 import { opcuaTarget } from '../../adapters/opcua/target.js';
@@ -48,7 +49,13 @@ export default defineCheck({
       if (vendor && values.ManufacturerName && !agrees(vendor, values.ManufacturerName)) differences.push(`ManufacturerName "${values.ManufacturerName}" vs declared vendor "${vendor}"`);
       if (model && values.ProductName && !agrees(model, values.ProductName) && !(values.ProductUri && agrees(model, values.ProductUri))) differences.push(`ProductName "${values.ProductName}" vs declared model "${model}"`);
       if (firmware && values.SoftwareVersion && !agrees(firmware, values.SoftwareVersion)) differences.push(`SoftwareVersion "${values.SoftwareVersion}" vs declared firmware "${firmware}"`);
-      const details = { buildInfo: values, unreadable, missing, declared: { vendor, model, firmware }, differences };
+      // The known-vulnerability matching reads `identity` (core/advisories/identity.ts).
+      const identity = reportedIdentity({
+        vendor: { field: 'ManufacturerName', value: values.ManufacturerName ?? '' },
+        products: [{ field: 'ProductName', value: values.ProductName ?? '' }],
+        version: { field: 'SoftwareVersion', value: values.SoftwareVersion ?? '' },
+      });
+      const details = { buildInfo: values, unreadable, missing, declared: { vendor, model, firmware }, differences, identity };
       // The inventory reads the labelled values of this line (reports/fleet/inventory.ts), on pass and on fail.
       if (missing.length > 0) return fail(`BuildInfo lacks ${missing.join(', ')} (reported ${listing}): the inventory needs the supplier's documentation for them`, details);
       const comparison = differences.length > 0 ? `; differs from the profile, to review: ${differences.join('; ')}` : vendor || model || firmware ? '; agrees with the declared inventory' : '';
