@@ -54,6 +54,11 @@ export interface FoundInterface {
   declared: boolean;
 }
 
+/** "ssh:22", "snmp:161/udp": the name a found service goes by in reports and declarations. */
+export const foundInterfaceName = (found: FoundInterface): string => `${found.service}:${found.port}${found.transport === 'udp' ? '/udp' : ''}`;
+/** Found services are known only after the scan, so a declaration may name one by this shape before any run. */
+export const FOUND_INTERFACE_NAME = /^[a-z0-9.+-]+:\d{1,5}(\/udp)?$/;
+
 /** What the CR 7.1 monitors sample while a load runs, opened before and closed after. */
 export interface AvailabilityMonitor {
   probes: EssentialProbe[];

@@ -3,7 +3,7 @@ import { isNode, LineCounter, parseDocument } from 'yaml';
 import type { z } from 'zod';
 import type { Profile } from './schema.js';
 import { profileSchemaFor } from './compose.js';
-import { componentInterfaces } from '../protocol.js';
+import { componentInterfaces, FOUND_INTERFACE_NAME } from '../protocol.js';
 import { findRequirement } from '../catalog/index.js';
 import { isVulnerabilityId, vulnerabilityDeclarationProblems } from '../advisories/declarations.js';
 
@@ -94,7 +94,8 @@ function interfaceProblems(profile: Profile): ProfileProblem[] {
     }
     declarations.forEach((declaration, index) => {
       const path = declarations.length > 1 ? `declarations.${id}[${index}].interface` : `declarations.${id}.interface`;
-      if (declaration.interface !== undefined && !names.has(declaration.interface)) problems.push({ path, message: `no interface is named "${declaration.interface}" (interfaces: ${known()})` });
+      if (declaration.interface !== undefined && !names.has(declaration.interface) && !FOUND_INTERFACE_NAME.test(declaration.interface))
+        problems.push({ path, message: `no interface is named "${declaration.interface}" (interfaces: ${known()}; a service the scan finds is named "service:port", e.g. "ssh:22" or "snmp:161/udp")` });
     });
     const scopes = declarations.map((declaration) => declaration.interface ?? '(whole requirement)');
     const repeated = scopes.find((scope, index) => scopes.indexOf(scope) !== index);

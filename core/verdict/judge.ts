@@ -1,7 +1,7 @@
 import type { CheckResult } from '../check.js';
 import { catalogItems, compareRequirementIds, outOfScope, type CatalogItem } from '../catalog/index.js';
 import type { Declaration, Profile } from '../profile/schema.js';
-import { componentInterfaces, concernsOfService, concernsRequirement, type ComponentInterface, type FoundInterface } from '../protocol.js';
+import { componentInterfaces, concernsOfService, concernsRequirement, foundInterfaceName, type ComponentInterface, type FoundInterface } from '../protocol.js';
 import type { CheckEntry, InterfaceVerdict, RequirementVerdict, Verdict } from './model.js';
 
 /**
@@ -25,9 +25,6 @@ export interface JudgedInterface {
 const SEVERITY: Verdict[] = ['fail', 'error', 'not-tested', 'manual', 'compensated', 'pass', 'not-applicable'];
 const worst = (verdicts: Verdict[]): Verdict => SEVERITY.find((verdict) => verdicts.includes(verdict)) ?? 'not-applicable';
 
-/** "ssh:22", "snmp:161/udp": the name a found service goes by in reports and declarations. */
-export const foundInterfaceName = (found: FoundInterface): string => `${found.service}:${found.port}${found.transport === 'udp' ? '/udp' : ''}`;
-export const FOUND_INTERFACE_NAME = /^[a-z0-9.+-]+:\d{1,5}(\/udp)?$/;
 
 export function judgedInterfaces(profile: Profile, results: CheckResult[]): JudgedInterface[] {
   const declared: JudgedInterface[] = componentInterfaces(profile).map((entry: ComponentInterface) => ({

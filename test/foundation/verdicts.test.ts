@@ -125,4 +125,16 @@ describe('requirement verdicts per interface', function () {
     expect(ssh.rationale).to.match(/ssh found by the port scan on 22\/tcp \(banner "SSH-2\.0-OpenSSH_9\.2p1"\)/);
     expect(cr11.verdict).to.equal('manual');
   });
+
+  it('a declaration may name a service the scan will find ("ssh:22"), and then covers only that interface', function () {
+    const scan: CheckResult = {
+      ...result('CR 7.7', 'pass', undefined, { name: 'network', kind: 'tcp' }),
+      foundInterfaces: [{ port: 22, transport: 'tcp', service: 'ssh', banner: 'SSH-2.0-OpenSSH_9.2p1', declared: true }],
+    };
+    const declared = plc({ openPorts: [22], declarations: { 'CR 1.1': { interface: 'ssh:22', verdict: 'compensated', rationale: 'SSH only from the jump host' } } });
+    const cr11 = judgeAll(declared, [scan, result('CR 1.1', 'pass', undefined, opcua)], new Map([['CR 1.1', ['opcua']]])).find((entry) => entry.id === 'CR 1.1')!;
+    expect(cr11.interfaces.find((entry) => entry.name === 'ssh:22')).to.include({ verdict: 'compensated', rationale: 'SSH only from the jump host' });
+    expect(cr11.interfaces.filter((entry) => entry.verdict === 'manual').map((entry) => entry.name), 'only interfaces nothing covers still need evidence').to.not.include('ssh:22');
+    expect(() => plc({ declarations: { 'CR 1.1': { interface: 'ssh', verdict: 'compensated', rationale: 'x' } } })).to.throw(/declarations\.CR 1\.1\.interface.*no interface is named "ssh".*"service:port"/s);
+  });
 });
