@@ -1,7 +1,7 @@
 import type { ZodType } from 'zod';
 import type { CheckContext } from './check.js';
 import type { EssentialProbe } from './load/availability.js';
-import type { Profile } from './profile/schema.js';
+import type { AccountRole, Profile } from './profile/schema.js';
 import type { CaseReplayer } from './fuzz/replay.js';
 
 /**
@@ -65,6 +65,66 @@ export interface AvailabilityMonitor {
   close(): Promise<void>;
 }
 
+/** An open TCP port as `init` saw it before any protocol looked at it. */
+export interface ListeningPort {
+  port: number;
+  /** What the port sent unasked or answered to an HTTP HEAD request, if anything. */
+  banner?: string;
+  /** The banner's best guess ("SSH", "HTTP (lighttpd)", "TLS") or "unknown". */
+  service: string;
+}
+
+/** What `init` hands each protocol's discovery: the ports still unexplained, and the limits every probe keeps to. */
+export interface DiscoveryScene {
+  host: string;
+  /** Open TCP ports that no other protocol has claimed yet. */
+  tcp: readonly ListeningPort[];
+  /** UDP services that answered a harmless probe ("snmp" on 161). */
+  udp: ReadonlyArray<{ port: number; service: string; answer?: string }>;
+  /** Deadline of each network step. */
+  timeoutMs: number;
+  signal: AbortSignal;
+  /** Options the user gave `init` that belong to one protocol (e.g. snmpCommunities); absent when not given. */
+  options: Readonly<Record<string, string | undefined>>;
+  log(line: string): void;
+}
+
+/** What the component reports about itself over one interface. */
+export interface DiscoveredIdentity {
+  vendor?: string;
+  model?: string;
+  firmware?: string;
+  /** Where it was read: "OPC UA BuildInfo", "Modbus FC 43". */
+  source: string;
+}
+
+/** One protocol's findings, written into the profile by `init`. */
+export interface Discovered {
+  /** The whole endpoints.<key> section for this protocol (an object or a list, as the endpoint schema wants). */
+  endpoint: unknown;
+  /** Ports explained by this protocol; no other protocol probes them afterwards. */
+  claims: Array<{ port: number; transport: Transport }>;
+  /** One line per interface found, for the console and the profile's comment: "OPC UA on 4840: 3 endpoints, UserName and Anonymous tokens". */
+  found: string[];
+  /** What the user still has to decide or fill in for this protocol, said in the profile beside the section. */
+  todo: string[];
+  identity?: DiscoveredIdentity;
+  /** Account roles the checks of this protocol log in as; init writes them as placeholders to fill in. */
+  roles?: readonly AccountRole[];
+  /** essentialFunctions entries to suggest (written commented out: only the vendor knows what is essential). */
+  essentialFunctions?: unknown[];
+}
+
+export interface ProtocolDiscovery {
+  /** Looks at the unclaimed ports for this protocol with harmless requests only: no write, no login with a guessed password. */
+  run(scene: DiscoveryScene): Promise<Discovered | undefined>;
+  /**
+   * A protocol that recognises anything on its transport (TLS, plain TCP) looks only after the specific ones, so that
+   * an OPC UA server with a TLS-less channel or a Modbus/TCP Security port is claimed by its own protocol first.
+   */
+  fallback?: boolean;
+}
+
 export interface ProtocolDefinition {
   /** The folder name under adapters/, also the --protocol filter. */
   name: string;
@@ -90,6 +150,8 @@ export interface ProtocolDefinition {
   monitor?(ctx: CheckContext): Promise<AvailabilityMonitor | undefined>;
   /** Replays one case of this protocol's CR 3.5 corpus by id ("<name>:<case id>"). */
   replay?: CaseReplayer;
+  /** How `init --host` finds this protocol's interfaces on a device nobody has described yet. */
+  discovery?: ProtocolDiscovery;
 }
 
 export function defineProtocol(definition: ProtocolDefinition): ProtocolDefinition {

@@ -63,4 +63,5 @@ export default defineProtocol({
       throw error;
     }
   },
+  discovery: { run: async (scene) => (await import('./discover.js')).discoverModbus(scene) },
 });

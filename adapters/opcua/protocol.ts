@@ -65,4 +65,5 @@ export default defineProtocol({
       throw error;
     }
   },
+  discovery: { run: async (scene) => (await import('./discover.js')).discoverOpcua(scene) },
 });

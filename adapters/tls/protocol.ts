@@ -50,4 +50,5 @@ export default defineProtocol({
     }
     return { probes, close: async () => undefined };
   },
+  discovery: { run: async (scene) => (await import('./discover.js')).discoverTls(scene), fallback: true },
 });

@@ -28,21 +28,24 @@ function formatPath(path: ReadonlyArray<PropertyKey>): string {
   return path.reduce<string>((text, key) => (typeof key === 'number' ? `${text}[${key}]` : text ? `${text}.${String(key)}` : String(key)), '');
 }
 
-/** Replaces ${NAME} in every string with the environment variable; a missing variable is a problem at that field. */
-function substituteEnvironment(value: unknown, path: PropertyKey[], env: NodeJS.ProcessEnv, problems: ProfileProblem[]): unknown {
+/**
+ * Replaces ${NAME} in every string with the environment variable. A missing variable is a problem at that field,
+ * except in an account: that account is left out (`unset`), so a profile whose credentials are still to be filled in
+ * runs everything that needs no login and names what was skipped.
+ */
+function substituteEnvironment(value: unknown, path: PropertyKey[], env: NodeJS.ProcessEnv, problems: ProfileProblem[], unset: Map<number, string[]>): unknown {
   if (typeof value === 'string') {
     return value.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_match, name: string) => {
       const resolved = env[name];
-      if (resolved === undefined) {
-        problems.push({ path: formatPath(path), message: `environment variable ${name} is not set` });
-        return '';
-      }
-      return resolved;
+      if (resolved !== undefined) return resolved;
+      if (path[0] === 'accounts' && typeof path[1] === 'number') unset.set(path[1], [...(unset.get(path[1]) ?? []), name]);
+      else problems.push({ path: formatPath(path), message: `environment variable ${name} is not set` });
+      return `unset-${name}`;
     });
   }
-  if (Array.isArray(value)) return value.map((item, index) => substituteEnvironment(item, [...path, index], env, problems));
+  if (Array.isArray(value)) return value.map((item, index) => substituteEnvironment(item, [...path, index], env, problems, unset));
   if (value && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, substituteEnvironment(item, [...path, key], env, problems)]));
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, substituteEnvironment(item, [...path, key], env, problems, unset)]));
   }
   return value;
 }
@@ -63,11 +66,16 @@ function describeIssue(issue: z.core.$ZodIssue): ProfileProblem[] {
 /** Validates an already parsed document (e.g. a simulator's self-description). Throws ProfileError. */
 export function parseProfile(input: unknown, source = 'profile', env: NodeJS.ProcessEnv = process.env): Profile {
   const problems: ProfileProblem[] = [];
-  const substituted = substituteEnvironment(input, [], env, problems);
+  const unset = new Map<number, string[]>();
+  const substituted = substituteEnvironment(input, [], env, problems, unset);
   if (problems.length > 0) throw new ProfileError(source, problems);
   const result = profileSchemaFor().safeParse(substituted);
   if (!result.success) throw new ProfileError(source, result.error.issues.flatMap(describeIssue));
   const profile = result.data as Profile;
+  if (unset.size > 0) {
+    profile.unsetAccounts = [...unset].map(([index, variables]) => ({ index, role: profile.accounts[index]!.role, variables }));
+    profile.accounts = profile.accounts.filter((_account, index) => !unset.has(index));
+  }
   problems.push(...interfaceProblems(profile));
   if (problems.length > 0) throw new ProfileError(source, problems);
   return profile;

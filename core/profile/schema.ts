@@ -106,7 +106,19 @@ const baseProfileSchema = z.strictObject(baseProfileShape);
 type BaseProfile = z.output<typeof baseProfileSchema>;
 type BaseProfileInput = z.input<typeof baseProfileSchema>;
 
-export type Profile = BaseProfile & { endpoints: EndpointSections; essentialFunctions: EssentialFunction[] };
+/** An account whose user name or password names an environment variable that is not set: left out of the run. */
+export interface UnsetAccount {
+  index: number;
+  role: string;
+  variables: string[];
+}
+
+export type Profile = BaseProfile & {
+  endpoints: EndpointSections;
+  essentialFunctions: EssentialFunction[];
+  /** Accounts left out because their ${VARIABLE}s are not set (a profile written by `init` before it is filled in). */
+  unsetAccounts?: UnsetAccount[];
+};
 export type ProfileInput = BaseProfileInput & { endpoints?: EndpointSections; essentialFunctions?: EssentialFunction[] };
 export type Account = z.output<typeof account>;
 export type Declaration = z.output<typeof declaration>;

@@ -75,7 +75,7 @@ export interface ComplianceDocument {
   startedAt: string;
   finishedAt: string;
   /** How the run was limited (--only, --protocol, --disruptive); absent fields mean no limit. */
-  scope: { only?: string[]; protocol?: string; disruptive: boolean; interrupted?: string; unreachable?: string };
+  scope: { only?: string[]; protocol?: string; disruptive: boolean; interrupted?: string; unreachable?: string; unsetAccounts?: Array<{ index: number; role: string; variables: string[] }> };
   /** Every interface of the component: the declared ones and those the scan found. */
   interfaces: Array<{ name: string; kind: string; label: string; found?: FoundInterface; profilePath?: Array<string | number> }>;
   /** Failed logins the run sent, per interface and account (a lab checks them against the device's lockout policy). */

@@ -29,15 +29,15 @@ import { gateMisses, GateSyntaxError, parseGate, type GateKpi } from '../fleet-g
 import { procurementMarkdown } from '../../reports/fleet/procurement.js';
 import { AdvisoriesFolderError, checkAdvisoriesFolder, loadAdvisories, type LoadedAdvisories } from '../advisories/load.js';
 
-export const EXIT = { ok: 0, failed: 1, usage: 2, harness: 3, interrupted: 130 } as const;
+import { EXIT, UsageError } from './errors.js';
 
-/** Bad flags or profile: exit 2, and nothing has been written yet. */
-export class UsageError extends Error {}
+export { EXIT, UsageError };
 
 const usage = (protocols: string[]) => `Usage: iec62443-harness <command> [options]
 
 Commands:
   run       Test a component against IEC 62443-4-2 and write the reports
+  init      Discover a device's interfaces from its address and write a device profile to complete
   catalog   List the requirements and the automated checks that exist for each
   simulate  Start a simulated component (for tests and demos)
   verify    Check an evidence bundle: every hash, no added or missing file, the signature
@@ -72,6 +72,13 @@ fleet options:
                        (runs, shards, a nightly history); writes fleet.json, fleet.md, fleet.html into --out (default: the
                        first folder); with --fail-under exits 1 when a KPI misses its target: compliant-share=90%,
                        remediation-hours=48, open-high-risk=0 (comma-separated or repeated; a bare name takes that default)
+
+init options:
+  init --host H [--out FILE] [--ports LIST] [--control-host C] [--timeout-ms N] [--snmp-communities LIST] [--force]
+                       non-disruptive discovery (port scan, banners, OPC UA endpoints and BuildInfo, Modbus FC 43,
+                       TLS); writes FILE (default device.yaml, never over an existing file without --force) with
+                       credentials as \${VARIABLE}s and prints what is left to fill in. SNMP communities are tried only
+                       when --snmp-communities names them.
 
 simulate options:
   simulate <kind> --profile NAME [--host H] [--port N] [--write-profile FILE]
@@ -114,6 +121,8 @@ export async function main(argv: string[]): Promise<number> {
         return await catalogCommand(rest);
       case 'simulate':
         return await simulateCommand(rest);
+      case 'init':
+        return await (await import('./init.js')).initCommand(rest);
       case 'verify':
         return await verifyCommand(rest);
       case 'fleet':
@@ -380,6 +389,9 @@ async function runCommand(args: string[]): Promise<number> {
     const advisories = advisoriesDir ? await readAdvisories(advisoriesDir) : undefined;
     const c = profile.component;
     process.stderr.write(`${bold('Component:')} ${[c.vendor, c.model, c.name].filter(Boolean).join(' ')} (${c.type}) at ${profile.host}, target SL ${profile.targetSL}\n\n`);
+    for (const account of profile.unsetAccounts ?? []) {
+      process.stderr.write(`${yellow('warning:')} accounts[${account.index}] (${account.role}) is left out: ${account.variables.map((name) => `\${${name}}`).join(', ')} not set; checks that log in as ${account.role} are not tested\n`);
+    }
 
     mkdirSync(outDir, { recursive: true });
     const progress = new ConsoleProgress();

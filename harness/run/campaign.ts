@@ -194,6 +194,7 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRes
       disruptive: options.disruptive ?? profile.disruptive,
       ...(interrupted ? { interrupted } : {}),
       ...(unreachable ? { unreachable } : {}),
+      ...(profile.unsetAccounts ? { unsetAccounts: profile.unsetAccounts } : {}),
     },
     interfaces,
     failedLogins: logins.report(),

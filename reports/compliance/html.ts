@@ -155,6 +155,7 @@ export function complianceHtml(doc: ComplianceDocument, options: HtmlOptions = {
     `disruptive checks ${doc.scope.disruptive ? 'on' : 'off'}`,
     doc.scope.interrupted ? `<b class="warn">stopped before the end: ${esc(doc.scope.interrupted)}</b>` : '',
     doc.scope.unreachable ? `<b class="warn">target unreachable: ${esc(doc.scope.unreachable)}</b>` : '',
+    ...(doc.scope.unsetAccounts ?? []).map((account) => `<b class="warn">accounts[${account.index}] (${esc(account.role)}) left out: ${esc(account.variables.join(', '))} not set</b>`),
   ]
     .filter(Boolean)
     .join(' · ');

@@ -26,6 +26,7 @@ export function complianceMarkdown(doc: ComplianceDocument): string {
   const scope = [doc.scope.only ? `only ${doc.scope.only.join(', ')}` : '', doc.scope.protocol ? `protocol ${doc.scope.protocol}` : '', `disruptive checks ${doc.scope.disruptive ? 'on' : 'off'}`];
   if (doc.scope.interrupted) scope.push(`**stopped before the end: ${cell(doc.scope.interrupted)}**`);
   if (doc.scope.unreachable) scope.push(`**target unreachable: ${cell(doc.scope.unreachable)}**`);
+  for (const account of doc.scope.unsetAccounts ?? []) scope.push(`**accounts[${account.index}] (${account.role}) left out: ${cell(account.variables.join(', '))} not set**`);
   lines.push(`| Scope | ${scope.filter(Boolean).join('; ')} |`, '');
 
   lines.push('## Summary', '', '| Verdict | Requirements |', '|---|---|');

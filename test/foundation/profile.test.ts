@@ -48,10 +48,26 @@ describe('device profile', function () {
   });
 
   it('reads ${NAME} from the environment and names the field when a variable is missing', function () {
-    const input = { ...valid, accounts: [{ role: 'admin', username: 'admin', password: '${PLC_ADMIN_PASSWORD}' }] };
-    expect(parseProfile(input, 'p', { PLC_ADMIN_PASSWORD: 'from-env' }).accounts[0]!.password).to.equal('from-env');
+    const input = { ...valid, component: { ...valid.component, firmware: '${PLC_FIRMWARE}' } };
+    expect(parseProfile(input, 'p', { PLC_FIRMWARE: 'from-env' }).component.firmware).to.equal('from-env');
     const error = problemsOf(input, {});
-    expect(error.problems).to.deep.equal([{ path: 'accounts[0].password', message: 'environment variable PLC_ADMIN_PASSWORD is not set' }]);
+    expect(error.problems).to.deep.equal([{ path: 'component.firmware', message: 'environment variable PLC_FIRMWARE is not set' }]);
+  });
+
+  it('leaves out an account whose ${NAME} is not set, and names it, so a profile still to be filled in runs', function () {
+    const input = {
+      ...valid,
+      accounts: [
+        { role: 'admin', username: '${PLC_ADMIN_USER}', password: '${PLC_ADMIN_PASSWORD}' },
+        { role: 'viewer', username: 'viewer', password: '${PLC_VIEWER_PASSWORD}' },
+      ],
+    };
+    const filled = parseProfile(input, 'p', { PLC_ADMIN_USER: 'admin', PLC_ADMIN_PASSWORD: 'a', PLC_VIEWER_PASSWORD: 'v' });
+    expect(filled.accounts.map((account) => account.role)).to.deep.equal(['admin', 'viewer']);
+    expect(filled.unsetAccounts).to.equal(undefined);
+    const partial = parseProfile(input, 'p', { PLC_VIEWER_PASSWORD: 'v' });
+    expect(partial.accounts.map((account) => account.role)).to.deep.equal(['viewer']);
+    expect(partial.unsetAccounts).to.deep.equal([{ index: 0, role: 'admin', variables: ['PLC_ADMIN_USER', 'PLC_ADMIN_PASSWORD'] }]);
   });
 
   it('never echoes a password in its messages', function () {
