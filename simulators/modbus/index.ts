@@ -25,6 +25,11 @@ const SEGMENTATION =
   'inside its control zone; the zone conduit firewall admits Modbus/TCP from the two SCADA servers alone (IEC 62443-3-3 SR 5.1, SR 5.2), ' +
   'and remote access goes through the plant DMZ.';
 
+/** The running Modbus simulator, with the server's counters (requests and writes received) for tests. */
+export interface RunningModbusSimulator extends RunningSimulator {
+  readonly stats: ModbusServer['stats'];
+}
+
 export interface ModbusPki {
   ca: IssuedCertificate;
   server: IssuedCertificate;
@@ -131,7 +136,7 @@ const definition: SimulatorDefinition = {
     'client certificates asked for but never checked.',
   profiles: PROFILES,
   defaultProfile: 'hardened',
-  async start(options: SimulatorStartOptions): Promise<RunningSimulator> {
+  async start(options: SimulatorStartOptions): Promise<RunningModbusSimulator> {
     if (!(PROFILES as readonly string[]).includes(options.profile)) {
       throw new Error(`unknown modbus simulator profile "${options.profile}" (known: ${PROFILES.join(', ')})`);
     }
@@ -154,6 +159,7 @@ const definition: SimulatorDefinition = {
       host: options.host,
       ports: [port],
       profile: describe(profile, options.host, port, pki),
+      stats: server.stats,
       async stop() {
         image.stop();
         await server.close();

@@ -41,6 +41,16 @@ const READ_ONLY_FUNCTIONS = new Set<number>([
   FunctionCode.encapsulatedInterface,
 ]);
 
+/** Function codes that change the process image: the simulator counts every one it receives, served or not. */
+const WRITE_FUNCTIONS = new Set<number>([
+  FunctionCode.writeSingleCoil,
+  FunctionCode.writeSingleRegister,
+  FunctionCode.writeMultipleCoils,
+  FunctionCode.writeMultipleRegisters,
+  FunctionCode.maskWriteRegister,
+  FunctionCode.readWriteMultipleRegisters,
+]);
+
 class TokenBucket {
   private tokens: number;
   private last = performance.now();
@@ -211,8 +221,8 @@ export class ModbusServer {
   private restartTimer: NodeJS.Timeout | undefined;
   private stopped = false;
   port = 0;
-  /** Counters for tests and the ready line. */
-  readonly stats = { accepted: 0, refused: 0, requests: 0, busy: 0, crashes: 0 };
+  /** Counters for tests and the ready line; `writes` counts requests with a write function code, whatever the answer. */
+  readonly stats = { accepted: 0, refused: 0, requests: 0, writes: 0, busy: 0, crashes: 0 };
 
   constructor(private readonly options: ModbusServerOptions) {
     this.scheduler = new WorkScheduler(options.behaviour.fairScheduling);
@@ -404,6 +414,7 @@ export class ModbusServer {
   private onFrame(connection: Connection, transactionId: number, unitId: number, pdu: Buffer): void {
     const behaviour = this.options.behaviour;
     this.stats.requests++;
+    if (pdu.length > 0 && WRITE_FUNCTIONS.has(pdu[0]!)) this.stats.writes++;
     connection.requestsSeen++;
     const replyUnit = behaviour.echoUnitId ? unitId : this.options.unitId;
     const send = (replyPdu: Buffer) => {
