@@ -1,7 +1,7 @@
 import type { CheckContext } from '../../core/check.js';
 import type { TlsService } from './endpoint.js';
 import { componentInterfaces, type ComponentInterface } from '../../core/protocol.js';
-import { scanComponentPorts, scanScope } from '../tcp/scope.js';
+import { scanComponentPorts, scanScope, scanSummary } from '../tcp/scope.js';
 import { analyseTls, suitesCsv, type TlsAnalysis } from './analyse.js';
 import { surveyCleartextTwins, type CleartextSurvey } from './cleartext.js';
 
@@ -44,13 +44,16 @@ export async function analyseInterfaceService(ctx: CheckContext, options: { enum
 }
 
 /** The cleartext-twin checks' common work: find open ports on the host, then ask the plain-text ones for the page. */
-export async function surveyTwinsOfInterfaceService(ctx: CheckContext): Promise<{ survey: CleartextSurvey; scanned: number; sharedHost: number[]; findings: string[] }> {
+export async function surveyTwinsOfInterfaceService(
+  ctx: CheckContext,
+): Promise<{ survey: CleartextSurvey; scanned: number; scanLine: string; sharedHost: number[]; findings: string[] }> {
   const services = [tlsServiceOf(ctx.interface)];
   // Every declared TLS port is known to be TLS, not a plain-text candidate.
   const tlsPorts = new Set(componentInterfaces(ctx.profile).flatMap((entry) => entry.ports.filter((port) => port.tls).map(({ port }) => port)));
   const scope = scanScope(ctx.profile, ctx.settings);
-  const ports = await ctx.step(`TCP connect scan of ${ctx.host} (${scope.ports.length} ports)`, () => scanComponentPorts(ctx.host, scope, ctx.signal));
-  ctx.log(`open: ${ports.open.join(', ') || 'none'}${ports.sharedHost.length ? `; left out as the shared host's: ${ports.sharedHost.join(', ')}` : ''}`);
+  const ports = await ctx.step(`TCP connect scan of ${ctx.host} (${scope.scanned})`, () => scanComponentPorts(ctx.host, scope, ctx.signal));
+  const scanLine = scanSummary(scope, ports.durationMs);
+  ctx.log(`scanned ${scanLine}; open: ${ports.open.join(', ') || 'none'}${ports.sharedHost.length ? `; left out as the shared host's: ${ports.sharedHost.join(', ')}` : ''}`);
   // Ports of other declared protocols are known not to be a web page; asking them for one would only disturb them.
   const otherProtocols = new Set<number>(componentInterfaces(ctx.profile).filter((entry) => entry.kind !== 'tls').flatMap((entry) => entry.ports.map(({ port }) => port)));
   const candidatePorts = ports.open.filter((port) => !tlsPorts.has(port) && !otherProtocols.has(port));
@@ -80,7 +83,7 @@ export async function surveyTwinsOfInterfaceService(ctx: CheckContext): Promise<
     ),
     ...survey.openDeclaredTwins.map((twin) => `declared cleartext port ${twin.port} of ${twin.tlsService} accepts plain-text connections`),
   ];
-  return { survey, scanned: ports.scanned, sharedHost: ports.sharedHost, findings };
+  return { survey, scanned: ports.scanned, scanLine, sharedHost: ports.sharedHost, findings };
 }
 
 const csvCell = (value: string) => (/[",\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value);

@@ -5,6 +5,7 @@ import { createServer as createNetServer, type Server as NetServer, type Socket 
 import { issueCertificate } from '../../adapters/pki/certificates.js';
 import { decodeSnmp, encodeGetResponse, SNMP_PDU, SYS_DESCR_OID } from '../../adapters/tcp/snmp.js';
 import type { ProfileInput } from '../../core/profile/schema.js';
+import { randomLoopbackHost } from '../../core/net/loopback.js';
 import type { RunningSimulator, SimulatorDefinition, SimulatorStartOptions } from '../types.js';
 
 /**
@@ -173,6 +174,12 @@ function crashOnConnectionBurst(webServers: NetServer[], sockets: Set<Socket>): 
   for (const server of webServers) server.on('connection', onConnection);
 }
 
+function otherLoopbackHost(host: string): string {
+  let other = randomLoopbackHost();
+  while (other === host) other = randomLoopbackHost();
+  return other;
+}
+
 async function start(options: SimulatorStartOptions): Promise<RunningSimulator> {
   const profile = options.profile as TlsProfile;
   if (!PROFILES.includes(profile)) throw new Error(`tls simulator: unknown profile "${options.profile}" (known: ${PROFILES.join(', ')})`);
@@ -238,6 +245,8 @@ async function start(options: SimulatorStartOptions): Promise<RunningSimulator> 
     host,
     endpoints: { tls: [{ name: 'web-ui', port }] },
     openPorts: [port],
+    // Listeners of this machine bound to every address answer on the simulator's address too; they are not the device's.
+    scan: { controlHost: otherLoopbackHost(host) },
     simulator: { kind: 'tls', profile },
   };
 
