@@ -1,8 +1,11 @@
+import { readFileSync } from 'node:fs';
+import type { X509Certificate } from 'node:crypto';
 import type { CheckContext } from '../../core/check.js';
 import type { TlsService } from './endpoint.js';
 import { componentInterfaces, type ComponentInterface } from '../../core/protocol.js';
 import { scanComponentPorts, scanScope, scanSummary } from '../tcp/scope.js';
 import { analyseTls, suitesCsv, type TlsAnalysis } from './analyse.js';
+import { certificatesOfPem } from './certificate.js';
 import { surveyCleartextTwins, type CleartextSurvey } from './cleartext.js';
 
 /** What the TLS checks share: analysing the TLS service of the interface under test, and surveying its host for plain-text twins, with evidence attached. */
@@ -20,6 +23,24 @@ export function tlsServiceOf(target: ComponentInterface): TlsService {
   const port = target.ports.find((entry) => entry.tls)?.port;
   if (port === undefined) throw new Error(`${target.name} (${target.label}) serves no TLS port`);
   return { name: target.name, port };
+}
+
+/**
+ * The trust anchors the profile names for a TLS service (caCertificate), or undefined when it names none. A file that
+ * cannot be read or holds no certificate is an error of the profile, named by its field.
+ */
+export function trustAnchorsOf(service: TlsService, interfaceIndex?: number): X509Certificate[] | undefined {
+  if (!service.caCertificate) return undefined;
+  const field = `endpoints.tls${interfaceIndex === undefined ? '[]' : `[${interfaceIndex}]`}.caCertificate`;
+  let pem: string;
+  try {
+    pem = readFileSync(service.caCertificate, 'utf8');
+  } catch (error) {
+    throw new Error(`cannot read ${field} ${service.caCertificate} (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+  const anchors = certificatesOfPem(pem);
+  if (anchors.length === 0) throw new Error(`${field} ${service.caCertificate} holds no PEM certificate`);
+  return anchors;
 }
 
 export async function analyseInterfaceService(ctx: CheckContext, options: { enumerateSuites: boolean }): Promise<AnalysedService> {
