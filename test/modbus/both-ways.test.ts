@@ -168,6 +168,20 @@ proveBothWays({
 proveBothWays({
   simulator: 'modbus',
   passWith: 'secure',
+  failWith: 'weak-roles',
+  checks: ['modbus.authorization.viewer-cannot-write'],
+  settings: quick,
+  reasons: {
+    'modbus.authorization.viewer-cannot-write': {
+      pass: /refused the write of a certificate with the read-only role "[a-z]+-\d+" to holding 0 \(exception 01 Illegal Function\) while the [a-z]+-\d+ certificate wrote it/,
+      fail: /let a certificate with the read-only role "[a-z]+-\d+" write holding 0 \(normal response to FC 22/,
+    },
+  },
+});
+
+proveBothWays({
+  simulator: 'modbus',
+  passWith: 'secure',
   failWith: 'weak-legacy-tls',
   checks: ['modbus-tls.cryptography.versions-and-suites'],
   settings: quick,
