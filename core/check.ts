@@ -35,6 +35,11 @@ export interface CheckMeta {
    * return the reason why the check cannot apply, or undefined when it can run.
    */
   requires?: (profile: Profile) => string | undefined;
+  /**
+   * Why the check must not run on this interface under these settings although it applies (a check that would write,
+   * where neither the profile's write probes nor --disruptive allow it): status "not-tested" with that reason.
+   */
+  withheld?: (target: ComponentInterface, settings: RunSettings) => string | undefined;
 }
 
 export type CheckStatus = 'pass' | 'fail' | 'error' | 'not-applicable' | 'not-tested';

@@ -4,9 +4,11 @@ import { ModbusSession, type DeviceIdentification } from './session.js';
 /**
  * `init`: a Modbus/TCP server sends nothing first and ignores an HTTP request, so each silent port is asked for the
  * device identification (FC 43 / MEI 14), a read that every server answers, with the objects or with an exception.
- * Unit id 1 first, then 255, the two that Modbus/TCP devices and gateways answer for themselves.
+ * Unit id 255 first, which Modbus/TCP reserves for the device itself, then 1, which many devices use instead; an
+ * answer "gateway path unavailable / target failed to respond" means the unit id was wrong, not that Modbus is absent.
  */
-const UNIT_IDS = [1, 255];
+const UNIT_IDS = [255, 1];
+const GATEWAY_EXCEPTIONS = [0x0a, 0x0b];
 /** Modbus/TCP Security has its own port; nothing is sent to it without the client certificate a vendor issues. */
 const MODBUS_SECURITY_PORT = 802;
 
@@ -31,6 +33,10 @@ async function askIdentification(scene: DiscoveryScene, candidate: ListeningPort
     try {
       session = await ModbusSession.connect({ host: scene.host, port: candidate.port, unitId }, { connectTimeoutMs: scene.timeoutMs, requestTimeoutMs: scene.timeoutMs, signal: scene.signal });
       const result = await session.readDeviceIdentification();
+      if (!result.ok && GATEWAY_EXCEPTIONS.includes(result.exception)) {
+        scene.log(`${candidate.port}/tcp answers Modbus for unit ${unitId} with a gateway exception: not this unit id`);
+        continue;
+      }
       scene.log(`${candidate.port}/tcp answers Modbus FC 43 for unit ${unitId}${result.ok ? '' : ' with an exception'}`);
       return { unitId, identification: result.ok ? result.value : undefined };
     } catch {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { interfaceNameSchema, portSchema } from '../../core/profile/schema.js';
+import { interfaceNameSchema, portSchema, textSchema } from '../../core/profile/schema.js';
 
 /** endpoints.modbus: the component's Modbus/TCP server, plain or Modbus/TCP Security. */
 export const modbusEndpointSchema = z.strictObject({
@@ -11,8 +11,26 @@ export const modbusEndpointSchema = z.strictObject({
   clientPrivateKey: z.string().optional(),
   caCertificate: z.string().optional().describe('PEM of the CA that signs the device certificate and trusted client certificates'),
   caPrivateKey: z.string().optional().describe('PEM key of that CA, so the harness can issue role certificates for tests'),
+  readOnlyRole: textSchema(z.string().min(1))
+    .optional()
+    .describe('Modbus/TCP Security: the role (client certificate role extension) the device grants reads only; default "viewer"'),
+  writeProbes: z
+    .array(z.strictObject({ table: z.enum(['holding', 'coil']), address: z.number().int().min(0).max(65535) }))
+    .min(1)
+    .optional()
+    .describe(
+      'registers and coils the vendor declares safe to write at any time; without them no check writes unless the run is disruptive, and a disruptive run writes only atomic no-op writes (FC 22)',
+    ),
+  maxConnections: z
+    .number()
+    .int()
+    .min(1)
+    .max(65535)
+    .optional()
+    .describe('concurrent Modbus connections the vendor documents as the limit; CR 7.2 expects no more to be held (without it: a limit below 512)'),
 });
 export type ModbusEndpoint = z.output<typeof modbusEndpointSchema>;
+export type WriteProbe = NonNullable<ModbusEndpoint['writeProbes']>[number];
 
 /** essentialFunctions[].modbus: a read an operator station depends on. */
 export const modbusEssentialFunctionSchema = z.strictObject({

@@ -15,6 +15,7 @@ export * from './load.js';
 export * from './security.js';
 export * from './availability.js';
 export * from './replay.js';
+export * from './write-probe.js';
 
 export interface ModbusCheckTarget {
   target: ModbusTarget;

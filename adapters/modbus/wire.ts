@@ -116,6 +116,8 @@ export const Pdu = {
   read: (table: Table, address: number, quantity: number): Buffer => pduOf(READ_FUNCTION_OF[table], address, quantity),
   writeSingleRegister: (address: number, value: number): Buffer => pduOf(FunctionCode.writeSingleRegister, address, value),
   writeSingleCoil: (address: number, raw: number): Buffer => pduOf(FunctionCode.writeSingleCoil, address, raw),
+  /** FC 22: (current AND andMask) OR (orMask AND NOT andMask), done by the device in one step. */
+  maskWriteRegister: (address: number, andMask: number, orMask: number): Buffer => pduOf(FunctionCode.maskWriteRegister, address, andMask, orMask),
   /** byteCount may be forced to disagree with the values, for fuzzing. */
   writeMultipleRegisters: (address: number, values: number[], byteCount = values.length * 2, quantity = values.length): Buffer => {
     const pdu = Buffer.allocUnsafe(6 + values.length * 2);
@@ -182,6 +184,9 @@ function responseShapeProblem(requestPdu: Buffer, replyPdu: Buffer): string | un
     case FunctionCode.writeMultipleRegisters:
       if (replyPdu.length !== 5) return `write response of ${replyPdu.length} bytes instead of 5`;
       return requestPdu.length >= 5 && !replyPdu.subarray(1, 5).equals(requestPdu.subarray(1, 5)) ? 'address or quantity not echoed' : undefined;
+    case FunctionCode.maskWriteRegister:
+      if (replyPdu.length !== 7) return `mask write echo of ${replyPdu.length} bytes instead of 7`;
+      return requestPdu.length >= 7 && !replyPdu.equals(requestPdu.subarray(0, 7)) ? 'mask write echo differs from the request' : undefined;
     case FunctionCode.encapsulatedInterface:
       return replyPdu.length < 8 ? `device identification response of ${replyPdu.length} bytes` : undefined;
     default:

@@ -240,3 +240,69 @@ export function chainLoop(chain: CertificateFacts[]): string | undefined {
   }
   return undefined;
 }
+
+/** Whether a presented chain leads to a trust anchor the profile names, and the path it took. */
+export interface ChainVerification {
+  verified: boolean;
+  /** Subjects from the server certificate up to the anchor (or as far as the chain went). */
+  path: string[];
+  /** The anchor reached, or the anchors that were looked for. */
+  anchor: string;
+  problem?: string;
+}
+
+/** The certificates of a PEM bundle, in order. */
+export function certificatesOfPem(pem: string): X509Certificate[] {
+  return (pem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? []).map((block) => new X509Certificate(block));
+}
+
+const issuedBy = (subject: X509Certificate, issuer: X509Certificate): boolean => {
+  try {
+    return subject.checkIssued(issuer) && subject.verify(issuer.publicKey);
+  } catch {
+    return false;
+  }
+};
+
+const validNow = (certificate: X509Certificate, now: Date): boolean => now >= new Date(certificate.validFrom) && now <= new Date(certificate.validTo);
+
+/**
+ * Walks from the server certificate through the certificates it presented to one of the anchors, checking each
+ * signature and the validity of every CA on the way (the server certificate's own validity is judged elsewhere). Name
+ * and key-usage constraints beyond the issuer match are left to the device's clients; this answers "does the chain end
+ * at the CA the vendor names".
+ */
+export function verifyChain(presented: CertificateFacts[], anchors: X509Certificate[], now: Date = new Date()): ChainVerification {
+  const anchorNames = anchors.map((anchor) => oneLine(anchor.subject)).join(' or ');
+  if (presented.length === 0) return { verified: false, path: [], anchor: anchorNames, problem: 'the server presented no certificate' };
+  const chain = presented.map((facts) => new X509Certificate(facts.pem));
+  const path: string[] = [];
+  const used = new Set<string>();
+  let current = chain[0]!;
+  for (let depth = 0; depth < 10; depth++) {
+    path.push(oneLine(current.subject));
+    used.add(current.fingerprint256);
+    if (anchors.some((anchor) => anchor.fingerprint256 === current.fingerprint256)) return { verified: true, path, anchor: oneLine(current.subject) };
+    const anchor = anchors.find((candidate) => issuedBy(current, candidate));
+    if (anchor) {
+      path.push(oneLine(anchor.subject));
+      if (!validNow(anchor, now)) return { verified: false, path, anchor: oneLine(anchor.subject), problem: `the profile's CA ${oneLine(anchor.subject)} is valid only from ${anchor.validFrom} to ${anchor.validTo}` };
+      return { verified: true, path, anchor: oneLine(anchor.subject) };
+    }
+    const next = chain.find((candidate) => !used.has(candidate.fingerprint256) && candidate.ca && issuedBy(current, candidate));
+    if (!next) {
+      const selfSigned = current.subject === current.issuer && safeVerify(current);
+      return {
+        verified: false,
+        path,
+        anchor: anchorNames,
+        problem: selfSigned
+          ? `it ends at the self-signed ${oneLine(current.subject)}, not at the profile's CA (${anchorNames})`
+          : `${oneLine(current.subject)} is issued by ${oneLine(current.issuer)}, which is neither the profile's CA (${anchorNames}) nor a CA certificate the server presented`,
+      };
+    }
+    if (!validNow(next, now)) return { verified: false, path: [...path, oneLine(next.subject)], anchor: anchorNames, problem: `intermediate CA ${oneLine(next.subject)} is valid only from ${next.validFrom} to ${next.validTo}` };
+    current = next;
+  }
+  return { verified: false, path, anchor: anchorNames, problem: 'the chain is longer than 10 certificates' };
+}

@@ -1,8 +1,11 @@
+import { readFileSync } from 'node:fs';
+import type { X509Certificate } from 'node:crypto';
 import type { CheckContext } from '../../core/check.js';
 import type { TlsService } from './endpoint.js';
 import { componentInterfaces, type ComponentInterface } from '../../core/protocol.js';
-import { scanComponentPorts, scanScope } from '../tcp/scope.js';
+import { scanComponentPorts, scanScope, scanSummary } from '../tcp/scope.js';
 import { analyseTls, suitesCsv, type TlsAnalysis } from './analyse.js';
+import { certificatesOfPem } from './certificate.js';
 import { surveyCleartextTwins, type CleartextSurvey } from './cleartext.js';
 
 /** What the TLS checks share: analysing the TLS service of the interface under test, and surveying its host for plain-text twins, with evidence attached. */
@@ -20,6 +23,24 @@ export function tlsServiceOf(target: ComponentInterface): TlsService {
   const port = target.ports.find((entry) => entry.tls)?.port;
   if (port === undefined) throw new Error(`${target.name} (${target.label}) serves no TLS port`);
   return { name: target.name, port };
+}
+
+/**
+ * The trust anchors the profile names for a TLS service (caCertificate), or undefined when it names none. A file that
+ * cannot be read or holds no certificate is an error of the profile, named by its field.
+ */
+export function trustAnchorsOf(service: TlsService, interfaceIndex?: number): X509Certificate[] | undefined {
+  if (!service.caCertificate) return undefined;
+  const field = `endpoints.tls${interfaceIndex === undefined ? '[]' : `[${interfaceIndex}]`}.caCertificate`;
+  let pem: string;
+  try {
+    pem = readFileSync(service.caCertificate, 'utf8');
+  } catch (error) {
+    throw new Error(`cannot read ${field} ${service.caCertificate} (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+  const anchors = certificatesOfPem(pem);
+  if (anchors.length === 0) throw new Error(`${field} ${service.caCertificate} holds no PEM certificate`);
+  return anchors;
 }
 
 export async function analyseInterfaceService(ctx: CheckContext, options: { enumerateSuites: boolean }): Promise<AnalysedService> {
@@ -44,13 +65,16 @@ export async function analyseInterfaceService(ctx: CheckContext, options: { enum
 }
 
 /** The cleartext-twin checks' common work: find open ports on the host, then ask the plain-text ones for the page. */
-export async function surveyTwinsOfInterfaceService(ctx: CheckContext): Promise<{ survey: CleartextSurvey; scanned: number; sharedHost: number[]; findings: string[] }> {
+export async function surveyTwinsOfInterfaceService(
+  ctx: CheckContext,
+): Promise<{ survey: CleartextSurvey; scanned: number; scanLine: string; sharedHost: number[]; findings: string[] }> {
   const services = [tlsServiceOf(ctx.interface)];
   // Every declared TLS port is known to be TLS, not a plain-text candidate.
   const tlsPorts = new Set(componentInterfaces(ctx.profile).flatMap((entry) => entry.ports.filter((port) => port.tls).map(({ port }) => port)));
   const scope = scanScope(ctx.profile, ctx.settings);
-  const ports = await ctx.step(`TCP connect scan of ${ctx.host} (${scope.ports.length} ports)`, () => scanComponentPorts(ctx.host, scope, ctx.signal));
-  ctx.log(`open: ${ports.open.join(', ') || 'none'}${ports.sharedHost.length ? `; left out as the shared host's: ${ports.sharedHost.join(', ')}` : ''}`);
+  const ports = await ctx.step(`TCP connect scan of ${ctx.host} (${scope.scanned})`, () => scanComponentPorts(ctx.host, scope, ctx.signal));
+  const scanLine = scanSummary(scope, ports.durationMs);
+  ctx.log(`scanned ${scanLine}; open: ${ports.open.join(', ') || 'none'}${ports.sharedHost.length ? `; left out as the shared host's: ${ports.sharedHost.join(', ')}` : ''}`);
   // Ports of other declared protocols are known not to be a web page; asking them for one would only disturb them.
   const otherProtocols = new Set<number>(componentInterfaces(ctx.profile).filter((entry) => entry.kind !== 'tls').flatMap((entry) => entry.ports.map(({ port }) => port)));
   const candidatePorts = ports.open.filter((port) => !tlsPorts.has(port) && !otherProtocols.has(port));
@@ -80,7 +104,7 @@ export async function surveyTwinsOfInterfaceService(ctx: CheckContext): Promise<
     ),
     ...survey.openDeclaredTwins.map((twin) => `declared cleartext port ${twin.port} of ${twin.tlsService} accepts plain-text connections`),
   ];
-  return { survey, scanned: ports.scanned, sharedHost: ports.sharedHost, findings };
+  return { survey, scanned: ports.scanned, scanLine, sharedHost: ports.sharedHost, findings };
 }
 
 const csvCell = (value: string) => (/[",\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value);

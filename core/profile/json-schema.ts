@@ -6,11 +6,19 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { profileSchemaFor } from './compose.js';
+import { takesNumberAsText } from './schema.js';
 
 export const JSON_SCHEMA_FILE = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'schemas', 'device-profile.schema.json');
 
 export function profileJsonSchema(): string {
-  const schema = z.toJSONSchema(profileSchemaFor(), { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+  const schema = z.toJSONSchema(profileSchemaFor(), {
+    io: 'input',
+    unrepresentable: 'any',
+    // Text fields take a YAML number as its text (firmware: 3.0), so an editor should not flag one.
+    override: ({ zodSchema, jsonSchema }) => {
+      if (takesNumberAsText(zodSchema as unknown as z.ZodType) && jsonSchema.type === 'string') jsonSchema.type = ['string', 'number'];
+    },
+  }) as Record<string, unknown>;
   const document = {
     $schema: schema.$schema,
     title: 'IEC 62443-4-2 harness device profile',

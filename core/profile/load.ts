@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
-import { isNode, LineCounter, parseDocument } from 'yaml';
+import { isMap, isNode, isScalar, isSeq, LineCounter, parseDocument } from 'yaml';
 import type { z } from 'zod';
-import type { Profile } from './schema.js';
+import { takesNumberAsText, type Profile } from './schema.js';
 import { profileSchemaFor } from './compose.js';
 import { componentInterfaces, FOUND_INTERFACE_NAME } from '../protocol.js';
 import { findRequirement } from '../catalog/index.js';
@@ -136,7 +136,66 @@ export function loadProfileFile(path: string, env: NodeJS.ProcessEnv = process.e
       document.errors.map((error) => ({ path: '', message: `YAML syntax: ${error.message.split('\n')[0]}` })),
     );
   }
+  keepNumberSpelling(document.contents, [profileSchemaFor()]);
   return parseProfile(document.toJS(), path, env);
+}
+
+type ZodDefinition = { type: string; innerType?: z.ZodType; in?: z.ZodType; out?: z.ZodType; options?: z.ZodType[]; getter?: () => z.ZodType; shape?: Record<string, z.ZodType>; element?: z.ZodType; valueType?: z.ZodType };
+const definitionOf = (schema: z.ZodType) => (schema as unknown as { _zod: { def: ZodDefinition } })._zod.def;
+
+/** The schemas a value may meet at one place: wrappers (optional, default, a pipe's input) taken off, unions spread out. */
+function candidatesOf(schema: z.ZodType): z.ZodType[] {
+  if (takesNumberAsText(schema)) return [schema];
+  const definition = definitionOf(schema);
+  switch (definition.type) {
+    case 'optional':
+    case 'nullable':
+    case 'default':
+    case 'prefault':
+    case 'catch':
+    case 'readonly':
+    case 'nonoptional':
+      return candidatesOf(definition.innerType!);
+    case 'pipe':
+      return candidatesOf(definitionOf(definition.in!).type === 'transform' ? definition.out! : definition.in!);
+    case 'union':
+      return definition.options!.flatMap(candidatesOf);
+    case 'lazy':
+      return candidatesOf(definition.getter!());
+    default:
+      return [schema];
+  }
+}
+
+/**
+ * YAML reads `firmware: 3.0` as the number 3; where the profile expects text (textSchema), the scalar's own spelling
+ * is what the author meant, so the document node gets it back before the profile is validated.
+ */
+function keepNumberSpelling(node: unknown, schemas: z.ZodType[]): void {
+  const candidates = schemas.flatMap(candidatesOf);
+  if (candidates.length === 0) return;
+  if (isScalar(node)) {
+    const wantsText = candidates.some(takesNumberAsText) && !candidates.some((schema) => definitionOf(schema).type === 'number');
+    if (wantsText && typeof node.value === 'number' && node.source) node.value = node.source;
+    return;
+  }
+  if (isMap(node)) {
+    for (const pair of node.items) {
+      if (!isScalar(pair.key)) continue;
+      const key = String(pair.key.value);
+      const inner = candidates.flatMap((schema) => {
+        const definition = definitionOf(schema);
+        if (definition.type === 'object') return definition.shape![key] ? [definition.shape![key]!] : [];
+        return definition.type === 'record' ? [definition.valueType!] : [];
+      });
+      keepNumberSpelling(pair.value, inner);
+    }
+    return;
+  }
+  if (isSeq(node)) {
+    const inner = candidates.flatMap((schema) => (definitionOf(schema).type === 'array' ? [definitionOf(schema).element!] : []));
+    for (const item of node.items) keepNumberSpelling(item, inner);
+  }
 }
 
 /** Every secret the profile holds; reports and logs redact them. */

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
 import type { EndpointSections, EssentialFunction } from './endpoints.js';
 
@@ -19,13 +20,68 @@ export const DECLARED_VERDICTS = ['not-applicable', 'manual', 'compensated'] as 
 
 export const portSchema = z.number().int().min(1).max(65535);
 export const positiveMsSchema = z.number().int().positive();
+
+/**
+ * Marks schemas made by textSchema(); the YAML loader gives them a number's source text ("3.0", not "3"). A mark on the
+ * schema itself, under a registered symbol, holds even when a loader makes two instances of this module.
+ */
+const NUMERIC_TEXT = Symbol.for('iec62443-harness.numeric-text');
+
+/**
+ * A text field that takes a number as its text: YAML reads `firmware: 3.0` or an all-digit password as a number, and
+ * refusing the profile for it helps nobody. Read from a file, the number's own spelling is kept (core/profile/load.ts).
+ */
+export function textSchema<T extends z.ZodType>(inner: T) {
+  // Typed as the text it becomes, so code that builds profiles keeps writing strings; a parsed document may hold a number.
+  const schema = z.preprocess((value: z.input<T>) => {
+    const raw: unknown = value;
+    return typeof raw === 'number' || typeof raw === 'bigint' ? String(raw) : raw;
+  }, inner);
+  Object.defineProperty(schema, NUMERIC_TEXT, { value: true });
+  return schema;
+}
+
+export const takesNumberAsText = (schema: z.ZodType): boolean => (schema as unknown as Record<symbol, unknown>)[NUMERIC_TEXT] === true;
+
 /** An interface name as endpoints, accounts and declarations use it. */
-export const interfaceNameSchema = z.string().trim().min(1);
+export const interfaceNameSchema = textSchema(z.string().trim().min(1));
+
+/**
+ * Why a profile's host is not one literal address or name, or undefined when it is. Every check sends traffic to this
+ * one target only, so a list, a network range, a wildcard, a URL or a port would widen or blur what is tested.
+ */
+export function hostProblem(host: string): string | undefined {
+  const text = host.trim();
+  if (text === '') return 'must name the component: one IP address or host name';
+  if (/[,;\s]/.test(text)) return 'must be one address or name, not a list';
+  if (text.includes('://')) return 'must be an address or name, not a URL (write the port in the endpoint)';
+  if (text.includes('/')) return 'must be one address, not a network range';
+  if (/[*?]/.test(text)) return 'must be one address or name, not a wildcard';
+  if (text.startsWith('[') || /^[^:]+:\d+$/.test(text)) return 'must be an address or name without a port or brackets (ports belong to the endpoints)';
+  const family = isIP(text);
+  if (family !== 0) {
+    if (text === '0.0.0.0' || text === '::' || /^0+(\.0+){3}$/.test(text)) return 'must be the address of one component, not the unspecified (any) address';
+    if (text === '255.255.255.255') return 'must be the address of one component, not the broadcast address';
+    if (family === 4 && Number(text.split('.')[0]) >= 224) return 'must be a unicast address, not a multicast or reserved one';
+    if (family === 6 && /^ff/i.test(text)) return 'must be a unicast address, not a multicast one';
+    return undefined;
+  }
+  if (/^[\d.]+$/.test(text)) return 'is not a valid IPv4 address';
+  if (text.includes(':')) return 'is not a valid IPv6 address';
+  const label = /^[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?$/i;
+  if (text.length > 253 || !text.replace(/\.$/, '').split('.').every((part) => label.test(part))) return 'is not a valid host name';
+  return undefined;
+}
+
+const hostSchema = z.string().superRefine((host, ctx) => {
+  const problem = hostProblem(host);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+});
 
 const account = z.strictObject({
   role: z.enum(ACCOUNT_ROLES),
-  username: z.string().min(1),
-  password: z.string(),
+  username: textSchema(z.string().min(1)),
+  password: textSchema(z.string()),
   interfaces: z
     .array(interfaceNameSchema)
     .min(1)
@@ -35,8 +91,8 @@ const account = z.strictObject({
 
 const declaration = z.strictObject({
   verdict: z.enum(DECLARED_VERDICTS),
-  rationale: z.string().min(1),
-  evidence: z.string().optional(),
+  rationale: textSchema(z.string().min(1)),
+  evidence: textSchema(z.string()).optional(),
   interface: interfaceNameSchema.optional().describe('the interface this declaration is about; absent: the whole requirement'),
 });
 
@@ -45,11 +101,12 @@ const scan = z.strictObject({
     .string()
     .regex(/^\s*\d+(\s*-\s*\d+)?(\s*,\s*\d+(\s*-\s*\d+)?)*\s*$/, 'must be a list of ports and ranges such as "1-1024,4840"')
     .optional()
-    .describe('TCP ports to scan; default 1-1024 plus well-known ICS and management ports plus the declared ones'),
-  controlHost: z
-    .string()
+    .describe('TCP ports to scan; default every port, 1-65535 (the declared ones are always added)'),
+  controlHost: hostSchema
     .optional()
-    .describe('an address on the same machine that is not the component: ports answering there too belong to the shared host, not the component'),
+    .describe(
+      'an address on the same machine that is not the component: ports answering there too belong to the shared host, not the component; a loopback address (127.x.y.z, ::1), any other needs run --allow-control-host',
+    ),
   connectTimeoutMs: positiveMsSchema.optional(),
   concurrency: z.number().int().min(1).max(1024).optional(),
 });
@@ -71,15 +128,15 @@ const timeouts = z.strictObject({
 /** Every field but the protocols' own; profileSchemaFor() adds endpoints and essentialFunctions. */
 export const baseProfileShape = {
   component: z.strictObject({
-    name: z.string().min(1),
-    vendor: z.string().optional(),
-    model: z.string().optional(),
-    firmware: z.string().optional(),
+    name: textSchema(z.string().min(1)),
+    vendor: textSchema(z.string()).optional(),
+    model: textSchema(z.string()).optional(),
+    firmware: textSchema(z.string()).optional(),
     type: z.enum(COMPONENT_TYPES),
     wireless: z.boolean().optional().describe('the component has wireless interfaces (wireless-only requirements apply)'),
   }),
   targetSL: z.number().int().min(1).max(4),
-  host: z.string().min(1),
+  host: hostSchema.describe('the one address or host name of the component; every check sends traffic there only'),
   openPorts: z.array(portSchema).default([]),
   accounts: z.array(account).default([]),
   declarations: z

@@ -22,7 +22,7 @@ import { secretsOf } from '../../core/profile/load.js';
 import { ConsoleProgress, bold, dim, red, yellow } from './console.js';
 import { HARNESS } from '../../core/version.js';
 import type { ComplianceDocument } from '../../core/verdict/model.js';
-import { randomLoopbackHost } from '../../core/net/loopback.js';
+import { isLoopback, randomLoopbackHost } from '../../core/net/loopback.js';
 import { listProfiles, parseShard, runProfilesCommand } from '../run/multi.js';
 import { writeFleetReports } from '../../reports/fleet/write.js';
 import { gateMisses, GateSyntaxError, parseGate, type GateKpi } from '../fleet-gate.js';
@@ -54,7 +54,8 @@ run options:
   --allure ENGINE      allure3 (default, no Java) or allure2 (allure-commandline, needs Java) or none
   --deadline TIME      stop starting checks after this long (e.g. 90s, 20m, 2h); the report is still written
   --replay CASE_ID     send one malformed-input case of a CR 3.5 corpus alone (e.g. modbus:function.unknown-0x19) and report
-                       how the device handled it and whether it still answers; writes no report
+                       how the device handled it and whether it still answers; writes no report; needs --disruptive
+  --allow-control-host let scan.controlHost be an address other than loopback (a second machine the scan then touches)
   --history FILE       Allure history for trends across runs (default: history.jsonl in the output folder)
   --bundle             also write a signed evidence bundle (evidence-bundle.tar.gz) into the output folder
   --lab-key FILE       PEM RSA private key that signs the bundle (default: a key generated for the bundle)
@@ -316,6 +317,22 @@ function parseOnly(raw: string | undefined): string[] | undefined {
   return ids;
 }
 
+/**
+ * What a run may touch beyond reading: a replayed CR 3.5 case is malformed input sent on purpose, so it is disruptive;
+ * the control scan goes to scan.controlHost, which is meant to be this machine, so another address must be asked for.
+ */
+function checkSafetyScope(values: Values, profile: Profile | undefined): void {
+  if (values.replay !== undefined && values.disruptive !== true && profile?.disruptive !== true) {
+    throw new UsageError('--replay sends malformed input to the device, which may disturb it: allow it with --disruptive (or disruptive: true in the profile)');
+  }
+  const controlHost = profile?.scan?.controlHost;
+  if (controlHost !== undefined && !isLoopback(controlHost) && values['allow-control-host'] !== true) {
+    throw new UsageError(
+      `scan.controlHost ${controlHost} is not a loopback address: the control scan would send traffic to a host other than the component's; give --allow-control-host if that machine may be scanned`,
+    );
+  }
+}
+
 async function runCommand(args: string[]): Promise<number> {
   const { values } = parse(args, {
     profile: { type: 'string' },
@@ -335,6 +352,7 @@ async function runCommand(args: string[]): Promise<number> {
     shard: { type: 'string' },
     replay: { type: 'string' },
     advisories: { type: 'string' },
+    'allow-control-host': { type: 'boolean' },
   });
   const sl = levelFlag(values);
   const only = parseOnly(values.only as string | undefined);
@@ -357,6 +375,7 @@ async function runCommand(args: string[]): Promise<number> {
   // Validate everything before anything is started or written.
   let profile: Profile | undefined = values.profile ? loadProfileFile(values.profile as string) : undefined;
   const advisoriesDir = advisoriesFolderOf(values, profile);
+  checkSafetyScope(values, profile);
 
   const controller = new AbortController();
   let interrupts = 0;

@@ -79,6 +79,8 @@ export function selectCheck(
   if (check.disruptive && !settings.disruptive) {
     return { status: 'not-tested', reason: 'disruptive check; allow it with --disruptive or `disruptive: true` in the profile' };
   }
+  const withheld = check.withheld?.(target, settings);
+  if (withheld) return { status: 'not-tested', reason: withheld };
   return undefined;
 }
 

@@ -73,7 +73,6 @@ const hardenedBase: ServerBehaviour = {
   boundaryDefects: false,
   writeProtected: [{ table: 'holding', from: 10, to: 99 }],
   identification: IDENTIFICATION,
-  maxConnections: 16,
   newConnections: { ratePerSecond: 200, burst: 50 },
   perConnectionRate: { ratePerSecond: 3000, burst: 500 },
   perConnectionQueue: 32,
@@ -85,14 +84,60 @@ const hardenedBase: ServerBehaviour = {
   roleBasedAccess: false,
 };
 
-export const BEHAVIOURS: Record<'hardened' | 'weak' | 'secure' | 'weak-secure', ServerBehaviour> = {
-  hardened: hardenedBase,
-  // TLS handshakes cost a PLC far more than a request: new connections are admitted more sparingly.
-  secure: { ...hardenedBase, roleBasedAccess: true, newConnections: { ratePerSecond: 50, burst: 20 } },
-  weak: naive(),
-  'weak-secure': naive(),
+/** The plain and secure profiles of the simulated PLC, and the single-flaw variants of each. */
+export const MODBUS_PROFILES = [
+  'hardened',
+  'weak',
+  'secure',
+  'weak-secure',
+  'weak-exceptions',
+  'weak-no-identification',
+  'weak-validation',
+  'weak-no-connection-cap',
+  'weak-unbounded-queue',
+  'weak-client-verify',
+  'weak-self-signed',
+  'weak-roles',
+  'weak-legacy-tls',
+] as const;
+export type ModbusProfileName = (typeof MODBUS_PROFILES)[number];
+
+/** Profiles served over Modbus/TCP Security (TLS with client certificates and roles). */
+export const SECURE_PROFILES: readonly ModbusProfileName[] = ['secure', 'weak-secure', 'weak-client-verify', 'weak-self-signed', 'weak-roles', 'weak-legacy-tls'];
+
+/**
+ * One flaw each on the hardened (plain) or secure profile, so each check is shown to catch its own flaw:
+ * the flaws of the TLS layer (client certificates not verified, a self-signed device certificate, TLS 1.0) live in
+ * the simulator's TLS configuration (index.ts); these are the Modbus stack's.
+ */
+const FLAWS: Partial<Record<ModbusProfileName, Partial<ServerBehaviour>>> = {
+  // Silent on function codes and MEI types it does not implement, otherwise correct.
+  'weak-exceptions': { answerUnknownFunctions: false },
+  'weak-no-identification': { identification: undefined },
+  // The naive request handling (no quantity, length or range checks; defects at the table end) behind hardened limits.
+  'weak-validation': { validateRequests: false, boundaryDefects: true, writeProtected: [], restartAfterCrashMs: 3000 },
+  // No connection table limit: every connection admitted is kept.
+  'weak-no-connection-cap': { maxConnections: undefined },
+  // One first-come queue without bounds or per-connection rates: a flood queues ahead of everyone else.
+  'weak-unbounded-queue': { fairScheduling: false, perConnectionRate: undefined, perConnectionQueue: undefined },
+  'weak-roles': { roleBasedAccess: false },
 };
 
+/**
+ * The behaviour of one profile. Conforming parameters a real device chooses for itself (here the connection cap) are
+ * drawn by the caller at each start, so no check can lean on one constant of this simulator.
+ */
+export function behaviourOf(profile: ModbusProfileName, drawn: { maxConnections: number }): ServerBehaviour {
+  if (profile === 'weak' || profile === 'weak-secure') return naive();
+  const secure = SECURE_PROFILES.includes(profile);
+  const base: ServerBehaviour = {
+    ...hardenedBase,
+    maxConnections: drawn.maxConnections,
+    // TLS handshakes cost a PLC far more than a request: new connections are admitted more sparingly.
+    ...(secure ? { roleBasedAccess: true, newConnections: { ratePerSecond: 50, burst: 20 } } : {}),
+  };
+  return { ...base, ...FLAWS[profile] };
+}
 /** A naive stack: the defects listed in ServerBehaviour, no limits of any kind. */
 function naive(): ServerBehaviour {
   return {

@@ -30,15 +30,27 @@ export interface ServerTls {
   minVersion: tls.SecureVersion;
   maxVersion?: tls.SecureVersion;
   ciphers: string;
+  /** Role names (the Modbus role extension of client certificates) and the rights each grants; others get none. */
+  roles: Record<string, Rights>;
 }
 
-type Role = 'viewer' | 'operator' | 'engineer' | 'admin';
+export type Rights = 'read' | 'read-write';
 const READ_ONLY_FUNCTIONS = new Set<number>([
   FunctionCode.readCoils,
   FunctionCode.readDiscreteInputs,
   FunctionCode.readHoldingRegisters,
   FunctionCode.readInputRegisters,
   FunctionCode.encapsulatedInterface,
+]);
+
+/** Function codes that change the process image: the simulator counts every one it receives, served or not. */
+const WRITE_FUNCTIONS = new Set<number>([
+  FunctionCode.writeSingleCoil,
+  FunctionCode.writeSingleRegister,
+  FunctionCode.writeMultipleCoils,
+  FunctionCode.writeMultipleRegisters,
+  FunctionCode.maskWriteRegister,
+  FunctionCode.readWriteMultipleRegisters,
 ]);
 
 class TokenBucket {
@@ -184,7 +196,7 @@ class Connection {
   closed = false;
   queue: Job[] = [];
   queued = 0;
-  role: Role | undefined;
+  rights: Rights | undefined;
   partialTimer: NodeJS.Timeout | undefined;
   idleTimer: NodeJS.Timeout | undefined;
   readonly bucket: TokenBucket | undefined;
@@ -211,8 +223,8 @@ export class ModbusServer {
   private restartTimer: NodeJS.Timeout | undefined;
   private stopped = false;
   port = 0;
-  /** Counters for tests and the ready line. */
-  readonly stats = { accepted: 0, refused: 0, requests: 0, busy: 0, crashes: 0 };
+  /** Counters for tests and the ready line; `writes` counts requests with a write function code, whatever the answer. */
+  readonly stats = { accepted: 0, refused: 0, requests: 0, writes: 0, busy: 0, crashes: 0 };
 
   constructor(private readonly options: ModbusServerOptions) {
     this.scheduler = new WorkScheduler(options.behaviour.fairScheduling);
@@ -326,7 +338,7 @@ export class ModbusServer {
     this.stats.accepted++;
     const connection = new Connection(socket, behaviour);
     this.connections.add(connection);
-    if (socket instanceof tls.TLSSocket) connection.role = roleOf(socket);
+    if (socket instanceof tls.TLSSocket) connection.rights = rightsOf(socket, this.options.tls?.roles ?? {});
     socket.setNoDelay(true);
     this.touch(connection);
     socket.on('data', (chunk: Buffer) => this.onData(connection, chunk));
@@ -404,6 +416,7 @@ export class ModbusServer {
   private onFrame(connection: Connection, transactionId: number, unitId: number, pdu: Buffer): void {
     const behaviour = this.options.behaviour;
     this.stats.requests++;
+    if (pdu.length > 0 && WRITE_FUNCTIONS.has(pdu[0]!)) this.stats.writes++;
     connection.requestsSeen++;
     const replyUnit = behaviour.echoUnitId ? unitId : this.options.unitId;
     const send = (replyPdu: Buffer) => {
@@ -449,7 +462,7 @@ export class ModbusServer {
     if (behaviour.foreignUnitException !== undefined && unitId !== this.options.unitId && unitId !== 0 && unitId !== 0xff) {
       return exception(fc, behaviour.foreignUnitException);
     }
-    if (behaviour.roleBasedAccess && !allowedForRole(connection.role, fc)) return exception(fc, ExceptionCode.illegalFunction);
+    if (behaviour.roleBasedAccess && !allowedFor(connection.rights, fc)) return exception(fc, ExceptionCode.illegalFunction);
     return behaviour.validateRequests ? this.answerStrictly(pdu) : this.answerNaively(pdu);
   }
 
@@ -513,6 +526,13 @@ export class ModbusServer {
         for (let index = 0; index < quantity; index++) image.holding[address + index] = pdu.readUInt16BE(6 + index * 2);
         return pdu.subarray(0, 5);
       }
+      case FunctionCode.maskWriteRegister: {
+        if (pdu.length !== 7) return fail(ExceptionCode.illegalDataValue);
+        const address = pdu.readUInt16BE(1);
+        if (address >= image.holding.length || protectedAt('holding', address, 1)) return fail(ExceptionCode.illegalDataAddress);
+        image.holding[address] = maskedValue(image.holding[address]!, pdu.readUInt16BE(3), pdu.readUInt16BE(5));
+        return Buffer.from(pdu);
+      }
       case FunctionCode.readWriteMultipleRegisters: {
         if (pdu.length < 10) return fail(ExceptionCode.illegalDataValue);
         const readAddress = pdu.readUInt16BE(1);
@@ -543,16 +563,16 @@ export class ModbusServer {
       case FunctionCode.encapsulatedInterface:
         return this.answerIdentification(pdu);
       default:
-        return fail(ExceptionCode.illegalFunction);
+        return behaviour.answerUnknownFunctions ? fail(ExceptionCode.illegalFunction) : undefined;
     }
   }
 
   /** FC 43 / MEI 14 as the application protocol describes it: stream access (codes 1-3) and individual access (4). */
-  private answerIdentification(pdu: Buffer): Buffer {
+  private answerIdentification(pdu: Buffer): Buffer | undefined {
     const objects = this.options.behaviour.identification;
     const fail = (code: number) => exception(FunctionCode.encapsulatedInterface, code);
     if (!objects) return fail(ExceptionCode.illegalFunction);
-    if (pdu.length < 2 || pdu[1] !== MEI_READ_DEVICE_IDENTIFICATION) return fail(ExceptionCode.illegalFunction);
+    if (pdu.length < 2 || pdu[1] !== MEI_READ_DEVICE_IDENTIFICATION) return this.options.behaviour.answerUnknownFunctions ? fail(ExceptionCode.illegalFunction) : undefined;
     if (pdu.length !== 4) return fail(ExceptionCode.illegalDataValue);
     const code = pdu[2]!;
     let objectId = pdu[3]!;
@@ -639,11 +659,22 @@ export class ModbusServer {
         for (let index = 0; index < quantity; index++) image.holding[address + index] = word(6 + index * 2);
         return Buffer.from(pdu.subarray(0, 5));
       }
+      case FunctionCode.maskWriteRegister: {
+        const address = word(1);
+        if (address >= image.holding.length) throw new CrashSignal();
+        image.holding[address] = maskedValue(image.holding[address]!, word(3), word(5));
+        return Buffer.from(pdu.subarray(0, 7));
+      }
       default:
         // Unknown function codes fall through the dispatcher without an answer.
         return undefined;
     }
   }
+}
+
+/** FC 22: (current AND and-mask) OR (or-mask AND NOT and-mask); AND 0xFFFF with OR 0 leaves the register as it is. */
+function maskedValue(current: number, andMask: number, orMask: number): number {
+  return ((current & andMask) | (orMask & ~andMask)) & 0xffff;
 }
 
 function exception(functionCode: number, code: number): Buffer {
@@ -680,18 +711,17 @@ function bitReply(fc: number, table: Uint16Array | Uint8Array, address: number, 
   return reply;
 }
 
-function roleOf(socket: tls.TLSSocket): Role | undefined {
+function rightsOf(socket: tls.TLSSocket, roles: Record<string, Rights>): Rights | undefined {
   const raw = socket.getPeerCertificate()?.raw;
   if (!raw) return undefined;
-  const role = readUtf8Extension(raw, MODBUS_ROLE_OID)?.trim().toLowerCase();
-  return role === 'viewer' || role === 'operator' || role === 'engineer' || role === 'admin' ? role : undefined;
+  const role = readUtf8Extension(raw, MODBUS_ROLE_OID)?.trim();
+  return role !== undefined && Object.hasOwn(roles, role) ? roles[role] : undefined;
 }
 
-/** viewer reads; operator, engineer and admin also write. Without a known role nothing is allowed. */
-function allowedForRole(role: Role | undefined, fc: number): boolean {
-  if (!role) return false;
-  if (READ_ONLY_FUNCTIONS.has(fc)) return true;
-  return role !== 'viewer';
+/** A read role reads; a read-write role also writes. Without a known role nothing is allowed. */
+function allowedFor(rights: Rights | undefined, fc: number): boolean {
+  if (!rights) return false;
+  return READ_ONLY_FUNCTIONS.has(fc) || rights === 'read-write';
 }
 
 export { TABLE_SIZE };

@@ -1,31 +1,53 @@
 import { createServer as createHttpServer, type IncomingMessage, type ServerResponse, type Server as HttpServer } from 'node:http';
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
+import { randomInt } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { createServer as createNetServer, type Server as NetServer, type Socket } from 'node:net';
 import { issueCertificate } from '../../adapters/pki/certificates.js';
 import { decodeSnmp, encodeGetResponse, SNMP_PDU, SYS_DESCR_OID } from '../../adapters/tcp/snmp.js';
 import type { ProfileInput } from '../../core/profile/schema.js';
+import { randomLoopbackHost } from '../../core/net/loopback.js';
 import type { RunningSimulator, SimulatorDefinition, SimulatorStartOptions } from '../types.js';
 
 /**
  * A device's HTTPS management page.
- * hardened: TLS 1.2 and 1.3 only, ECDHE with AEAD suites only, a 2048-bit RSA SHA-256 certificate from a vendor CA
- *   that names the device's address, HSTS, nothing else listening.
+ * hardened: TLS 1.2 and 1.3 (or 1.3 alone) with ECDHE and AEAD suites only, a 2048- or 3072-bit RSA certificate
+ *   signed with SHA-256 or SHA-384 by a vendor CA (named in its self-description as caCertificate) that names the
+ *   device's address, HSTS, nothing else listening. Which of the conforming choices it makes is drawn at each start.
  * weak: an old embedded web server: TLS 1.0 to 1.2 with static-RSA and NULL suites, a self-signed 1024-bit SHA-1
  *   certificate that has expired and has no subjectAltName, the same page in plain HTTP on 8080, a forgotten
  *   debug console on 2323, an SNMP agent answering community "public" on UDP 161 (where the process may bind it)
  *   and a BACnet/IP responder on UDP 47808. None of the extra ports appears in its self-description. Its web server
  *   has a fixed connection table that a burst of more than 100 connections in a second overruns: it then stops serving
  *   (both web ports close) until the simulator is restarted.
+ * weak-<flaw>: the hardened device with exactly one of these flaws (see Flaws below), so each check is shown to catch
+ *   its own flaw.
  */
 
 const DAY_MS = 24 * 60 * 60 * 1000;
-const PROFILES = ['hardened', 'weak'] as const;
+const PROFILES = [
+  'hardened',
+  'weak',
+  'weak-legacy-tls',
+  'weak-short-key',
+  'weak-wrong-name',
+  'weak-untrusted-ca',
+  'weak-cleartext-twin',
+  'weak-open-port',
+  'weak-fragile',
+] as const;
 type TlsProfile = (typeof PROFILES)[number];
+/** How the page presents itself: the old embedded server's banner and no HSTS, or the hardened one's. */
+type PageLook = 'hardened' | 'weak';
+type TlsServerOptions = Parameters<typeof createHttpsServer>[0];
 
 const HARDENED_TLS12_SUITES = ['ECDHE-RSA-AES128-GCM-SHA256', 'ECDHE-RSA-AES256-GCM-SHA384', 'ECDHE-RSA-CHACHA20-POLY1305'].join(':');
 // SECLEVEL=0 is what lets this OpenSSL speak TLS 1.0, sign with a 1024-bit key and serve a NULL cipher at all.
 const WEAK_SUITES = ['AES128-SHA', 'AES256-SHA', 'NULL-SHA', '@SECLEVEL=0'].join(':');
+/** What TLS 1.0 and 1.1 can negotiate besides the hardened suites: ECDHE with CBC and SHA-1 MACs. */
+const LEGACY_CBC_SUITES = ['ECDHE-RSA-AES128-SHA', 'ECDHE-RSA-AES256-SHA'].join(':');
 
 /** Preferred ports of the weak profile's undeclared services: conventional ones a default scan covers. */
 const TWIN_PORTS = [8080, 80];
@@ -36,7 +58,7 @@ const BACNET_DEVICE_INSTANCE = 1234;
 /** New connections within one second that overrun the weak web server's connection table. */
 const WEAK_CONNECTION_BURST_LIMIT = 100;
 
-function page(profile: TlsProfile, host: string): string {
+function page(profile: PageLook, host: string): string {
   return `<!doctype html>
 <html><head><title>Device management</title></head>
 <body><h1>Simulated field device ${host}</h1>
@@ -45,7 +67,7 @@ function page(profile: TlsProfile, host: string): string {
 `;
 }
 
-function handler(profile: TlsProfile, host: string) {
+function handler(profile: PageLook, host: string) {
   return (request: IncomingMessage, response: ServerResponse) => {
     const headers: Record<string, string> = { 'content-type': 'text/html; charset=utf-8', server: profile === 'weak' ? 'GoAhead-Webs' : 'device-web' };
     if (profile === 'hardened') headers['strict-transport-security'] = 'max-age=31536000';
@@ -94,12 +116,9 @@ function tracked<T extends NetServer>(server: T, sockets: Set<Socket>): T {
   return server;
 }
 
-/** The weak device's leftovers: the page again in plain HTTP, and a debug console that greets with a banner. */
-async function startUndeclaredServices(profile: TlsProfile, host: string, httpsPort: number, servers: NetServer[], sockets: Set<Socket>, ports: number[]): Promise<HttpServer> {
-  const twin = tracked(createHttpServer(handler(profile, host)), sockets);
-  servers.push(twin);
-  ports.push(await listenPreferred(twin, TWIN_PORTS, host, httpsPort));
-  const debug = tracked(
+/** A forgotten debug console that greets with a shell banner and refuses every login. */
+function debugConsole(sockets: Set<Socket>): NetServer {
+  return tracked(
     createNetServer((socket) => {
       socket.on('error', () => undefined);
       socket.write('BusyBox v1.19.4 (2014-03-12) built-in shell (ash)\r\ndebug login: ');
@@ -107,6 +126,25 @@ async function startUndeclaredServices(profile: TlsProfile, host: string, httpsP
     }),
     sockets,
   );
+}
+
+/** Binds a random free port above 10000. */
+async function listenHighPort(server: NetServer, host: string): Promise<number> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await listen(server, randomInt(10_001, 65_536), host);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE' || attempt > 50) throw error;
+    }
+  }
+}
+
+/** The weak device's leftovers: the page again in plain HTTP, and a debug console that greets with a banner. */
+async function startUndeclaredServices(profile: PageLook, host: string, httpsPort: number, servers: NetServer[], sockets: Set<Socket>, ports: number[]): Promise<HttpServer> {
+  const twin = tracked(createHttpServer(handler(profile, host)), sockets);
+  servers.push(twin);
+  ports.push(await listenPreferred(twin, TWIN_PORTS, host, httpsPort));
+  const debug = debugConsole(sockets);
   servers.push(debug);
   ports.push(await listenPreferred(debug, DEBUG_PORTS, host, httpsPort));
   return twin;
@@ -120,7 +158,7 @@ function isWhoIs(datagram: Buffer): boolean {
   return datagram.length >= 8 && datagram[0] === 0x81 && datagram[4] === 0x01 && datagram.includes(Buffer.from([0x10, 0x08]), 6);
 }
 
-function snmpAnswer(datagram: Buffer, profile: TlsProfile): Buffer | undefined {
+function snmpAnswer(datagram: Buffer, profile: PageLook): Buffer | undefined {
   try {
     const request = decodeSnmp(datagram);
     if (request.version > 1 || request.community !== 'public' || request.pduType !== SNMP_PDU.getRequest || request.requestId === undefined) return undefined;
@@ -131,7 +169,7 @@ function snmpAnswer(datagram: Buffer, profile: TlsProfile): Buffer | undefined {
 }
 
 /** UDP services bind where they can: port 161 needs privileges, and a missing one only makes the device a little less weak. */
-async function startUdpServices(profile: TlsProfile, host: string, udpSockets: UdpSocket[], udpPorts: number[]): Promise<void> {
+async function startUdpServices(profile: PageLook, host: string, udpSockets: UdpSocket[], udpPorts: number[]): Promise<void> {
   const services: Array<{ port: number; answer: (datagram: Buffer) => Buffer | undefined }> = [
     { port: SNMP_PORT, answer: (datagram) => snmpAnswer(datagram, profile) },
     { port: BACNET_PORT, answer: (datagram) => (isWhoIs(datagram) ? BACNET_I_AM : undefined) },
@@ -173,6 +211,70 @@ function crashOnConnectionBurst(webServers: NetServer[], sockets: Set<Socket>): 
   for (const server of webServers) server.on('connection', onConnection);
 }
 
+function otherLoopbackHost(host: string): string {
+  let other = randomLoopbackHost();
+  while (other === host) other = randomLoopbackHost();
+  return other;
+}
+
+/** One flaw each, on an otherwise hardened device: each check is shown to catch its own flaw and nothing else's. */
+interface Flaws {
+  /** TLS 1.0 and 1.1 accepted beside 1.2 and 1.3. */
+  legacyTls?: boolean;
+  /** A 1024-bit RSA server key (issued by the vendor CA, naming the host). */
+  shortKey?: boolean;
+  /** The certificate names another host. */
+  wrongName?: boolean;
+  /** The certificate chains to a CA other than the one the profile names. */
+  untrustedCa?: boolean;
+  /** The page in plain HTTP too, on a port the profile declares (so only the twin is wrong, not the port list). */
+  cleartextTwin?: boolean;
+  /** A debug console on an undeclared port above 10000, where a scan of the usual ports would not look. */
+  openPort?: boolean;
+  /** The weak web server's connection table: a burst of connections stops the service. */
+  fragile?: boolean;
+}
+
+const VARIANTS: Record<Exclude<TlsProfile, 'hardened' | 'weak'>, Flaws> = {
+  'weak-legacy-tls': { legacyTls: true },
+  'weak-short-key': { shortKey: true },
+  'weak-wrong-name': { wrongName: true },
+  'weak-untrusted-ca': { untrustedCa: true },
+  'weak-cleartext-twin': { cleartextTwin: true },
+  'weak-open-port': { openPort: true },
+  'weak-fragile': { fragile: true },
+};
+
+/**
+ * What a conforming device may choose, drawn anew at every start so that no check can lean on one constant of this
+ * simulator: the server key's size and signature hash, and whether TLS 1.2 is offered beside 1.3.
+ */
+function drawConformingParameters(): { keyBits: number; hash: 'sha256' | 'sha384'; minVersion: 'TLSv1.2' | 'TLSv1.3' } {
+  return { keyBits: [2048, 3072][randomInt(2)]!, hash: (['sha256', 'sha384'] as const)[randomInt(2)]!, minVersion: (['TLSv1.2', 'TLSv1.3'] as const)[randomInt(2)]! };
+}
+
+/** The hardened device's certificates, with at most one flaw: the server key and chain, and the CA the profile names. */
+function hardenedCertificates(host: string, flaws: Flaws, parameters: ReturnType<typeof drawConformingParameters>, workDir: string) {
+  const now = Date.now();
+  const vendorCa = issueCertificate({ commonName: 'Simulated Vendor Device CA', organization: 'iec62443-harness', isCA: true, notAfter: new Date(now + 5 * 365 * DAY_MS) });
+  const issuer = flaws.untrustedCa ? issueCertificate({ commonName: 'Unknown Integrator CA', organization: 'elsewhere', isCA: true, notAfter: new Date(now + 5 * 365 * DAY_MS) }) : vendorCa;
+  const named = flaws.wrongName ? otherLoopbackHost(host) : host;
+  const leaf = issueCertificate({
+    commonName: named,
+    organization: 'iec62443-harness',
+    issuer,
+    keyBits: flaws.shortKey ? 1024 : parameters.keyBits,
+    hash: parameters.hash,
+    san: { ips: [named] },
+    keyUsage: ['digitalSignature', 'keyEncipherment'],
+    extKeyUsage: ['serverAuth'],
+  });
+  mkdirSync(join(workDir, 'tls-pki'), { recursive: true, mode: 0o700 });
+  const caFile = join(workDir, 'tls-pki', 'vendor-ca.pem');
+  writeFileSync(caFile, vendorCa.certPem, { mode: 0o644 });
+  return { key: leaf.keyPem, cert: leaf.certPem + issuer.certPem, caFile };
+}
+
 async function start(options: SimulatorStartOptions): Promise<RunningSimulator> {
   const profile = options.profile as TlsProfile;
   if (!PROFILES.includes(profile)) throw new Error(`tls simulator: unknown profile "${options.profile}" (known: ${PROFILES.join(', ')})`);
@@ -180,32 +282,30 @@ async function start(options: SimulatorStartOptions): Promise<RunningSimulator> 
   const sockets = new Set<Socket>();
   const servers: NetServer[] = [];
   const now = Date.now();
+  const flaws: Flaws = profile === 'hardened' || profile === 'weak' ? {} : VARIANTS[profile];
+  const look: PageLook = profile === 'weak' ? 'weak' : 'hardened';
 
-  let key: string;
-  let cert: string;
-  if (profile === 'hardened') {
-    const ca = issueCertificate({ commonName: 'Simulated Vendor Device CA', organization: 'iec62443-harness', isCA: true, notAfter: new Date(now + 5 * 365 * DAY_MS) });
-    const leaf = issueCertificate({
-      commonName: host,
-      organization: 'iec62443-harness',
-      issuer: ca,
-      san: { ips: [host] },
-      keyUsage: ['digitalSignature', 'keyEncipherment'],
-      extKeyUsage: ['serverAuth'],
-    });
-    key = leaf.keyPem;
-    cert = leaf.certPem + ca.certPem;
-  } else {
+  let tlsOptions: TlsServerOptions;
+  let caFile: string | undefined;
+  if (profile === 'weak') {
     const old = issueCertificate({ commonName: 'device', keyBits: 1024, hash: 'sha1', notBefore: new Date(now - 3 * 365 * DAY_MS), notAfter: new Date(now - 30 * DAY_MS) });
-    key = old.keyPem;
-    cert = old.certPem;
+    tlsOptions = { key: old.keyPem, cert: old.certPem, minVersion: 'TLSv1', maxVersion: 'TLSv1.2', ciphers: WEAK_SUITES };
+  } else {
+    const parameters = drawConformingParameters();
+    const certificates = hardenedCertificates(host, flaws, parameters, options.workDir);
+    caFile = certificates.caFile;
+    // SECLEVEL=0 only where a flaw needs it: this OpenSSL refuses TLS 1.0 handshakes and 1024-bit keys otherwise.
+    const legacy = flaws.legacyTls ? `:${LEGACY_CBC_SUITES}` : '';
+    const level = flaws.legacyTls || flaws.shortKey ? ':@SECLEVEL=0' : '';
+    tlsOptions = {
+      key: certificates.key,
+      cert: certificates.cert,
+      minVersion: flaws.legacyTls ? 'TLSv1' : parameters.minVersion,
+      ciphers: `${HARDENED_TLS12_SUITES}${legacy}${level}`,
+      honorCipherOrder: true,
+    };
   }
-
-  const tlsOptions =
-    profile === 'hardened'
-      ? { key, cert, minVersion: 'TLSv1.2' as const, ciphers: HARDENED_TLS12_SUITES, honorCipherOrder: true }
-      : { key, cert, minVersion: 'TLSv1' as const, maxVersion: 'TLSv1.2' as const, ciphers: WEAK_SUITES };
-  const https = tracked(createHttpsServer(tlsOptions, handler(profile, host)), sockets);
+  const https = tracked(createHttpsServer(tlsOptions, handler(look, host)), sockets);
   // Probes that hang up mid-handshake are routine for this server; they are not errors of the simulator.
   https.on('tlsClientError', () => undefined);
   servers.push(https);
@@ -219,13 +319,23 @@ async function start(options: SimulatorStartOptions): Promise<RunningSimulator> 
     await Promise.all(closing);
   };
   const ports: number[] = [];
+  const declared: number[] = [];
   try {
     ports.push(await listen(https, options.port ?? 0, host));
+    declared.push(ports[0]!);
     if (profile === 'weak') {
-      const twin = await startUndeclaredServices(profile, host, ports[0]!, servers, sockets, ports);
-      await startUdpServices(profile, host, udpSockets, udpPorts);
+      const twin = await startUndeclaredServices(look, host, ports[0]!, servers, sockets, ports);
+      await startUdpServices(look, host, udpSockets, udpPorts);
       crashOnConnectionBurst([https, twin], sockets);
     }
+    if (flaws.cleartextTwin) {
+      const twin = tracked(createHttpServer(handler(look, host)), sockets);
+      servers.push(twin);
+      ports.push(await listenPreferred(twin, TWIN_PORTS, host, ports[0]!));
+      declared.push(ports.at(-1)!);
+    }
+    if (flaws.openPort) ports.push(await listenHighPort(debugConsole(sockets), host));
+    if (flaws.fragile) crashOnConnectionBurst([https], sockets);
   } catch (error) {
     await closeAll();
     throw error;
@@ -236,8 +346,10 @@ async function start(options: SimulatorStartOptions): Promise<RunningSimulator> 
     component: { name: `TLS management page simulator (${profile})`, vendor: 'iec62443-harness', model: 'tls-sim', firmware: '1.0', type: 'embedded-device' },
     targetSL: 3,
     host,
-    endpoints: { tls: [{ name: 'web-ui', port }] },
-    openPorts: [port],
+    endpoints: { tls: [{ name: 'web-ui', port, ...(caFile ? { caCertificate: caFile } : {}) }] },
+    openPorts: declared,
+    // Listeners of this machine bound to every address answer on the simulator's address too; they are not the device's.
+    scan: { controlHost: otherLoopbackHost(host) },
     simulator: { kind: 'tls', profile },
   };
 
@@ -258,7 +370,9 @@ async function start(options: SimulatorStartOptions): Promise<RunningSimulator> 
 const definition: SimulatorDefinition = {
   kind: 'tls',
   description:
-    'HTTPS management page of a field device: hardened (TLS 1.2+/AEAD/ECDHE, CA-issued 2048-bit certificate naming the host) or weak (TLS 1.0, NULL and static-RSA suites, expired self-signed 1024-bit SHA-1 certificate, plain-HTTP twin, a debug console, SNMP "public" and BACnet/IP on UDP)',
+    'HTTPS management page of a field device: hardened (TLS 1.2+/AEAD/ECDHE, CA-issued certificate naming the host, the CA named in the profile), ' +
+    'weak (TLS 1.0, NULL and static-RSA suites, expired self-signed 1024-bit SHA-1 certificate, plain-HTTP twin, a debug console, SNMP "public" and BACnet/IP on UDP), ' +
+    'or hardened with one flaw: weak-legacy-tls, weak-short-key, weak-wrong-name, weak-untrusted-ca, weak-cleartext-twin, weak-open-port, weak-fragile',
   profiles: PROFILES,
   defaultProfile: 'hardened',
   start,

@@ -9,6 +9,7 @@ import {
   outcomeText,
   readPdu,
   requiresSecurityCredentials,
+  roleOf,
   tryRequest,
   valuesOf,
   withCredentials,
@@ -47,8 +48,10 @@ export default defineCheck({
     if (!served(control)) throw new Error(`the profile's own client certificate was not served (${text(control)}), so refusals below would prove nothing`);
 
     const ca = caKeyFromProfile(ctx.profile)!;
-    const untrusted = issueUntrustedCertificate('operator');
-    const expired = issueRoleCertificate(ca, 'operator', { expired: true });
+    // The test certificates carry the profile certificate's own role, so only their trust or validity differs from it.
+    const role = (target.tls.certPem ? roleOf(target.tls.certPem) : undefined) ?? 'operator';
+    const untrusted = issueUntrustedCertificate(role);
+    const expired = issueRoleCertificate(ca, role, { expired: true });
     ctx.attach({ name: 'Test client certificate from an unknown CA', contentType: 'application/x-pem-file', extension: 'pem', content: untrusted.leaf.certPem + untrusted.ca.certPem });
     ctx.attach({ name: 'Expired test client certificate', contentType: 'application/x-pem-file', extension: 'pem', content: expired.certPem });
 

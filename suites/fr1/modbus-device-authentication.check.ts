@@ -8,6 +8,7 @@ import {
   outcomeText,
   readPdu,
   requiresSecurityCredentials,
+  roleOf,
   tryRequest,
   withCredentials,
   type AccessResult,
@@ -43,7 +44,11 @@ export default defineCheck({
     if (identity.chainPem.length > 0) {
       ctx.attach({ name: 'Device certificate chain as presented', contentType: 'application/x-pem-file', extension: 'pem', content: identity.chainPem.join('') });
     }
-    const untrusted = issueUntrustedCertificate('operator');
+    // Silence towards a stranger counts as refusal only if the device serves the profile's own certificate first.
+    const control = await ctx.step(`read ${readLabel} with the profile's client certificate`, () => tryRequest(target, pdu, options));
+    ctx.log(`profile certificate: ${text(control)}`);
+    if (!served(control)) throw new Error(`the profile's own client certificate was not served (${text(control)}), so a refused stranger would prove nothing`);
+    const untrusted = issueUntrustedCertificate((target.tls.certPem ? roleOf(target.tls.certPem) : undefined) ?? 'operator');
     ctx.attach({ name: 'Test client certificate from an unknown CA', contentType: 'application/x-pem-file', extension: 'pem', content: untrusted.leaf.certPem + untrusted.ca.certPem });
     const stranger = await ctx.step(`read ${readLabel} with a certificate from an unknown CA`, () =>
       tryRequest(withCredentials(target, { certPem: untrusted.leaf.certPem, keyPem: untrusted.leaf.keyPem }), pdu, options),
@@ -57,11 +62,12 @@ export default defineCheck({
     const details = {
       transport: 'Modbus/TCP Security',
       device: { subject: identity.subject, issuer: identity.issuer, validTo: identity.validTo, authorized: identity.authorized, authorizationError: identity.authorizationError, identityError: identity.identityError, protocol: identity.protocol, cipher: identity.cipher },
+      control: text(control),
       unknownCaClient: text(stranger),
     };
     if (problems.length > 0) return fail(`${label}: ${problems.join('; ')}`, details);
     return pass(
-      `${label} presented a certificate (${identity.subject}) that chains to the profile's CA and names ${ctx.host}, and refused a client certificate from an unknown CA (${text(stranger)})`,
+      `${label} presented a certificate (${identity.subject}) that chains to the profile's CA and names ${ctx.host}, served the profile's certificate (${text(control)}) and refused one from an unknown CA (${text(stranger)})`,
       details,
     );
   },

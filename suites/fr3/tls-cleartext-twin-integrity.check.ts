@@ -9,14 +9,15 @@ export default defineCheck({
   disruptive: false,
   title: 'No plain-text twin of a TLS service bypasses its integrity protection',
   expectation: 'No open port of the device serves a TLS service\'s content without TLS; a plain-text port at most redirects to https://',
-  timeoutMs: 120_000,
+  // The port scan of the host: a host that drops instead of refusing costs a connect timeout per port.
+  timeoutMs: 900_000,
   async run(ctx) {
-    const { survey, scanned, sharedHost, findings } = await surveyTwinsOfInterfaceService(ctx);
-    const details = { scanned, sharedHost, ...survey };
-    if (findings.length > 0) return fail(`${findings.join('; ')}: there, requests and pages can be altered in transit without detection`, details);
+    const { survey, scanned, scanLine, sharedHost, findings } = await surveyTwinsOfInterfaceService(ctx);
+    const details = { scanned, scanLine, sharedHost, ...survey };
+    if (findings.length > 0) return fail(`${findings.join('; ')} (scanned ${scanLine}): there, requests and pages can be altered in transit without detection`, details);
     const redirects = survey.redirects.map((entry) => `${entry.port} → ${entry.location}`).join(', ');
     return pass(
-      `${scanned} TCP ports scanned; ${survey.candidates.length} plain-text port(s) asked for the page, none serves it${redirects ? `; redirects to HTTPS only: ${redirects}` : ''}`,
+      `scanned ${scanLine}; ${survey.candidates.length} plain-text port(s) asked for the page, none serves it${redirects ? `; redirects to HTTPS only: ${redirects}` : ''}`,
       details,
     );
   },

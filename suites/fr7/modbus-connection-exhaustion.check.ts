@@ -4,6 +4,8 @@ import { connectionHolder, modbusTarget, monitoredLoad, requiresModbusEssentialF
 
 /** Far above any PLC's connection table (typically 4 to 64), low enough for the harness's own file descriptors. */
 const MAX_CONNECTIONS = 512;
+/** Connections beyond a documented limit the check opens, so that the limit is surely reached. */
+const BEYOND_DOCUMENTED = 8;
 
 export default defineCheck({
   id: 'modbus.resources.connection-exhaustion',
@@ -13,13 +15,16 @@ export default defineCheck({
   disruptive: true,
   title: 'Modbus connections are capped and essential functions survive exhaustion',
   expectation:
-    'A client that keeps opening and holding connections meets a limit (refused or dropped connections) long before the harness\'s bound, while every essential function keeps its latency bound and sample loss within tolerance',
+    'A client that keeps opening and holding connections meets a limit (refused or dropped connections): the one the vendor documents (endpoints.modbus.maxConnections), or without it one below the harness\'s bound of 512, while every essential function keeps its latency bound and sample loss within tolerance',
   timeoutMs: MAX_DURATION_MS + 60_000,
   requires: requiresModbusEssentialFunction,
   async run(ctx) {
     const { target, label, read, options } = modbusTarget(ctx);
     const { ratePerSecond, durationMs, sampleIntervalMs, lossTolerance } = ctx.settings.load;
-    const count = Math.max(1, Math.min(MAX_CONNECTIONS, Math.ceil((ratePerSecond * durationMs) / 1000)));
+    const documented = ctx.profile.endpoints.modbus?.maxConnections;
+    const count = Math.min(MAX_CONNECTIONS, Math.max(1, Math.ceil((ratePerSecond * durationMs) / 1000), documented !== undefined ? documented + BEYOND_DOCUMENTED : 1));
+    const bound = documented !== undefined ? `limit ${documented} as documented (maxConnections)` : `no documented limit; bound ${MAX_CONNECTIONS}`;
+    ctx.log(`connection limit used: ${bound}`);
     const holdMs = Math.max(1000, 5 * sampleIntervalMs);
     const holder = connectionHolder(target, { read, ...options });
     let peak = holder.snapshot();
@@ -47,9 +52,10 @@ export default defineCheck({
     const findings = [...verdict.findings];
     const capped = peak.refused > 0 || peak.droppedLater > 0 || peak.stillOpen < peak.served;
     if (!capped) findings.unshift(`no connection limit: all ${peak.served} connections served were kept open`);
-    const details = { achievedRatePerSecond: report.load.achievedRatePerSecond, connections: peak, load: report.load, probes: report.probes };
-    if (findings.length > 0) return fail(`${loadLine}: ${findings.join('; ')}`, details);
+    else if (documented !== undefined && peak.stillOpen > documented) findings.unshift(`${peak.stillOpen} connections held at once, more than the ${documented} the profile documents (maxConnections)`);
+    const details = { bound, achievedRatePerSecond: report.load.achievedRatePerSecond, connections: peak, load: report.load, probes: report.probes };
+    if (findings.length > 0) return fail(`${loadLine} (${bound}): ${findings.join('; ')}`, details);
     const limited = `${peak.refused} refused${peak.droppedLater ? `, ${peak.droppedLater} dropped after being served` : ''}`;
-    return pass(`${loadLine}: the device limited them (${limited}, ${peak.stillOpen} held at the end besides the monitor's); ${verdict.summary.join('; ')}`, details);
+    return pass(`${loadLine} (${bound}): the device limited them (${limited}, ${peak.stillOpen} held at the end besides the monitor's); ${verdict.summary.join('; ')}`, details);
   },
 });

@@ -69,6 +69,37 @@ describe('iec62443-harness CLI', function () {
     expect(only.stderr).to.include('"CR 1.99"');
   });
 
+  it('exits 2 naming the field when host is not one literal address or name, and writes nothing', async function () {
+    const out = join(work, 'never-written-host');
+    for (const [name, value] of [['list', `${host},${host}`], ['range', '127.0.0.0/8'], ['url', `https://${host}`], ['port', `${host}:502`], ['wildcard', '127.0.0.*']] as const) {
+      const profile = writeProfile(`host-${name}.yaml`, `component: {name: x, type: embedded-device}\ntargetSL: 1\nhost: "${value}"\n`);
+      const { code, stderr } = await cli(['run', '--profile', profile, '--out', out]);
+      expect(code, `${name}: ${stderr}`).to.equal(2);
+      expect(stderr, name).to.match(/ - host: must/);
+    }
+    expect(existsSync(out)).to.equal(false);
+  });
+
+  it('exits 2 naming scan.controlHost when it is not a loopback address, unless --allow-control-host is given', async function () {
+    const closed = await freePort(host);
+    // Nothing answers on the component, so the control address is never sent anything, even when allowed.
+    const profile = writeProfile('control-host.yaml', `component: {name: x, type: embedded-device}\ntargetSL: 1\nhost: ${host}\nscan: {ports: "${closed}", controlHost: 192.0.2.7}\n`);
+    const out = join(work, 'control-host');
+    const refused = await cli(['run', '--profile', profile, '--out', out, '--only', 'CR 7.7', '--allure', 'none']);
+    expect(refused.code, refused.stderr).to.equal(2);
+    expect(refused.stderr).to.include('scan.controlHost').and.include('--allow-control-host');
+    expect(existsSync(out)).to.equal(false);
+    const allowed = await cli(['run', '--profile', profile, '--out', out, '--only', 'CR 7.7', '--allure', 'none', '--allow-control-host']);
+    expect(allowed.code, allowed.stderr).to.equal(0);
+  });
+
+  it('exits 2 naming --disruptive for --replay without it, before touching the device', async function () {
+    const profile = writeProfile('replay.yaml', `component: {name: x, type: embedded-device}\ntargetSL: 1\nhost: ${host}\nendpoints: {modbus: {port: ${port}}}\n`);
+    const { code, stderr } = await cli(['run', '--profile', profile, '--replay', 'modbus:function.unknown-0x19']);
+    expect(code, stderr).to.equal(2);
+    expect(stderr).to.include('--replay').and.include('--disruptive');
+  });
+
   it('runs a profile, writes every report, and keeps its passwords out of them', async function () {
     const profile = writeProfile(
       'listener.yaml',

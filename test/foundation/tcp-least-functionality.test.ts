@@ -5,6 +5,20 @@ import { executeCheck } from '../../harness/run/execute.js';
 import { parseProfile } from '../../core/profile/load.js';
 import { freePort, randomLoopbackHost } from '../../core/net/loopback.js';
 import type { Check } from '../../core/check.js';
+import { randomInt } from 'node:crypto';
+
+/** A listener on a port above 10000 that no short list of usual ports would name. */
+async function listenHigh(host: string): Promise<{ server: Server; port: number }> {
+  for (;;) {
+    const port = randomInt(10_001, 65_536);
+    const server = createServer((socket) => socket.destroy());
+    const bound = await new Promise<boolean>((resolve) => {
+      server.once('error', () => resolve(false));
+      server.listen(port, host, () => resolve(true));
+    });
+    if (bound) return { server, port };
+  }
+}
 
 async function listen(host: string): Promise<{ server: Server; port: number }> {
   const port = await freePort(host);
@@ -66,6 +80,30 @@ describe('CR 7.7 open-port scan against loopback listeners', function () {
     } finally {
       wildcard.close();
     }
+  });
+
+  it('scans every TCP port by default: an undeclared listener above 10000 fails, and the report says what was scanned and how long it took', async function () {
+    this.timeout(120_000);
+    const high = await listenHigh(host);
+    servers.push(high.server);
+    const profile = parseProfile({ component: { name: 'listener', type: 'embedded-device' }, targetSL: 1, host, openPorts: [intended, stray], scan: { controlHost } });
+    const result = await executeCheck(check, profile);
+    expect(result.status, result.observed ?? result.message).to.equal('fail');
+    expect((result.details as { unexpected: number[] }).unexpected).to.deep.equal([high.port]);
+    expect(result.observed).to.match(new RegExp(`undeclared open TCP port\\(s\\) on ${host.replace(/\./g, '\\.')}: ${high.port}`));
+    expect(result.observed).to.match(/scanned 65535 TCP ports \(1-65535\) in \d+\.\d s/);
+    const summary = String(result.attachments.find((attachment) => attachment.name === 'TCP port scan')?.content);
+    expect(summary).to.match(/ports scanned: 1-65535 \(65535 ports; configured every port/).and.match(/duration: \d+\.\d s, 128 connections at once/);
+    const open = /^open: ([^;]*);/m.exec(summary)?.[1]?.split(', ').map(Number);
+    expect(open).to.include.members([intended, stray, high.port]);
+  });
+
+  it('scan.ports narrows the scan, and the report names the ranges (declared ports always added)', async function () {
+    const result = await executeCheck(check, profileFor([intended, stray], '1-100'));
+    expect(result.status, result.observed ?? result.message).to.equal('pass');
+    const [low, high] = [intended, stray].sort((a, b) => a - b);
+    expect(result.observed).to.include(`scanned 102 TCP ports (1-100,${low},${high})`);
+    expect(String(result.attachments.find((attachment) => attachment.name === 'TCP port scan')?.content)).to.include('configured scan.ports "1-100", plus the declared');
   });
 
   it('gives error, not pass, when none of the declared ports answers', async function () {

@@ -238,7 +238,9 @@ describe('modbus simulator: hardened and weak stacks', function () {
     const options = { ...quick, signal: new AbortController().signal };
     const good = await replayFuzzCase(parseProfile(hardened.running.profile), hardened.running.host, 'function.unknown-0x19', options);
     expect(good.result).to.include({ id: 'function.unknown-0x19', verdict: 'ok' });
-    expect(good.fuzzCase.bytes.subarray(2).toString('hex')).to.equal('00000006011900000001');
+    // The hardened simulator draws its unit id per start; the frame carries it after the MBAP length.
+    const unitId = hardened.running.profile.endpoints!.modbus!.unitId!;
+    expect(good.fuzzCase.bytes.subarray(2).toString('hex')).to.equal(`00000006${unitId.toString(16).padStart(2, '0')}1900000001`);
     expect(good.aliveAfter).to.equal(true);
     const bad = await replayFuzzCase(parseProfile(weak.running.profile), weak.running.host, 'address.read-holding-across-end', options);
     expect(bad.result.verdict).to.equal('wrong');

@@ -46,7 +46,10 @@ describe('modbus checks: compensation on plain Modbus/TCP', function () {
     'modbus.confidentiality.encrypted-transport',
   ]) {
     it(`${id}: the gap is observed and the declared countermeasure makes the requirement compensated`, async function () {
-      const profile = parseProfile(hardened.running.profile);
+      const input = structuredClone(hardened.running.profile);
+      // The role check writes only where the profile allows it (issue 14, item 8).
+      input.endpoints!.modbus = { ...input.endpoints!.modbus!, writeProbes: [{ table: 'holding', address: 0 }] };
+      const profile = parseProfile(input);
       const subject = await check(id);
       const result = await executeCheck(subject, profile, { settings: quick });
       expect(result.status, result.observed ?? result.message).to.equal('fail');

@@ -107,7 +107,7 @@ describe('OPC UA robustness, replay and evidence', function () {
       try {
         const file = join(work, 'hardened.yaml');
         writeFileSync(file, stringify(hardened.running.profile));
-        const result = await cli(['run', '--profile', file, '--replay', 'opcua:frame.above-negotiated-size']);
+        const result = await cli(['run', '--profile', file, '--replay', 'opcua:frame.above-negotiated-size', '--disruptive']);
         expect(result.code, result.output).to.equal(0);
         expect(result.stdout).to.include('opcua:frame.above-negotiated-size').and.include('sent:     4d534746').and.include('observed: Error BadTcpMessageTooLarge').and.include('handled correctly');
       } finally {

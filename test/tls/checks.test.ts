@@ -1,4 +1,7 @@
 import { expect } from 'chai';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import { createServer as createNetServer, Socket, type Server as NetServer } from 'node:net';
@@ -80,6 +83,49 @@ describe('TLS checks beyond the simulator', function () {
     expect(result.observed).to.include(`declared cleartext port ${plainPort} of telemetry accepts plain-text connections`);
   });
 
+  it('the certificate check verifies the chain to the CA the profile names, and without one describes it without failing for that', async function () {
+    const dir = mkdtempSync(join(tmpdir(), 'tls-ca-'));
+    const root = issueCertificate({ commonName: 'Plant Root CA', isCA: true });
+    const intermediate = issueCertificate({ commonName: 'Plant Issuing CA', isCA: true, issuer: root });
+    const leaf = issueCertificate({ commonName: host, san: { ips: [host] }, issuer: intermediate, extKeyUsage: ['serverAuth'] });
+    const stranger = issueCertificate({ commonName: 'Some Other CA', isCA: true });
+    const file = (name: string, content: string) => {
+      writeFileSync(join(dir, name), content);
+      return join(dir, name);
+    };
+    const rootFile = file('root.pem', root.certPem);
+    const strangerFile = file('stranger.pem', stranger.certPem);
+    const chained = createHttpsServer({ key: leaf.keyPem, cert: leaf.certPem + intermediate.certPem }, (_request, response) => response.end('ok'));
+    const selfSigned = createHttpsServer({ key: cert.keyPem, cert: cert.certPem }, (_request, response) => response.end('ok'));
+    servers.push(chained, selfSigned);
+    const chainedPort = await listen(chained, host);
+    const selfSignedPort = await listen(selfSigned, host);
+    const run = (port: number, caCertificate?: string) =>
+      executeCheck(checkById('tls.certificate.identifies-host'), parseProfile(profileFor(host, [{ name: 'panel', port, ...(caCertificate ? { caCertificate } : {}) }], `${port}`)));
+    try {
+      const verified = await run(chainedPort, rootFile);
+      expect(verified.status, verified.observed ?? verified.message).to.equal('pass');
+      expect(verified.observed).to.include(`chain verified to the profile's CA CN=Plant Root CA (CN=${host} ← CN=Plant Issuing CA ← CN=Plant Root CA)`);
+      const undescribed = await run(chainedPort);
+      expect(undescribed.status, undescribed.observed ?? undescribed.message).to.equal('pass');
+      expect(undescribed.observed).to.include('chain not verified: no caCertificate in the profile');
+      const bare = await run(selfSignedPort);
+      expect(bare.status, bare.observed ?? bare.message).to.equal('pass');
+      expect(bare.observed).to.include('self-signed, trust not checked');
+      const untrusted = await run(chainedPort, strangerFile);
+      expect(untrusted.status, untrusted.observed ?? untrusted.message).to.equal('fail');
+      expect(untrusted.observed).to.include("does not chain to the profile's CA: CN=Plant Issuing CA is issued by CN=Plant Root CA, which is neither the profile's CA (CN=Some Other CA)");
+      const selfSignedAgainstCa = await run(selfSignedPort, rootFile);
+      expect(selfSignedAgainstCa.status).to.equal('fail');
+      expect(selfSignedAgainstCa.observed, selfSignedAgainstCa.observed).to.include(`it ends at the self-signed CN=${host}, not at the profile's CA (CN=Plant Root CA)`);
+      const unreadable = await run(chainedPort, join(dir, 'missing.pem'));
+      expect(unreadable.status).to.equal('error');
+      expect(unreadable.message).to.include('cannot read endpoints.tls[0].caCertificate').and.include('ENOENT');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('every TLS check gives error with the reason when the service is down', async function () {
     const closed = await freePort(host);
     for (const id of TLS_CHECKS) {
@@ -131,6 +177,7 @@ describe('tls simulator', function () {
       const { profile, ports } = simulator.running;
       expect(profile.openPorts).to.deep.equal([ports[0]]);
       expect(profile.endpoints?.tls).to.deep.equal([{ name: 'web-ui', port: ports[0] }]);
+      expect(profile.scan?.controlHost).to.match(/^127\./).and.not.equal(simulator.running.host);
       expect(ports).to.have.length(3);
     } finally {
       await simulator.cleanup();
