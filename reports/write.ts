@@ -1,7 +1,8 @@
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import type { ComplianceDocument } from './compliance/document.js';
-import { complianceJUnit, complianceMarkdown } from './compliance/document.js';
+import type { ComplianceDocument } from '../core/verdict/model.js';
+import { complianceJUnit } from './compliance/junit.js';
+import { complianceMarkdown } from './compliance/markdown.js';
 import { complianceHtml } from './compliance/html.js';
 import { complianceSarif } from './compliance/sarif.js';
 import { generateAllureReport } from './allure/generate.js';
@@ -29,6 +30,8 @@ export interface WriteOptions {
   historyPath?: string;
   /** How SARIF names the device profile the findings belong to. */
   profileUri?: string;
+  /** The profile line that declares each interface, for SARIF locations. */
+  interfaceLines?: Record<string, number>;
   signal?: AbortSignal;
 }
 
@@ -42,7 +45,7 @@ export async function writeReports(document: ComplianceDocument, options: WriteO
   put('compliance.json', `${JSON.stringify(document, null, 2)}\n`);
   put('compliance.md', complianceMarkdown(document));
   put('junit.xml', complianceJUnit(document));
-  put('results.sarif', complianceSarif(document, options.profileUri));
+  put('results.sarif', complianceSarif(document, { ...(options.profileUri ? { profileUri: options.profileUri } : {}), ...(options.interfaceLines ? { interfaceLines: options.interfaceLines } : {}) }));
   let allureIndex: string | undefined;
   let allureError: string | undefined;
   if (options.engine !== 'none') {

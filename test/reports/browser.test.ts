@@ -1,12 +1,12 @@
 import { expect } from 'chai';
 import { createServer, type Server } from 'node:net';
-import { existsSync, mkdirSync, mkdtempSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseProfile } from '../../core/profile/load.js';
 import { freePort, randomLoopbackHost } from '../../core/net/loopback.js';
-import { runCampaign } from '../../core/runner/campaign.js';
+import { runCampaign } from '../../harness/run/campaign.js';
 import { writeReports } from '../../reports/write.js';
 import { CHROMIUM, renderedDom, screenshot } from '../support/chromium.js';
 
@@ -62,5 +62,20 @@ describe('reports in a browser (headless Chromium)', function () {
     const png = join(ARTIFACTS, 'allure-report.png');
     await screenshot(file, png);
     expect(statSync(png).size).to.be.greaterThan(20_000);
+  });
+
+  it('links each check in compliance.html to its own test in the Allure report', async function () {
+    const html = readFileSync(join(outDir, 'compliance.html'), 'utf8');
+    const link = /<code>tcp\.least-functionality\.open-ports<\/code>.*?<a href="(allure-report\/index\.html)(#\/[0-9a-f]{32})"/s.exec(html);
+    expect(link, 'a deep link beside the CR 7.7 check').to.not.equal(null);
+    const document = JSON.parse(readFileSync(join(outDir, 'compliance.json'), 'utf8')) as { requirements: Array<{ checks: Array<{ id: string; allureId?: string; observed?: string }> }> };
+    const check = document.requirements.flatMap((requirement) => requirement.checks).find((entry) => entry.id === 'tcp.least-functionality.open-ports')!;
+    expect(link![2]).to.equal(`#/${check.allureId}`);
+    const observed = check.observed!.slice(0, 40);
+    const index = join(outDir, link![1]!);
+    const opened = await renderedDom(index, 60_000, link![2]);
+    expect(opened, 'the linked page shows this check with what it observed').to.include(observed.replace(/&/g, '&amp;'));
+    const overview = await renderedDom(index);
+    expect(overview, 'the overview alone does not show the observed text: the link opened the test').to.not.include(observed.replace(/&/g, '&amp;'));
   });
 });

@@ -26,7 +26,7 @@ function chromium(args: string[], timeoutMs: number): Promise<string> {
 }
 
 /** The DOM after scripts ran (virtual time lets single-page apps such as the Allure report render). */
-export const renderedDom = (file: string, timeoutMs = 60_000) => chromium(['--virtual-time-budget=15000', '--dump-dom', pathToFileURL(file).href], timeoutMs);
+export const renderedDom = (file: string, timeoutMs = 60_000, hash = '') => chromium(['--virtual-time-budget=15000', '--dump-dom', `${pathToFileURL(file).href}${hash}`], timeoutMs);
 
 export const screenshot = (file: string, png: string, timeoutMs = 60_000) =>
   chromium(['--virtual-time-budget=15000', '--window-size=1400,1100', `--screenshot=${png}`, pathToFileURL(file).href], timeoutMs);
