@@ -164,3 +164,17 @@ export function disclosures(response: HttpResponse): Disclosure[] {
   }
   return found;
 }
+
+/**
+ * Whether an answer was served to the session it carried. Judged by content, unless the device serves the page's
+ * content to anonymous requests as well (CR 1.1's finding): then the session shows only in the status and redirect,
+ * so an answer counts as served when it looks like the logged-in answer and not like the anonymous one.
+ */
+export function judgeSessionServed(answer: HttpResponse, loggedIn: HttpResponse, anonymous: HttpResponse, distinctive: readonly string[]): PageJudgement {
+  const byContent = judgeServed(answer, distinctive);
+  if (!judgeServed(anonymous, distinctive).served) return byContent;
+  const sameAsLoggedIn = answer.status === loggedIn.status && answer.location === loggedIn.location;
+  const sameAsAnonymous = answer.status === anonymous.status && answer.location === anonymous.location;
+  const served = sameAsLoggedIn && !sameAsAnonymous;
+  return { ...byContent, served, summary: `${byContent.summary}, answered ${served ? 'as to the logged-in session' : 'as to an anonymous request'} (anonymous requests get the content too)` };
+}

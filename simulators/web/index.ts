@@ -2,7 +2,7 @@ import { createServer as createHttpServer, type Server as HttpServer } from 'nod
 import { createServer as createHttpsServer } from 'node:https';
 import type { Socket } from 'node:net';
 import { issueCertificate } from '../../adapters/pki/certificates.js';
-import type { HttpEndpointInput } from '../../adapters/http/endpoint.js';
+import type { HttpEndpoint } from '../../adapters/http/endpoint.js';
 import { randomLoopbackHost } from '../../core/net/loopback.js';
 import type { ProfileInput } from '../../core/profile/schema.js';
 import type { RunningSimulator, SimulatorDefinition, SimulatorStartOptions } from '../types.js';
@@ -89,7 +89,7 @@ function otherLoopbackHost(host: string): string {
 /** The device profile the simulated UI writes about itself, as its vendor would. It holds the accounts' passwords. */
 function describe(profileName: string, host: string, handle: WebSimulatorHandle, ports: number[]): ProfileInput {
   const { parameters, flaws } = handle;
-  const endpoint: HttpEndpointInput = {
+  const endpoint: HttpEndpoint = {
     name: WEB_INTERFACE_NAME,
     url: handle.url,
     login: {
@@ -110,7 +110,7 @@ function describe(profileName: string, host: string, handle: WebSimulatorHandle,
     idleTimeoutS: parameters.idleTimeoutS,
     lockout: { threshold: parameters.lockoutThreshold, durationS: parameters.lockoutDurationS },
   };
-  const description = {
+  return {
     component: { name: `Simulated PLC web management (${profileName})`, vendor: 'iec62443-harness', model: 'web-sim', firmware: `2.3.1-${profileName}`, type: 'embedded-device' },
     targetSL: 3,
     host,
@@ -121,8 +121,6 @@ function describe(profileName: string, host: string, handle: WebSimulatorHandle,
     scan: { controlHost: otherLoopbackHost(host) },
     simulator: { kind: 'web', profile: profileName },
   };
-  // endpoints.http, accounts[].interfaces and the http essential function arrive with the protocol plug-in API.
-  return description as unknown as ProfileInput;
 }
 
 export async function startWebSimulator(options: SimulatorStartOptions): Promise<RunningSimulator & { web: WebSimulatorHandle }> {
@@ -205,8 +203,6 @@ const definition: SimulatorDefinition = {
   description: `Web management UI of a PLC (form login, roles, status and settings pages): hardened, weak (${Object.keys(FLAWS).length} classic flaws), or weak-<flaw> with one of ${Object.keys(FLAWS).join(', ')}`,
   profiles: PROFILES,
   defaultProfile: 'hardened',
-  // Joins the embedded default once the profile schema knows endpoints.http (the protocol plug-in API).
-  embedded: false,
   start: (options) => startWebSimulator(options),
 };
 
