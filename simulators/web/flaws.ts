@@ -8,7 +8,7 @@ export const FLAWS = {
   'http-only': 'plain HTTP only: no TLS, no redirect, no HSTS',
   'no-hsts': 'HTTPS without a Strict-Transport-Security header',
   'plain-credentials': 'the plain-HTTP port redirects pages but still takes logins and honours session cookies',
-  'weak-tls': 'TLS 1.0 with static-RSA suites and an expired self-signed 1024-bit SHA-1 certificate',
+  'old-tls': 'TLS 1.0 with static-RSA suites and an expired self-signed 1024-bit SHA-1 certificate',
   'default-credentials': 'the admin account still has its factory password admin/admin',
   'shared-account': 'a shared role account operator/operator',
   'no-lockout': 'no lockout however many logins fail',

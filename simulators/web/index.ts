@@ -21,7 +21,7 @@ export type { WebStats } from './device.js';
  * weak: every flaw of FLAWS; weak-<flaw>: that flaw alone.
  */
 
-export const WEB_INTERFACE_NAME = 'web-ui';
+export const WEB_INTERFACE_NAME = 'web-management';
 const DAY_MS = 24 * 60 * 60 * 1000;
 const PLAIN_HTTP_PORTS = [80];
 const HARDENED_TLS12_SUITES = ['ECDHE-RSA-AES128-GCM-SHA256', 'ECDHE-RSA-AES256-GCM-SHA384', 'ECDHE-RSA-CHACHA20-POLY1305'].join(':');
@@ -153,8 +153,8 @@ export async function startWebSimulator(options: SimulatorStartOptions): Promise
   const handler = createHandler(device, listener);
   let main: HttpServer;
   if (secure) {
-    const { key, cert } = tlsMaterial(host, flaws.has('weak-tls'));
-    const tlsOptions = flaws.has('weak-tls')
+    const { key, cert } = tlsMaterial(host, flaws.has('old-tls'));
+    const tlsOptions = flaws.has('old-tls')
       ? { key, cert, minVersion: 'TLSv1' as const, maxVersion: 'TLSv1.2' as const, ciphers: WEAK_TLS_SUITES }
       : { key, cert, minVersion: 'TLSv1.2' as const, ciphers: HARDENED_TLS12_SUITES, honorCipherOrder: true };
     const https = createHttpsServer(tlsOptions, handler);

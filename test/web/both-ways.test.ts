@@ -32,7 +32,7 @@ const PROOFS: Proof[] = [
   { check: 'http.content.no-directory-listing', flaw: 'directory-listing', pass: /none of \d+ folders \(\/static\/, /, fail: /folder listing served: \/static\/ \(title "Index of …"\)/ },
   { check: 'http.content.no-sample-pages', flaw: 'sample-pages', pass: /none of \d+ known default or sample pages is served/, fail: /default or sample pages served: \/examples\/ \(web server examples\), \/examples\/hello\.html/ },
   // CR 4.3: the TLS analysis attaches to the HTTPS web interface.
-  { check: 'tls.cryptography.versions-and-suites', flaw: 'weak-tls', pass: /web-ui \(.*\) accepts TLS 1\.2/, fail: /web-ui \(.*\).*TLS 1\.0/ },
+  { check: 'tls.cryptography.versions-and-suites', flaw: 'old-tls', pass: /web-management \(.*\) accepts TLS 1\.2/, fail: /web-management \(.*\).*TLS 1\.0/ },
 ];
 
 for (const proof of PROOFS) {

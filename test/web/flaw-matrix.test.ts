@@ -18,7 +18,7 @@ const EXPECTED_FAILURES: Record<string, string[]> = {
   'weak-http-only': ['http.transport.https-enforced', 'http.transport.no-plaintext-credentials'],
   'weak-no-hsts': ['http.transport.https-enforced'],
   'weak-plain-credentials': ['http.transport.no-plaintext-credentials'],
-  'weak-weak-tls': ['tls.cryptography.versions-and-suites'],
+  'weak-old-tls': ['tls.cryptography.versions-and-suites'],
   'weak-default-credentials': ['http.authenticators.default-credentials-refused'],
   'weak-shared-account': ['http.accounts.shared-refused'],
   'weak-no-lockout': [],

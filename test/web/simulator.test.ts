@@ -33,7 +33,7 @@ describe('web simulator', function () {
       expect(sim.endpoint.url).to.match(/^https:\/\//);
       expect(sim.endpoint.plainUrl).to.match(/^http:\/\//);
       expect(profile.accounts.map((account) => account.role).sort()).to.deep.equal(['admin', 'lockout', 'operator', 'viewer']);
-      for (const account of profile.accounts) expect(account.interfaces).to.deep.equal(['web-ui']);
+      for (const account of profile.accounts) expect(account.interfaces).to.deep.equal(['web-management']);
       expect(() => httpEssentialFunctionEntrySchema.parse(profile.essentialFunctions[0])).to.not.throw();
       expect(profile.openPorts).to.deep.equal(sim.ports);
       const { parameters } = sim.web;
