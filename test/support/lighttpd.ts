@@ -22,7 +22,7 @@ export interface LighttpdOptions {
   /** Plain-text users of mod_authn_file's "plain" backend, which serves Basic and Digest alike. */
   users?: LighttpdUser[];
   /** Folders (with a trailing "/") behind authentication. */
-  protect?: Array<{ path: string; method: 'basic' | 'digest'; algorithms?: Array<'MD5' | 'SHA-256'>; realm?: string }>;
+  protect?: Array<{ path: string; method: 'basic' | 'digest'; algorithms?: Array<'MD5' | 'SHA-256'>; realm?: string; users?: string[] }>;
   /** Files to serve, relative to the document root (folders are created). */
   files?: Record<string, string>;
   dirListing?: boolean;
@@ -62,7 +62,8 @@ function configuration(options: LighttpdOptions, dir: string, host: string, port
   if (options.protect?.length) {
     lines.push(`auth.backend = "plain"`, `auth.backend.plain.userfile = ${quote(join(dir, 'users'))}`);
     const rules = options.protect.map((rule) => {
-      const fields = [`"method" => ${quote(rule.method)}`, `"realm" => ${quote(rule.realm ?? 'PLC web')}`, `"require" => "valid-user"`];
+      const require = rule.users ? rule.users.map((user) => `user=${user}`).join('|') : 'valid-user';
+      const fields = [`"method" => ${quote(rule.method)}`, `"realm" => ${quote(rule.realm ?? 'PLC web')}`, `"require" => ${quote(require)}`];
       if (rule.algorithms) fields.push(`"algorithm" => ${quote(rule.algorithms.join('|'))}`);
       return `${quote(rule.path)} => ( ${fields.join(', ')} )`;
     });
