@@ -1,0 +1,51 @@
+import { expect } from 'chai';
+import { parseProfile } from '../../core/profile/load.js';
+import { FailedLoginLedger } from '../../core/safety/failed-logins.js';
+import { discoverChecks } from '../../harness/run/discover.js';
+import { executeCheck } from '../../harness/run/execute.js';
+import { startWebSimulator } from '../../simulators/web/index.js';
+import { randomLoopbackHost } from '../../core/net/loopback.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/**
+ * Safety on a device in operation: a run of every non-disruptive web check against the hardened UI changes no
+ * setting, sends only the admin action the profile names as harmless, locks no account, and never sends one user name
+ * more failed logins in a row than the documented threshold minus one, counted by the device itself.
+ */
+describe('web checks without --disruptive change nothing and lock nothing', function () {
+  this.timeout(180_000);
+
+  it('settings untouched, only the declared harmless action, no lockout, failures within the budget on the device\'s own count', async function () {
+    const workDir = mkdtempSync(join(tmpdir(), 'iec62443-web-safety-'));
+    const simulator = await startWebSimulator({ profile: 'hardened', host: randomLoopbackHost(), workDir });
+    try {
+      const profile = parseProfile(simulator.profile, 'web/hardened');
+      const checks = (await discoverChecks()).map((entry) => entry.check).filter((check) => check.protocol === 'http' || check.protocol === 'tls');
+      const logins = new FailedLoginLedger();
+      const statuses: Record<string, string> = {};
+      for (const check of checks) {
+        const result = await executeCheck(check, profile, { disruptive: false, logins });
+        statuses[check.id] = result.status;
+      }
+      expect(statuses['http.login-attempts.lockout'], 'the lockout check waits for --disruptive').to.equal('not-tested');
+      expect(Object.entries(statuses).filter(([, status]) => status === 'fail' || status === 'error'), JSON.stringify(statuses)).to.deep.equal([]);
+      const { stats, parameters, device } = simulator.web;
+      expect(stats.settingsChanges).to.equal(0);
+      expect(device.settings).to.deep.equal({ deviceName: 'PLC-17 Line 3', ntpServer: 'ntp.plant.local' });
+      expect(Object.keys(stats.stateChangingByPath), 'only the declared adminAction (safe: true) was sent').to.deep.equal(['/settings/identify']);
+      expect(stats.lockouts).to.equal(0);
+      const budget = parameters.lockoutThreshold - 1;
+      for (const [username, most] of Object.entries(stats.maxConsecutiveFailures)) expect(most, `failures in a row for ${username} (budget ${budget})`).to.be.at.most(budget);
+      const lockoutAccount = parameters.accounts.find((account) => account.profileRole === 'lockout')!;
+      expect(stats.failedLogins[lockoutAccount.username], 'the lockout account is left alone').to.equal(undefined);
+      // The run's ledger agrees with what the device counted.
+      const ledger = Object.fromEntries(logins.report().map((entry) => [entry.username, entry.sent]));
+      expect(ledger).to.deep.equal(stats.failedLogins);
+    } finally {
+      await simulator.stop();
+      rmSync(workDir, { recursive: true, force: true });
+    }
+  });
+});
