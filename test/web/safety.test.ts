@@ -14,7 +14,7 @@ import { join } from 'node:path';
  * setting, sends only the admin action the profile names as harmless, locks no account, and never sends one user name
  * more failed logins in a row than the documented threshold minus one, counted by the device itself.
  */
-describe('web checks without --disruptive change nothing and lock nothing', function () {
+describe('web checks change nothing but sessions and lock only the lockout account', function () {
   this.timeout(180_000);
 
   it('settings untouched, only the declared harmless action, no lockout, failures within the budget on the device\'s own count', async function () {
@@ -43,6 +43,26 @@ describe('web checks without --disruptive change nothing and lock nothing', func
       // The run's ledger agrees with what the device counted.
       const ledger = Object.fromEntries(logins.report().map((entry) => [entry.username, entry.sent]));
       expect(ledger).to.deep.equal(stats.failedLogins);
+    } finally {
+      await simulator.stop();
+      rmSync(workDir, { recursive: true, force: true });
+    }
+  });
+
+  it('CR 1.11 with --disruptive locks only a "lockout" account: with none named it does not run and no login fails', async function () {
+    const workDir = mkdtempSync(join(tmpdir(), 'iec62443-web-safety-'));
+    const simulator = await startWebSimulator({ profile: 'hardened', host: randomLoopbackHost(), workDir });
+    try {
+      // The account set aside for the test is declared as a viewer: it must not be taken for the lockout account.
+      const input = simulator.profile;
+      const profile = parseProfile({ ...input, accounts: input.accounts!.map((account) => (account.role === 'lockout' ? { ...account, role: 'viewer' } : account)) }, 'web/hardened without a lockout account');
+      const check = (await discoverChecks()).map((entry) => entry.check).find((candidate) => candidate.id === 'http.login-attempts.lockout')!;
+      const result = await executeCheck(check, profile, { disruptive: true });
+      expect(result.status, `${result.status}: ${result.message}`).to.equal('not-applicable');
+      expect(result.message).to.match(/names no lockout account for a web interface/);
+      const { stats } = simulator.web;
+      expect(stats.failedLogins, 'no failed login reached the device').to.deep.equal({});
+      expect(stats.lockouts).to.equal(0);
     } finally {
       await simulator.stop();
       rmSync(workDir, { recursive: true, force: true });
