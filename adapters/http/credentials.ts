@@ -12,8 +12,10 @@ export interface CredentialPair {
 
 export interface CredentialTrial {
   username: string;
-  /** The pair's place in the list, so a report can name it without printing the password. */
+  /** The pair's place in the list; refused pairs are named by it, never by their password. */
   index: number;
+  /** Only for an accepted pair: a public list's password the device took is the finding itself. */
+  password?: string;
   outcome: 'accepted' | 'refused' | 'left out';
   reason?: string;
 }
@@ -33,9 +35,10 @@ export function loadCredentialList(file: URL): CredentialPair[] {
 
 /**
  * Logs in with each pair, after a positive control (a known account logs in) and never beyond the budget. The lockout
- * account is never tried: CR 1.11 owns it. A pair that gets in is logged out again at once.
+ * account is never tried: CR 1.11 owns it. A pair that gets in is logged out again at once and disclosed as an entry
+ * of `list`, so the report names it even where the profile holds the same password.
  */
-export async function tryCredentialPairs(target: WebTarget, pairs: readonly CredentialPair[]): Promise<CredentialTrials> {
+export async function tryCredentialPairs(target: WebTarget, pairs: readonly CredentialPair[], list: string): Promise<CredentialTrials> {
   const { ctx } = target;
   await target.loginAs(target.controlAccount());
   const budget = target.budget();
@@ -56,9 +59,20 @@ export async function tryCredentialPairs(target: WebTarget, pairs: readonly Cred
       trials.push({ username: pair.username, index, outcome: 'left out', reason: `budget of ${budget.budget} failed logins in a row spent` });
       continue;
     }
-    trials.push({ username: pair.username, index, outcome: result.accepted ? 'accepted' : 'refused', reason: result.reason });
-    if (result.accepted && target.endpoint.logoutPath) await logout(session, target.endpoint.logoutPath).catch(() => undefined);
+    if (!result.accepted) {
+      trials.push({ username: pair.username, index, outcome: 'refused', reason: result.reason });
+      continue;
+    }
+    target.disclose(pair.username, list);
+    target.disclose(pair.password, list);
+    trials.push({ username: pair.username, index, outcome: 'accepted', password: pair.password, reason: result.reason });
+    if (target.endpoint.logoutPath) await logout(session, target.endpoint.logoutPath).catch(() => undefined);
   }
   const report = budget.report();
   return { trials, accepted: trials.filter((trial) => trial.outcome === 'accepted'), budget: report, budgetLine: describeFailedLogins(report) };
+}
+
+/** '"admin" with password "admin" (list entry 1)' */
+export function describeAcceptedPairs(accepted: readonly CredentialTrial[]): string {
+  return accepted.map((trial) => `"${trial.username}" with password "${trial.password}" (list entry ${trial.index + 1})`).join(', ');
 }

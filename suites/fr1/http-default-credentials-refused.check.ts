@@ -1,5 +1,5 @@
 import { defineCheck, fail, pass } from '../../core/check.js';
-import { loadCredentialList, tryCredentialPairs } from '../../adapters/http/credentials.js';
+import { describeAcceptedPairs, loadCredentialList, tryCredentialPairs } from '../../adapters/http/credentials.js';
 import { requiresWebAccount, webTarget } from '../../adapters/http/target.js';
 
 const DEFAULT_CREDENTIALS = new URL('../data/http-default-credentials.json', import.meta.url);
@@ -18,12 +18,11 @@ export default defineCheck({
     const target = webTarget(ctx);
     try {
       const pairs = loadCredentialList(DEFAULT_CREDENTIALS);
-      const result = await ctx.step(`${pairs.length} factory-default logins`, () => tryCredentialPairs(target, pairs));
+      const result = await ctx.step(`${pairs.length} factory-default logins`, () => tryCredentialPairs(target, pairs, 'the factory-default list (suites/data/http-default-credentials.json)'));
       const tried = result.trials.filter((trial) => trial.outcome !== 'left out').length;
       const details = { tried, trials: result.trials, failedLogins: result.budget };
       if (result.accepted.length > 0) {
-        const names = result.accepted.map((trial) => `"${trial.username}" (list entry ${trial.index + 1})`).join(', ');
-        return fail(`factory-default credentials logged in: ${names}; ${result.budgetLine}`, details);
+        return fail(`factory-default credentials logged in: ${describeAcceptedPairs(result.accepted)}; ${result.budgetLine}`, details);
       }
       if (tried === 0) throw new Error(`no default pair could be tried within the failed-login budget (${result.budgetLine})`);
       return pass(`all ${tried} factory-default pairs tried were refused, a known account logged in; ${result.budgetLine}`, details);

@@ -14,8 +14,10 @@ interface Proof {
 
 const PROOFS: Proof[] = [
   { check: 'http.access.anonymous-refused', flaw: 'anonymous-leak', pass: /refused without a login, content absent: protected page \/status: \d{3}/, fail: /served to an anonymous request \(the page travels in the body of the redirect\): .*302 to \/login/ },
-  { check: 'http.accounts.shared-refused', flaw: 'shared-account', pass: /shared-account pairs tried were refused, a known account logged in; failed logins sent: .*at most \d+ in a row per account, lockout threshold \d/, fail: /shared role accounts logged in: "/ },
-  { check: 'http.authenticators.default-credentials-refused', flaw: 'default-credentials', pass: /factory-default pairs tried were refused, a known account logged in; failed logins sent: .*lockout threshold \d/, fail: /factory-default credentials logged in: ".*" \(list entry 1\)/ },
+  // The accepted pair is the profile's own password in these variants: masked until the kernel's ctx.disclose (main)
+  // is merged, named after it.
+  { check: 'http.accounts.shared-refused', flaw: 'shared-account', pass: /shared-account pairs tried were refused, a known account logged in; failed logins sent: .*at most \d+ in a row per account, lockout threshold \d/, fail: /shared role accounts logged in: "(operator|\*+)" with password "(operator|\*+)" \(list entry \d+\)/ },
+  { check: 'http.authenticators.default-credentials-refused', flaw: 'default-credentials', pass: /factory-default pairs tried were refused, a known account logged in; failed logins sent: .*lockout threshold \d/, fail: /factory-default credentials logged in: "(admin|\*+)" with password "(admin|\*+)" \(list entry 1\)/ },
   { check: 'http.authenticator-feedback.uniform-refusal', flaw: 'user-enumeration', pass: /unknown-user and \d wrong-password logins got the same answer \(\d{3}, same page shape\), median \d+ ms/, fail: /told apart: page text "Unknown user name\." vs "Wrong password for this user\."/ },
   { check: 'http.login-attempts.lockout', flaw: 'no-lockout', pass: /after \d consecutive failed logins the correct password was refused .*released after about [\d.]+ s \(documented \d s\); bounds: threshold \d \(profile\)/, fail: /accepted at once after the documented \d consecutive failed logins .*no lockout or slowdown/ },
   { check: 'http.login.use-notification', flaw: 'no-banner', pass: /\/login shows the declared notification "/, fail: /no notification declared and \/login shows none before login/ },
