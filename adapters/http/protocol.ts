@@ -18,6 +18,8 @@ declare module '../../core/profile/endpoints.js' {
  * cryptography (CR 3.1, 4.1, 4.3), what errors give away (CR 3.7), input handling (CR 3.5) and availability (CR 7.1).
  */
 const CONCERNS = ['CR 1.1', 'CR 1.2', 'CR 1.5', 'CR 1.7', 'CR 1.10', 'CR 1.11', 'CR 1.12', 'CR 2.1', 'CR 2.6', 'CR 3.1', 'CR 3.5', 'CR 3.7', 'CR 3.8', 'CR 4.1', 'CR 4.3', 'CR 7.1'];
+/** Over HTTPS the interface authenticates itself with a certificate, which the TLS analysis judges (CR 1.9), as for any TLS service. */
+const HTTPS_CONCERNS = [...CONCERNS, 'CR 1.9'];
 
 function portOf(url: URL): number {
   return url.port ? Number(url.port) : url.protocol === 'https:' ? 443 : 80;
@@ -35,7 +37,7 @@ export default defineProtocol({
   services: ['http', 'http-alt', 'http-proxy'],
   concerns: CONCERNS,
   interfaces(profile) {
-    return (profile.endpoints.http ?? []).map((endpoint) => {
+    return (profile.endpoints.http ?? []).map((endpoint, index) => {
       const url = new URL(endpoint.url);
       const secure = url.protocol === 'https:';
       const ports = [{ port: portOf(url), transport: 'tcp' as const, ...(secure ? { tls: true } : {}) }];
@@ -50,8 +52,9 @@ export default defineProtocol({
         protocols: secure ? ['http', 'tls'] : ['http'],
         ports,
         label: endpoint.url,
-        concerns: CONCERNS,
+        concerns: secure ? HTTPS_CONCERNS : CONCERNS,
         endpoint,
+        profilePath: ['endpoints', 'http', index],
         ...(endpoint.lockout ? { lockoutThreshold: endpoint.lockout.threshold } : {}),
       };
     });
