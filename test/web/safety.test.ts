@@ -68,4 +68,32 @@ describe('web checks change nothing but sessions and lock only the lockout accou
       rmSync(workDir, { recursive: true, force: true });
     }
   });
+
+  it('with --disruptive: still no setting changed, and only the lockout account goes past the budget and is locked', async function () {
+    const workDir = mkdtempSync(join(tmpdir(), 'iec62443-web-safety-'));
+    const simulator = await startWebSimulator({ profile: 'hardened', host: randomLoopbackHost(), workDir });
+    try {
+      const profile = parseProfile(simulator.profile, 'web/hardened');
+      const checks = (await discoverChecks()).map((entry) => entry.check).filter((check) => check.protocol === 'http' || check.protocol === 'tls');
+      const logins = new FailedLoginLedger();
+      const statuses: Record<string, string> = {};
+      for (const check of checks) statuses[check.id] = (await executeCheck(check, profile, { disruptive: true, logins })).status;
+      expect(statuses['http.login-attempts.lockout']).to.equal('pass');
+      expect(Object.entries(statuses).filter(([, status]) => status === 'fail' || status === 'error'), JSON.stringify(statuses)).to.deep.equal([]);
+      const { stats, parameters, device } = simulator.web;
+      expect(stats.settingsChanges).to.equal(0);
+      expect(device.settings).to.deep.equal({ deviceName: 'PLC-17 Line 3', ntpServer: 'ntp.plant.local' });
+      expect(Object.keys(stats.stateChangingByPath)).to.deep.equal(['/settings/identify']);
+      const lockoutAccount = parameters.accounts.find((account) => account.profileRole === 'lockout')!;
+      const budget = parameters.lockoutThreshold - 1;
+      for (const [username, most] of Object.entries(stats.maxConsecutiveFailures)) {
+        if (username === lockoutAccount.username) expect(most, 'the lockout account reached the threshold').to.be.at.least(parameters.lockoutThreshold);
+        else expect(most, `failures in a row for ${username} (budget ${budget})`).to.be.at.most(budget);
+      }
+      expect(stats.lockouts, 'one lock, of the lockout account').to.equal(1);
+    } finally {
+      await simulator.stop();
+      rmSync(workDir, { recursive: true, force: true });
+    }
+  });
 });
