@@ -96,4 +96,22 @@ describe('web checks change nothing but sessions and lock only the lockout accou
       rmSync(workDir, { recursive: true, force: true });
     }
   });
+
+  it('a documented lockout threshold of 1 leaves no failed login: the plain-HTTP login probe is not sent', async function () {
+    const workDir = mkdtempSync(join(tmpdir(), 'iec62443-web-safety-'));
+    const simulator = await startWebSimulator({ profile: 'hardened', host: randomLoopbackHost(), workDir });
+    try {
+      const input = simulator.profile;
+      const http = (input.endpoints as { http: Array<Record<string, unknown>> }).http.map((entry) => ({ ...entry, lockout: { threshold: 1, durationS: 60 } }));
+      const profile = parseProfile({ ...input, endpoints: { ...input.endpoints, http } }, 'web/hardened, threshold 1');
+      const check = (await discoverChecks()).map((entry) => entry.check).find((candidate) => candidate.id === 'http.transport.no-plaintext-credentials')!;
+      const result = await executeCheck(check, profile, { disruptive: false });
+      expect(result.status, `${result.status}: ${result.observed ?? result.message}`).to.equal('pass');
+      expect(result.observed).to.match(/no login sent there \(not sent: the lockout threshold 1 leaves no failed login to spend\) and did not honour the HTTPS session cookie/);
+      expect(simulator.web.stats.failedLogins).to.deep.equal({});
+    } finally {
+      await simulator.stop();
+      rmSync(workDir, { recursive: true, force: true });
+    }
+  });
 });
