@@ -133,7 +133,7 @@ export const httpEndpointSchema = z
         durationS: z.number().int().min(0).max(86_400).describe('seconds an account stays locked; 0: until an admin unlocks it'),
       })
       .optional()
-      .describe('the lockout the vendor documents; bounds the failed logins non-disruptive checks send (threshold - 1, default 2)'),
+      .describe("the lockout the vendor documents; bounds the failed logins non-disruptive checks send through the run's ledger (threshold - 1; without it the kernel's default threshold 3, so 2)"),
   })
   .describe('a web management interface (HTTP or HTTPS)');
 
@@ -158,12 +158,6 @@ export const httpEssentialFunctionEntrySchema = z.strictObject({
 });
 
 export type HttpEssentialFunction = z.output<typeof httpEssentialFunctionSchema>;
-
-/** Consecutive failed logins a non-disruptive check may send to one account: one below the documented threshold. */
-export const DEFAULT_FAILED_LOGIN_BUDGET = 2;
-export function failedLoginBudget(endpoint: Pick<HttpEndpoint, 'lockout'>): number {
-  return endpoint.lockout ? Math.max(0, endpoint.lockout.threshold - 1) : DEFAULT_FAILED_LOGIN_BUDGET;
-}
 
 /** Problems of an entry against the profile's host: the harness sends traffic to that host only. */
 export function endpointHostProblems(endpoint: Pick<HttpEndpoint, 'url' | 'plainUrl' | 'adminAction' | 'protectedPath' | 'adminPath' | 'logoutPath'>, host: string): Array<{ field: string; message: string }> {
