@@ -84,6 +84,8 @@ export interface DiscoveryScene {
   /** Deadline of each network step. */
   timeoutMs: number;
   signal: AbortSignal;
+  /** An interface name no other discovered interface has: `preferred`, else `preferred-<port>`, else numbered. */
+  uniqueName(preferred: string, port: number): string;
   /** Options the user gave `init` that belong to one protocol (e.g. snmpCommunities); absent when not given. */
   options: Readonly<Record<string, string | undefined>>;
   log(line: string): void;

@@ -68,4 +68,5 @@ export default defineProtocol({
     for (const probe of probes) await ctx.step(`${probe.name}: first sample before the load`, () => probe.sample(ctx.signal));
     return { probes, close: async () => undefined };
   },
+  discovery: { run: async (scene) => (await import('./discover.js')).discoverHttp(scene) },
 });

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { CheckContext } from '../../core/check.js';
+import { accountsFor } from '../../core/profile/load.js';
 import type { Account, AccountRole, Profile } from '../../core/profile/schema.js';
 import { OpcuaProbe, identityFromCredentials, targetUrl, type ChannelOptions } from './client.js';
 import { credentialsFromFiles, defaultPkiDir, ensureHarnessPki, type HarnessPki } from './pki.js';
@@ -73,9 +74,14 @@ export class OpcuaTarget {
     return { securityPolicy: best.securityPolicy, securityMode: best.securityMode, ...overrides };
   }
 
+  /** Accounts of this interface only: a web account need not be an OPC UA account (accounts[].interfaces). */
+  accounts(): Account[] {
+    return opcuaAccounts(this.ctx.profile);
+  }
+
   account(...roles: AccountRole[]): Account | undefined {
     for (const role of roles) {
-      const found = this.ctx.profile.accounts.find((account) => account.role === role);
+      const found = this.accounts().find((account) => account.role === role);
       if (found) return found;
     }
     return undefined;
@@ -100,6 +106,9 @@ export class OpcuaTarget {
 
 export const opcuaTarget = (ctx: CheckContext): OpcuaTarget => new OpcuaTarget(ctx);
 
+/** The accounts that exist on the OPC UA interface: those without `interfaces` and those naming it. */
+export const opcuaAccounts = (profile: Profile): Account[] => accountsFor(profile, profile.endpoints.opcua?.name ?? 'opcua');
+
 export const userIdentity = (account: Pick<Account, 'username' | 'password'>): Identity => ({ kind: 'username', username: account.username, password: account.password });
 
 /** A user name no device has: for probes that must not touch a real account. */
@@ -108,7 +117,7 @@ export const randomPassword = (): string => randomBytes(12).toString('base64url'
 
 export function requiresAccounts(...roles: AccountRole[]) {
   return (profile: Profile): string | undefined => {
-    const missing = roles.filter((role) => !profile.accounts.some((account) => account.role === role));
+    const missing = roles.filter((role) => !opcuaAccounts(profile).some((account) => account.role === role));
     return missing.length > 0 ? `the profile names no ${missing.join(', ')} account (accounts[].role)` : undefined;
   };
 }

@@ -18,7 +18,7 @@ export async function discoverTls(scene: DiscoveryScene): Promise<Discovered | u
     const answer = handshake.completed
       ? await fetchRoot({ host: scene.host, port: candidate.port, tls: true, connectTimeoutMs: scene.timeoutMs, timeoutMs: scene.timeoutMs, signal: scene.signal }).catch(() => undefined)
       : undefined;
-    const name = answer?.http ? (services.some((service) => service.name === 'web-ui') ? `web-ui-${candidate.port}` : 'web-ui') : `tls-${candidate.port}`;
+    const name = answer?.http ? scene.uniqueName('web-ui', candidate.port) : scene.uniqueName(`tls-${candidate.port}`, candidate.port);
     const twin = answer?.http && plainHttp.length === 1 ? plainHttp[0] : undefined;
     services.push({ name, port: candidate.port, ...(twin ? { cleartextPort: twin } : {}) });
     found.push(`TLS on ${candidate.port}/tcp (${handshake.note})${answer?.http ? `, HTTP inside: ${answer.http.statusLine}${answer.http.title ? ` "${answer.http.title}"` : ''}` : ''}`);

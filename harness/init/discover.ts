@@ -55,6 +55,13 @@ export async function discoverDevice(options: InitOptions): Promise<DeviceDiscov
   const udp = (await udpServiceScan({ host, probes: udpProbes(options.snmpCommunities), timeoutMs: options.timeoutMs, signal })).filter((entry) => entry.state === 'open');
 
   const claimed = new Set<string>();
+  const names = new Set<string>();
+  const uniqueName = (preferred: string, port: number) => {
+    let name = names.has(preferred) ? `${preferred}-${port}` : preferred;
+    for (let suffix = 2; names.has(name); suffix++) name = `${preferred}-${port}-${suffix}`;
+    names.add(name);
+    return name;
+  };
   const protocols: DeviceDiscovery['protocols'] = [];
   const definitions = protocolDefinitions().filter((definition) => definition.discovery);
   const ordered = [...definitions.filter((definition) => !definition.discovery!.fallback), ...definitions.filter((definition) => definition.discovery!.fallback)];
@@ -66,6 +73,7 @@ export async function discoverDevice(options: InitOptions): Promise<DeviceDiscov
       udp: udp.filter((entry) => !claimed.has(`${entry.port}/udp`)).map((entry) => ({ port: entry.port, service: entry.service, ...(entry.answer ? { answer: entry.answer } : {}) })),
       timeoutMs: options.timeoutMs,
       signal,
+      uniqueName,
       options: { snmpCommunities: options.snmpCommunities?.join(',') },
       log: (line) => log(`${definition.name}: ${line}`),
     };

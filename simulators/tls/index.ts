@@ -62,7 +62,7 @@ function page(profile: PageLook, host: string): string {
   return `<!doctype html>
 <html><head><title>Device management</title></head>
 <body><h1>Simulated field device ${host}</h1>
-<form method="post" action="/login"><label>User <input name="user"></label> <label>Password <input name="password" type="password"></label><button>Log in</button></form>
+<p>Status: running. Outputs: 4 of 4 healthy.</p>
 <p>Firmware 1.0 (${profile})</p></body></html>
 `;
 }

@@ -1,6 +1,6 @@
 import { defineCheck, fail, pass } from '../../core/check.js';
 import { formatStatus } from '../../adapters/opcua/status.js';
-import { opcuaTarget, randomPassword, unknownUserName } from '../../adapters/opcua/target.js';
+import { opcuaAccounts, opcuaTarget, randomPassword, unknownUserName } from '../../adapters/opcua/target.js';
 import type { Profile } from '../../core/profile/schema.js';
 
 export default defineCheck({
@@ -12,7 +12,7 @@ export default defineCheck({
   title: 'OPC UA login failures do not reveal which part was wrong',
   expectation: 'An unknown user name and a known user name with a wrong password are refused with the same status code',
   timeoutMs: 60_000,
-  requires: (profile: Profile) => (profile.accounts.some((account) => account.role !== 'lockout') ? undefined : 'the profile names no account to use as the known user (accounts[])'),
+  requires: (profile: Profile) => (opcuaAccounts(profile).some((account) => account.role !== 'lockout') ? undefined : 'the profile names no account to use as the known user (accounts[])'),
   async run(ctx) {
     const target = opcuaTarget(ctx);
     // One wrong password for a real account: far below any lockout threshold, and not the lockout test's account.

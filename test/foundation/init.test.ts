@@ -60,14 +60,18 @@ describe('init --host: a device profile from discovery', function () {
     // 255 is the device itself in Modbus/TCP; the simulator also answers to the unit id it drew.
     expect([255, own.endpoints!.modbus!.unitId]).to.include(profile.endpoints.modbus?.unitId);
     expect(profile.endpoints.tls?.map((service) => service.port)).to.deep.equal(own.endpoints!.tls!.map((service) => service.port));
+    const [web] = profile.endpoints.http!;
+    const ownWeb = own.endpoints!.http![0]!;
+    expect(web).to.deep.include({ url: ownWeb.url, plainUrl: ownWeb.plainUrl });
+    expect(web!.login).to.deep.include({ kind: ownWeb.login.kind, path: (ownWeb.login as { path: string }).path });
     expect([...profile.openPorts].sort()).to.deep.equal([...own.openPorts!].sort());
     expect(profile).to.deep.include({ targetSL: 2, disruptive: false });
     // The Modbus simulator reports its identity over FC 43; the OPC UA one offers no anonymous session to read BuildInfo.
     expect(profile.component).to.deep.include({ vendor: 'Example Automation', firmware: 'V2.4.1' });
-    expect(profile.unsetAccounts?.map((account) => account.role)).to.deep.equal(['admin', 'operator', 'viewer', 'lockout']);
+    expect(profile.unsetAccounts?.map((account) => account.role)).to.deep.equal(['admin', 'operator', 'viewer', 'lockout', 'admin', 'operator', 'viewer', 'lockout']);
     expect(text).to.match(/^# Every TCP port found open\. The vendor must confirm that each one is meant to be open/m);
     expect(text).to.match(/^targetSL: 2$/m);
-    expect(initRun.stdout).to.match(/Still to fill in or confirm:[\s\S]*accounts: export OPCUA_ADMIN_USER, OPCUA_ADMIN_PASSWORD/);
+    expect(initRun.stdout).to.match(/Still to fill in or confirm:[\s\S]*accounts: export HTTP_ADMIN_USER, HTTP_ADMIN_PASSWORD, .*OPCUA_ADMIN_USER, OPCUA_ADMIN_PASSWORD/);
   });
 
   it('refuses to overwrite the profile without --force, and a bad flag, with exit 2 naming it', async function () {
@@ -84,9 +88,9 @@ describe('init --host: a device profile from discovery', function () {
   it('runs at once: the placeholders are missing accounts, not a crash', async function () {
     const run = await cli(['run', '--profile', written, '--out', join(workDir, 'first'), '--allure', 'none', '--only', 'CR 1.1,CR 7.7']);
     expect([0, 1], run.stderr).to.include(run.status);
-    expect(run.stderr).to.match(/accounts\[0\] \(admin\) is left out: \$\{OPCUA_ADMIN_USER\}, \$\{OPCUA_ADMIN_PASSWORD\} not set/);
+    expect(run.stderr).to.match(/accounts\[\d\] \(admin\) is left out: \$\{OPCUA_ADMIN_USER\}, \$\{OPCUA_ADMIN_PASSWORD\} not set/);
     const document = JSON.parse(readFileSync(join(workDir, 'first', 'compliance.json'), 'utf8')) as { scope: { unsetAccounts: unknown[] } };
-    expect(document.scope.unsetAccounts).to.have.length(4);
+    expect(document.scope.unsetAccounts).to.have.length(8);
   });
 
   it('with the accounts and client certificate filled in, the checks reach the verdicts of the simulators\' own profiles', async function () {
@@ -100,6 +104,27 @@ describe('init --host: a device profile from discovery', function () {
     }
     const { clientCertificate, clientPrivateKey, pkiDir } = own.endpoints!.opcua!;
     input.endpoints!.opcua = { ...input.endpoints!.opcua!, clientCertificate, clientPrivateKey, pkiDir };
+    // A web UI shows how to log in, not which page is the admin's, what its banner says or when sessions expire:
+    // init found the address, the login and the plain-HTTP twin; the rest (and the interface's name) is the vendor's.
+    input.endpoints!.http = input.endpoints!.http!.map((discovered) => {
+      const documented = own.endpoints!.http!.find((entry) => entry.url === discovered.url)!;
+      for (const account of own.accounts ?? []) {
+        if (!account.interfaces?.includes(documented.name)) continue;
+        env[`HTTP_${account.role.toUpperCase()}_USER`] = account.username;
+        env[`HTTP_${account.role.toUpperCase()}_PASSWORD`] = account.password;
+      }
+      const success = 'success' in documented.login ? { success: documented.login.success } : {};
+      return { ...documented, url: discovered.url, login: { ...documented.login, ...discovered.login, ...success } as typeof documented.login };
+    });
+    const renamed = new Map([...(input.endpoints!.http ?? []), ...(input.endpoints!.tls ?? [])].map((entry) => [entry.name, entry.name]));
+    input.endpoints!.tls = input.endpoints!.tls!.map((discovered) => {
+      const documented = own.endpoints!.tls!.find((entry) => entry.port === discovered.port)!;
+      renamed.set(discovered.name, documented.name);
+      return { ...discovered, name: documented.name };
+    });
+    const web = parse(readFileSync(written, 'utf8')) as ProfileInput;
+    web.endpoints!.http!.forEach((entry, index) => renamed.set(entry.name, input.endpoints!.http![index]!.name));
+    input.accounts = input.accounts!.map((account) => ({ ...account, interfaces: account.interfaces!.map((name) => renamed.get(name) ?? name) }));
     // What only the vendor can say is the vendor's: the target SL, what is essential, the declarations, the control address.
     const filled: ProfileInput = { ...input, targetSL: own.targetSL, essentialFunctions: own.essentialFunctions!, declarations: own.declarations!, scan: own.scan! };
     const run = async (profile: ProfileInput, name: string, variables: NodeJS.ProcessEnv) =>
