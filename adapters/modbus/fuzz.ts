@@ -1,5 +1,6 @@
 import { setMaxListeners } from 'node:events';
 import { performance } from 'node:perf_hooks';
+import { csvDocument } from '../../core/evidence/csv.js';
 import { ModbusChannel, describeOutcome, type Outcome } from './channel.js';
 import { abortError, type ModbusTarget } from './connection.js';
 import { encodeFrame, exceptionName, FunctionCode, hex, Limits, Pdu, readReply, READ_FUNCTION_OF, type Table } from './wire.js';
@@ -724,15 +725,10 @@ export async function discoverBoundaries(
 
 /** CSV of per-case results: id,category,verdict,expected,observed,problem,latency_ms,sent. */
 export function fuzzResultsCsv(results: FuzzCaseResult[]): string {
-  const field = (value: unknown) => {
-    const text = value === undefined ? '' : String(value);
-    return /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
-  };
-  const rows = ['id,category,verdict,expected,observed,problem,latency_ms,sent'];
-  for (const result of results) {
-    rows.push([result.id, result.category, result.verdict, result.expected, result.observed, result.problem, result.latencyMs, result.sent].map(field).join(','));
-  }
-  return `${rows.join('\n')}\n`;
+  return csvDocument(
+    ['id', 'category', 'verdict', 'expected', 'observed', 'problem', 'latency_ms', 'sent'],
+    results.map((result) => [result.id, result.category, result.verdict, result.expected, result.observed, result.problem, result.latencyMs, result.sent]),
+  );
 }
 
 export { READ_FUNCTION_OF };

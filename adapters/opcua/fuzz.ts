@@ -1,5 +1,6 @@
 import { setMaxListeners } from 'node:events';
 import { performance } from 'node:perf_hooks';
+import { csvDocument } from '../../core/evidence/csv.js';
 import {
   CreateSessionRequest,
   GetEndpointsRequest,
@@ -615,11 +616,8 @@ async function runCorpus(corpus: OpcuaFuzzCase[], options: OpcuaFuzzOptions): Pr
 
 /** CSV of per-case results: id,category,verdict,expected,observed,problem,latency_ms,sent. */
 export function opcuaFuzzResultsCsv(results: FuzzCaseResult[]): string {
-  const field = (value: unknown) => {
-    const text = value === undefined ? '' : String(value);
-    return /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
-  };
-  const rows = ['id,category,verdict,expected,observed,problem,latency_ms,sent'];
-  for (const result of results) rows.push([result.id, result.category, result.verdict, result.expected, result.observed, result.problem, result.latencyMs, result.sent].map(field).join(','));
-  return `${rows.join('\n')}\n`;
+  return csvDocument(
+    ['id', 'category', 'verdict', 'expected', 'observed', 'problem', 'latency_ms', 'sent'],
+    results.map((result) => [result.id, result.category, result.verdict, result.expected, result.observed, result.problem, result.latencyMs, result.sent]),
+  );
 }

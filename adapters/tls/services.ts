@@ -1,4 +1,5 @@
 import type { CheckContext } from '../../core/check.js';
+import { csvField } from '../../core/evidence/csv.js';
 import type { TlsService } from './endpoint.js';
 import { componentInterfaces, type ComponentInterface } from '../../core/protocol.js';
 import { scanComponentPorts, scanScope } from '../tcp/scope.js';
@@ -66,10 +67,10 @@ export async function surveyTwinsOfInterfaceService(ctx: CheckContext): Promise<
     }),
   );
   const rows = ['port,transport,answer,server,location,same page as'];
-  for (const { port, answer, name } of survey.tlsServices) rows.push(`${port},TLS,${csvCell(answer.http?.statusLine ?? answer.banner ?? answer.note ?? '')},${csvCell(answer.http?.server ?? '')},,${name}`);
+  for (const { port, answer, name } of survey.tlsServices) rows.push(`${port},TLS,${csvField(answer.http?.statusLine ?? answer.banner ?? answer.note ?? '')},${csvField(answer.http?.server ?? '')},,${name}`);
   for (const answer of survey.candidates) {
     const twin = survey.twins.find((entry) => entry.port === answer.port);
-    rows.push(`${answer.port},plain,${csvCell(answer.http?.statusLine ?? `banner: ${answer.banner ?? answer.note ?? ''}`)},${csvCell(answer.http?.server ?? '')},${csvCell(answer.http?.location ?? '')},${twin?.samePage ? twin.tlsService : ''}`);
+    rows.push(`${answer.port},plain,${csvField(answer.http?.statusLine ?? `banner: ${answer.banner ?? answer.note ?? ''}`)},${csvField(answer.http?.server ?? '')},${csvField(answer.http?.location ?? '')},${twin?.samePage ? twin.tlsService : ''}`);
   }
   ctx.attach({ name: 'Plain-text answers beside the TLS services', contentType: 'text/csv', extension: 'csv', content: `${rows.join('\n')}\n` });
 
@@ -82,5 +83,3 @@ export async function surveyTwinsOfInterfaceService(ctx: CheckContext): Promise<
   ];
   return { survey, scanned: ports.scanned, sharedHost: ports.sharedHost, findings };
 }
-
-const csvCell = (value: string) => (/[",\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value);

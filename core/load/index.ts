@@ -54,5 +54,5 @@ export {
   type PhaseWindow,
   type ProbeReport,
 } from './availability.js';
-export { renderLatencySvg, toCsv, csvField, type ChartOptions } from './chart.js';
+export { renderLatencySvg, toCsv, type ChartOptions } from './chart.js';
 export { attachAvailabilityEvidence } from './evidence.js';

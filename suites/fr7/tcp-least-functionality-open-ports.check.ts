@@ -1,11 +1,11 @@
 import { defineCheck, fail, pass } from '../../core/check.js';
+import { csvField } from '../../core/evidence/csv.js';
 import { componentInterfaces } from '../../core/protocol.js';
 import { grabBanners, serviceKind, type ServiceBanner } from '../../adapters/tcp/banner.js';
 import { serviceName, tcpConnectScan } from '../../adapters/tcp/scan.js';
 import { scanScope } from '../../adapters/tcp/scope.js';
 import { udpServiceScan, type UdpProbeResult } from '../../adapters/tcp/udp.js';
 
-const csvCell = (value: string) => (/[",\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value);
 
 export default defineCheck({
   id: 'tcp.least-functionality.open-ports',
@@ -90,12 +90,12 @@ export default defineCheck({
       ...scan.open.map((port) => {
         const classification = sharedHost.includes(port) ? 'shared host (excluded)' : declared.includes(port) ? 'declared' : 'UNEXPECTED';
         const banner = bannerOf(port);
-        return `${port},open,${classification},${csvCell(banner?.service ?? serviceName(port) ?? '')},${csvCell(banner?.banner ?? '')}`;
+        return `${port},open,${classification},${csvField(banner?.service ?? serviceName(port) ?? '')},${csvField(banner?.banner ?? '')}`;
       }),
-      ...declared.filter((port) => !scan.open.includes(port)).map((port) => `${port},not open,declared,${csvCell(serviceName(port) ?? '')},`),
+      ...declared.filter((port) => !scan.open.includes(port)).map((port) => `${port},not open,declared,${csvField(serviceName(port) ?? '')},`),
     ];
     ctx.attach({ name: 'Open TCP ports', contentType: 'text/csv', extension: 'csv', content: `${rows.join('\n')}\n` });
-    const udpRows = ['port,service,state,classification,answer', ...udp.map((result) => `${result.port},${result.service},${result.state},${result.state !== 'open' ? '' : udpSharedHost.includes(result.port) ? 'shared host (excluded)' : declared.includes(result.port) ? 'declared' : 'UNEXPECTED'},${csvCell(result.answer ?? '')}`)];
+    const udpRows = ['port,service,state,classification,answer', ...udp.map((result) => `${result.port},${result.service},${result.state},${result.state !== 'open' ? '' : udpSharedHost.includes(result.port) ? 'shared host (excluded)' : declared.includes(result.port) ? 'declared' : 'UNEXPECTED'},${csvField(result.answer ?? '')}`)];
     ctx.attach({ name: 'UDP service probes', contentType: 'text/csv', extension: 'csv', content: `${udpRows.join('\n')}\n` });
 
     const details = {
