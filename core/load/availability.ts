@@ -1,4 +1,5 @@
 import { performance } from 'node:perf_hooks';
+import type { CheckContext, RunSettings } from '../check.js';
 import type { LoadResult } from './engine.js';
 import { startMonitor, summarize, type MonitorResult, type SeriesStats } from './monitor.js';
 
@@ -48,6 +49,33 @@ export interface AvailabilityReport {
   series: MonitorResult[];
   probes: ProbeReport[];
   phases: PhaseWindow[];
+}
+
+/** The sampling and window lengths of a CR 7 measurement, from the run's settings and the bounds of what is watched. */
+export interface MeasurementWindows {
+  intervalMs: number;
+  /** Slower than this is a miss: well past the largest bound, short enough that one stuck call does not hide the others. */
+  timeoutMs: number;
+  baselineMs: number;
+  recoveryMs: number;
+}
+
+export function measurementWindows(settings: Pick<RunSettings, 'requestTimeoutMs' | 'load'>, probes: readonly Pick<EssentialProbe, 'maxLatencyMs'>[]): MeasurementWindows {
+  const bound = Math.max(...probes.map((probe) => probe.maxLatencyMs));
+  return {
+    intervalMs: settings.load.sampleIntervalMs,
+    timeoutMs: Math.min(settings.requestTimeoutMs, Math.max(1_000, 5 * bound)),
+    baselineMs: Math.max(300, 3 * settings.load.sampleIntervalMs),
+    recoveryMs: Math.max(1_000, Math.min(5_000, settings.load.durationMs)),
+  };
+}
+
+/**
+ * Baseline, load and recovery for a check: the probes sampled in the windows the run's settings give, on the check's
+ * signal, with the windows declared as designed waits. What every CR 7.1, CR 7.1 RE(1) and CR 7.2 check measures with.
+ */
+export function measureDuringCheck(ctx: CheckContext, probes: EssentialProbe[], load: (signal: AbortSignal) => Promise<LoadResult>): Promise<AvailabilityReport> {
+  return measureUnderLoad({ probes, ...measurementWindows(ctx.settings, probes), signal: ctx.signal, load, onDesignedWait: (ms, reason) => ctx.designedWait(ms, reason) });
 }
 
 /** Baseline, load and recovery with every probe sampled throughout; the load's own signal aborts with the caller's. */
