@@ -1,6 +1,6 @@
 import { csvDocument } from '../../core/evidence/csv.js';
 import { cipherSuite, LEGACY_SUITE_CODES, TLS13_SUITE_CODES, type CipherSuite } from './cipher-suites.js';
-import { chainLoop, describeCertificate, distinguishedNameText, type CertificateFacts } from './certificate.js';
+import { chainLoop, describeCertificate, distinguishedNameText, type CertificateFacts } from '../pki/inspect.js';
 import { probeClientCertificateRequired } from './client-auth.js';
 import { probe, type ProbeResult, type ProbeTarget } from './probe.js';
 import { displayVersion, GROUPS, keyShareGroupSupported, TLS_VERSIONS, VERSION_CODES, versionName, type TlsVersion } from './wire.js';
