@@ -14,7 +14,7 @@ export * from './fuzz.js';
 export * from './load.js';
 export * from './security.js';
 export * from './availability.js';
-export * from './replay.js';
+export * from './fuzz-setup.js';
 
 export interface ModbusCheckTarget {
   target: ModbusTarget;

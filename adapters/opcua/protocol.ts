@@ -1,3 +1,4 @@
+import { fuzzReplayer } from '../../core/fuzz/replay.js';
 import { defineProtocol } from '../../core/protocol.js';
 import type { Profile } from '../../core/profile/schema.js';
 import { opcuaEndpointSchema, opcuaEssentialFunctionSchema, opcuaPort, type OpcuaEndpoint, type OpcuaEssentialFunction } from './endpoint.js';
@@ -68,15 +69,5 @@ export default defineProtocol({
     }
     return { probes: opcua.probes, close: () => opcua.close() };
   },
-  async replay(profile, caseId, options) {
-    const { isOpcuaCaseId, replayOpcuaFuzzCase } = await import('./fuzz-setup.js');
-    if (!profile.endpoints.opcua || !isOpcuaCaseId(caseId)) return undefined;
-    try {
-      const { fuzzCase, result, aliveAfter } = await replayOpcuaFuzzCase(profile, caseId, options);
-      return { protocol: 'opcua', caseId: fuzzCase.id, description: fuzzCase.description, sent: result.sent, expected: result.expected, observed: result.observed, handledCorrectly: result.verdict === 'ok', aliveAfter };
-    } catch (error) {
-      if (/^no fuzz case/.test((error as Error).message)) return undefined;
-      throw error;
-    }
-  },
+  replay: fuzzReplayer(async () => (await import('./fuzz-setup.js')).opcuaFuzzing),
 });

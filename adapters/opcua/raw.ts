@@ -68,7 +68,7 @@ export function encodeHello(endpointUrl: string, options: Partial<AckParameters>
   return message;
 }
 
-function statusOfCode(code: number): StatusValue {
+export function statusOfCode(code: number): StatusValue {
   const known = Object.values(StatusCodes as unknown as Record<string, StatusCode>).find((status) => status && typeof status.value === 'number' && status.value >>> 0 === code >>> 0);
   return known ? statusValue(known) : { name: `0x${(code >>> 0).toString(16).padStart(8, '0')}`, code: code >>> 0 };
 }

@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import type { CheckContext, RunSettings } from '../check.js';
+import { pause } from '../net/abort.js';
 import type { LoadResult } from './engine.js';
 import { startMonitor, summarize, type MonitorResult, type SeriesStats } from './monitor.js';
 
@@ -98,7 +99,7 @@ export async function measureUnderLoad(options: AvailabilityOptions): Promise<Av
   let load: LoadResult | undefined;
   let failure: unknown;
   try {
-    await delay(options.baselineMs, options.signal);
+    await pause(options.baselineMs, options.signal);
     options.onDesignedWait?.(options.baselineMs, 'baseline sampling of the essential functions before the load');
     phases.push({ name: 'baseline', fromMs: 0, toMs: since() });
     // A function the device does not serve before the load says nothing about the load: no verdict, and no load sent.
@@ -116,7 +117,7 @@ export async function measureUnderLoad(options: AvailabilityOptions): Promise<Av
     phases.push({ name: 'load', fromMs: loadStart, toMs: since() });
     phase = 'recovery';
     const recoveryStart = since();
-    await delay(options.recoveryMs, options.signal);
+    await pause(options.recoveryMs, options.signal);
     options.onDesignedWait?.(options.recoveryMs, 'recovery sampling after the load');
     phases.push({ name: 'recovery', fromMs: recoveryStart, toMs: since() });
   } catch (error) {
@@ -179,22 +180,4 @@ export function judgeAvailability(report: AvailabilityReport, lossTolerance: num
 
 function fmt(value: number): string {
   return value >= 100 ? String(Math.round(value)) : value.toFixed(1);
-}
-
-function delay(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) {
-      reject(signal.reason instanceof Error ? signal.reason : new Error('aborted'));
-      return;
-    }
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal.reason instanceof Error ? signal.reason : new Error('aborted'));
-    };
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
 }
