@@ -1,5 +1,6 @@
 import type net from 'node:net';
 import { performance } from 'node:perf_hooks';
+import { endGracefully } from '../../core/net/socket.js';
 import { openSocket, abortError, type ModbusTarget, type StepOptions } from './connection.js';
 import { encodeFrame, decodeHeader, readReply, exceptionName, type MbapHeader, type ReplyReading, Limits } from './wire.js';
 
@@ -177,15 +178,7 @@ export class ModbusChannel {
 
   /** Half-closes our side and waits briefly for the peer to finish, then destroys the socket. */
   close(): Promise<void> {
-    if (this.closed) return Promise.resolve();
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => this.socket.destroy(), 200);
-      this.socket.once('close', () => {
-        clearTimeout(timer);
-        resolve();
-      });
-      this.socket.end();
-    });
+    return this.closed ? Promise.resolve() : endGracefully(this.socket);
   }
 
   destroy(): void {

@@ -2,6 +2,7 @@
 import { ModbusTCPClient } from 'jsmodbus';
 import type net from 'node:net';
 import { performance } from 'node:perf_hooks';
+import { endGracefully } from '../../core/net/socket.js';
 import { openSocket, abortError, type ModbusTarget } from './connection.js';
 import { identificationObjectName, type IdentificationObject, type Table } from './wire.js';
 
@@ -138,15 +139,7 @@ export class ModbusSession {
   }
 
   close(): Promise<void> {
-    if (this.socket.destroyed) return Promise.resolve();
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => this.socket.destroy(), 200);
-      this.socket.once('close', () => {
-        clearTimeout(timer);
-        resolve();
-      });
-      this.socket.end();
-    });
+    return endGracefully(this.socket);
   }
 
   private async call<T>(what: string, body: () => Promise<T>): Promise<ModbusResult<T>> {
