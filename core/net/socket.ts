@@ -58,8 +58,9 @@ export function withSocket<T, S extends Socket = Socket>(socket: S, options: Sco
       clearTimeout(timer);
       signal?.removeEventListener('abort', onAbort);
       for (const [event, listener] of listeners) socket.removeListener(event, listener);
-      if (keepOpen) socket.on('error', () => undefined);
-      else socket.destroy();
+      // A kept socket must not bring the process down on a late error the caller does not listen for.
+      if (!keepOpen) socket.destroy();
+      else if (socket.listenerCount('error') === 0) socket.on('error', () => undefined);
       outcome();
     };
     const scope: SocketScope<T, S> = {

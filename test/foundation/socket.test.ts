@@ -61,6 +61,8 @@ describe('core/net/socket: deadlines, aborts and clean-up', function () {
     expect(answer).to.equal('pong');
     expect(socket.destroyed).to.equal(false);
     expect(socket.listenerCount('data')).to.equal(before);
+    // Kept twice (connected, then answered): one guard against late errors, not one per step.
+    expect(socket.listenerCount('error')).to.equal(1);
     socket.destroy();
   });
 
