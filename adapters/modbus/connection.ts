@@ -75,6 +75,25 @@ export function caKeyFromProfile(profile: Profile): { certPem: string; keyPem: s
 export const describeTarget = (target: ModbusTarget): string => `${target.tls ? 'modbus+tls' : 'modbus'}://${target.host}:${target.port}`;
 
 /**
+ * How this harness's TLS client meets a Modbus/TCP Security server with the given credentials (over a connection of
+ * its own or a stream a caller hands over); `overrides` widen it where a check must see what the device offers.
+ */
+export function tlsClientOptions(host: string, credentials: ModbusTlsCredentials, overrides: tls.ConnectionOptions = {}): tls.ConnectionOptions {
+  return {
+    cert: credentials.certPem,
+    key: credentials.keyPem,
+    ca: credentials.caPem,
+    // The device's own certificate is judged by the CR 1.2 check; every other check must still reach the device.
+    rejectUnauthorized: false,
+    // An IP address is not a valid SNI name; the server certificate is checked against the address instead.
+    servername: net.isIP(host) ? '' : host,
+    minVersion: credentials.minVersion ?? 'TLSv1.2',
+    maxVersion: credentials.maxVersion,
+    ...overrides,
+  };
+}
+
+/**
  * Opens a TCP (or TLS) connection within connectTimeoutMs, honouring the abort signal. For TLS the promise resolves
  * after the handshake. The socket is given to `prepare` before it connects, so a library can attach to it first.
  */
@@ -82,19 +101,7 @@ export async function openSocket(target: ModbusTarget, options: StepOptions, pre
   if (options.signal?.aborted) throw abortReason(options.signal);
   const credentials = target.tls;
   const socket: net.Socket = credentials
-    ? tls.connect({
-        host: target.host,
-        port: target.port,
-        cert: credentials.certPem,
-        key: credentials.keyPem,
-        ca: credentials.caPem,
-        // The device's own certificate is judged by the CR 1.2 check; every other check must still reach the device.
-        rejectUnauthorized: false,
-        // An IP address is not a valid SNI name; the server certificate is checked against the address instead.
-        servername: net.isIP(target.host) ? '' : target.host,
-        minVersion: credentials.minVersion ?? 'TLSv1.2',
-        maxVersion: credentials.maxVersion,
-      })
+    ? tls.connect({ host: target.host, port: target.port, ...tlsClientOptions(target.host, credentials) })
     : net.connect({ host: target.host, port: target.port });
   prepare?.(socket);
   try {

@@ -7,7 +7,7 @@ import { issuerFromPem } from '../pki/issuer.js';
 import { readUtf8Extension } from '../pki/extensions.js';
 import { FrameReader, ModbusChannel, type Outcome } from './channel.js';
 import { withSocket, whenConnected } from '../../core/net/socket.js';
-import { openSocket, ModbusConnectError, type ModbusTarget, type ModbusTlsCredentials, type StepOptions } from './connection.js';
+import { openSocket, tlsClientOptions, ModbusConnectError, type ModbusTarget, type ModbusTlsCredentials, type StepOptions } from './connection.js';
 import { encodeFrame, MODBUS_ROLE_OID, Pdu, type Table } from './wire.js';
 
 /**
@@ -106,16 +106,8 @@ export interface ServerIdentity {
 /** The server's certificate chain and whether it verifies against the CA and names the host. */
 export function inspectServer(target: ModbusTarget, options: StepOptions): Promise<ServerIdentity> {
   const credentials = target.tls ?? {};
-  const socket = tls.connect({
-    host: target.host,
-    port: target.port,
-    cert: credentials.certPem,
-    key: credentials.keyPem,
-    ca: credentials.caPem,
-    rejectUnauthorized: false,
-    servername: net.isIP(target.host) ? '' : target.host,
-    minVersion: 'TLSv1',
-  });
+  // Whatever version the device still accepts: the certificate is what is inspected here.
+  const socket = tls.connect({ host: target.host, port: target.port, ...tlsClientOptions(target.host, credentials, { minVersion: 'TLSv1', maxVersion: undefined }) });
   return withSocket<ServerIdentity, tls.TLSSocket>(socket, { signal: options.signal }, (scope) => {
     scope.deadline(options.connectTimeoutMs, () => scope.reject(new Error(`no TLS handshake with ${target.host}:${target.port} within ${options.connectTimeoutMs} ms`)));
     scope.once('error', (error: NodeJS.ErrnoException) => scope.reject(new Error(`TLS handshake with ${target.host}:${target.port} failed: ${error.code ?? error.message}`)));
@@ -180,15 +172,7 @@ export async function tamperedRequest(target: ModbusTarget, pdu: Buffer, options
   raw.on('error', () => undefined);
   wire.on('error', () => undefined);
   const credentials = target.tls;
-  const secure = tls.connect({
-    socket: wire,
-    cert: credentials.certPem,
-    key: credentials.keyPem,
-    ca: credentials.caPem,
-    rejectUnauthorized: false,
-    servername: net.isIP(target.host) ? '' : target.host,
-    minVersion: credentials.minVersion ?? 'TLSv1.2',
-  });
+  const secure = tls.connect({ socket: wire, ...tlsClientOptions(target.host, credentials, { maxVersion: undefined }) });
   secure.on('error', () => undefined);
   // Reading must be on from the start: a TLS socket over a plain stream otherwise leaves the device's alert unread.
   secure.on('data', () => undefined);
