@@ -114,4 +114,3 @@ export async function openSocket(target: ModbusTarget, options: StepOptions, pre
   }
 }
 
-export const abortError = abortReason;

@@ -3,7 +3,8 @@ import { ModbusTCPClient } from 'jsmodbus';
 import type net from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { endGracefully } from '../../core/net/socket.js';
-import { openSocket, abortError, type ModbusTarget } from './connection.js';
+import { abortReason } from '../../core/net/abort.js';
+import { openSocket, type ModbusTarget } from './connection.js';
 import { identificationObjectName, type IdentificationObject, type Table } from './wire.js';
 
 /**
@@ -144,13 +145,13 @@ export class ModbusSession {
 
   private async call<T>(what: string, body: () => Promise<T>): Promise<ModbusResult<T>> {
     const signal = this.options.signal;
-    if (signal?.aborted) throw abortError(signal);
+    if (signal?.aborted) throw abortReason(signal);
     const started = performance.now();
     try {
       const value = await body();
       return { ok: true, value, latencyMs: performance.now() - started };
     } catch (error) {
-      if (signal?.aborted) throw abortError(signal);
+      if (signal?.aborted) throw abortReason(signal);
       const failure = error as JsModbusError;
       const latencyMs = performance.now() - started;
       switch (failure.err) {
