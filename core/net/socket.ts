@@ -58,9 +58,10 @@ export function withSocket<T, S extends Socket = Socket>(socket: S, options: Sco
       clearTimeout(timer);
       signal?.removeEventListener('abort', onAbort);
       for (const [event, listener] of listeners) socket.removeListener(event, listener);
-      // A kept socket must not bring the process down on a late error the caller does not listen for.
+      // An error after the step settled must not bring the process down: a TLS socket closed during its handshake
+      // reports the reset on the next tick, and a kept socket may fail while nobody listens.
+      if (socket.listenerCount('error') === 0) socket.on('error', () => undefined);
       if (!keepOpen) socket.destroy();
-      else if (socket.listenerCount('error') === 0) socket.on('error', () => undefined);
       outcome();
     };
     const scope: SocketScope<T, S> = {

@@ -51,6 +51,16 @@ describe('core/net/socket: deadlines, aborts and clean-up', function () {
     expect(await ask('hello')).to.deep.equal({ answer: 'silent', destroyed: true });
   });
 
+  it('lets a socket report an error after its step settled without bringing the process down', async function () {
+    const socket = await connectTcp({ host, port, connectTimeoutMs: 1_000 });
+    await withSocket<void>(socket, {}, (scope) => {
+      scope.on('error', () => undefined);
+      scope.resolve();
+    });
+    // What a TLS socket does when the peer closed during the handshake: the error comes on the next tick.
+    expect(() => socket.emit('error', new Error('late reset'))).not.to.throw();
+  });
+
   it('keeps a socket open for the caller without its listeners', async function () {
     const socket = await connectTcp({ host, port, connectTimeoutMs: 1_000 });
     const before = socket.listenerCount('data');
