@@ -1,5 +1,6 @@
 import net from 'node:net';
 import { performance } from 'node:perf_hooks';
+import { connectTcp, withSocket } from '../core/net/socket.js';
 import { MAX_RATE_PER_SECOND, runLoad, type LoadResult } from '../core/load/index.js';
 import { encodeFrame, openFlood, Pdu, primaryRead, targetFromProfile, type FloodStats, type ModbusTarget, type ReadSpec } from '../adapters/modbus/index.js';
 import { encodeHello, helloExchange, parseOpcTcpUrl } from '../adapters/opcua/raw.js';
@@ -36,32 +37,12 @@ export interface RateFigures {
   [key: string]: unknown;
 }
 
-function connect(host: string, port: number): Promise<net.Socket> {
-  return new Promise((resolve, reject) => {
-    const socket = net.connect({ host, port });
-    const timer = setTimeout(() => {
-      socket.destroy();
-      reject(new Error(`connect to ${host}:${port}: no answer within ${CONNECT_TIMEOUT_MS} ms`));
-    }, CONNECT_TIMEOUT_MS);
-    socket.once('connect', () => {
-      clearTimeout(timer);
-      socket.removeAllListeners('error');
-      socket.setNoDelay(true);
-      resolve(socket);
-    });
-    socket.once('error', (error) => {
-      clearTimeout(timer);
-      reject(error);
-    });
-  });
-}
-
 /** The ceiling: prebuilt read frames on plain sockets, one more written for every reply, for DURATION_MS. */
 export async function bareModbusCeiling(target: ModbusTarget, read: ReadSpec, durationMs = DURATION_MS, window = MODBUS_WINDOW): Promise<RateFigures> {
   const pdu = Pdu.read(read.table, read.address, read.count);
   const frames = Buffer.concat(Array.from({ length: window }, (_, index) => encodeFrame({ transactionId: index + 1, unitId: target.unitId, pdu })));
   const frameLength = frames.length / window;
-  const sockets = await Promise.all(Array.from({ length: MODBUS_CONNECTIONS }, () => connect(target.host, target.port)));
+  const sockets = await Promise.all(Array.from({ length: MODBUS_CONNECTIONS }, () => connectTcp({ host: target.host, port: target.port, connectTimeoutMs: CONNECT_TIMEOUT_MS })));
   let replies = 0;
   let sent = 0;
   let closedByDevice = 0;
@@ -135,28 +116,18 @@ export async function engineModbusFlood(target: ModbusTarget, read: ReadSpec, ra
 
 /** One bare attempt: connect, write the prebuilt Hello, wait for the whole Acknowledge, close. */
 function bareHello(host: string, port: number, hello: Buffer): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const socket = net.connect({ host, port });
+  return withSocket<void>(net.connect({ host, port }), {}, (scope) => {
     let received: Buffer = Buffer.alloc(0);
-    let done = false;
-    const finish = (error?: Error) => {
-      if (done) return;
-      done = true;
-      clearTimeout(timer);
-      socket.destroy();
-      if (error) reject(error);
-      else resolve();
-    };
-    const timer = setTimeout(() => finish(new Error('no Acknowledge in time')), CONNECT_TIMEOUT_MS);
-    socket.once('connect', () => socket.write(hello));
-    socket.on('data', (chunk: Buffer) => {
+    scope.deadline(CONNECT_TIMEOUT_MS, () => scope.reject(new Error('no Acknowledge in time')));
+    scope.once('connect', () => scope.socket.write(hello));
+    scope.on('data', (chunk: Buffer) => {
       received = received.length ? Buffer.concat([received, chunk]) : chunk;
       if (received.length < 8) return;
-      if (received.toString('ascii', 0, 3) !== 'ACK') return finish(new Error(`answered ${received.toString('ascii', 0, 3)}`));
-      if (received.length >= received.readUInt32LE(4)) finish();
+      if (received.toString('ascii', 0, 3) !== 'ACK') return scope.reject(new Error(`answered ${received.toString('ascii', 0, 3)}`));
+      if (received.length >= received.readUInt32LE(4)) scope.resolve();
     });
-    socket.on('error', (error) => finish(error));
-    socket.on('close', () => finish(new Error('closed before the Acknowledge')));
+    scope.on('error', (error: Error) => scope.reject(error));
+    scope.on('close', () => scope.reject(new Error('closed before the Acknowledge')));
   });
 }
 

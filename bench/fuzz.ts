@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks';
-import { prepareFuzzing, runFuzzCorpus } from '../adapters/modbus/index.js';
+import { modbusFuzzDriver, prepareFuzzing } from '../adapters/modbus/index.js';
+import { runFuzzCorpus } from '../core/fuzz/engine.js';
 import type { Profile } from '../core/profile/schema.js';
 import type { Figure } from './report.js';
 import { progress, round } from './util.js';
@@ -12,7 +13,7 @@ const MIN_MEASURED_MS = 3_000;
 const MAX_ROUNDS = 50;
 const LIMIT_MS = 60_000;
 
-/** Malformed Modbus cases per second with the CR 3.5 check's corpus and liveness checks (adapters/modbus/fuzz.ts). */
+/** Malformed Modbus cases per second with the CR 3.5 check's corpus and liveness checks (core/fuzz with adapters/modbus/fuzz.ts). */
 export async function benchFuzz(profile: Profile, host: string): Promise<{ figures: Figure[]; details: unknown }> {
   const controller = new AbortController();
   const limit = setTimeout(() => controller.abort(new Error(`fuzz bench limit of ${LIMIT_MS / 1000} s reached`)), LIMIT_MS);
@@ -20,8 +21,9 @@ export async function benchFuzz(profile: Profile, host: string): Promise<{ figur
     const options = { connectTimeoutMs: 3_000, requestTimeoutMs: 5_000, signal: controller.signal };
     const { target, liveness, corpus } = await prepareFuzzing(profile, host, options);
     progress(`fuzz: corpus of ${corpus.length} cases, one warm-up run, then runs for at least ${MIN_MEASURED_MS / 1000} s at up to ${CASES_PER_SECOND_CAP}/s`);
+    const run = () => runFuzzCorpus(corpus, modbusFuzzDriver({ target, ...options, liveness }), { signal: controller.signal, casesPerSecond: CASES_PER_SECOND_CAP });
     // One unmeasured run first, so neither the fuzzer nor the simulator is measured before V8 has optimised it.
-    await runFuzzCorpus(corpus, { target, ...options, casesPerSecond: CASES_PER_SECOND_CAP, liveness });
+    await run();
     let cases = 0;
     let livenessChecks = 0;
     let measuredMs = 0;
@@ -30,13 +32,13 @@ export async function benchFuzz(profile: Profile, host: string): Promise<{ figur
     let stopped: string | undefined;
     const began = performance.now();
     while (performance.now() - began < MIN_MEASURED_MS && rounds < MAX_ROUNDS && !stopped) {
-      const report = await runFuzzCorpus(corpus, { target, ...options, casesPerSecond: CASES_PER_SECOND_CAP, liveness });
+      const report = await run();
       rounds++;
       cases += report.casesRun;
       livenessChecks += report.livenessChecks;
       measuredMs += report.durationMs;
       wrong += report.results.filter((result) => result.verdict === 'wrong').length;
-      if (report.stoppedAfter) stopped = `the simulator stopped answering after ${report.stoppedAfter.batch}`;
+      if (report.stoppedAfter) stopped = `the simulator stopped answering after ${report.stoppedAfter.cases.join(', ')}`;
     }
     const perSecond = (cases / Math.max(1, measuredMs)) * 1000;
     progress(`fuzz: ${cases} cases in ${rounds} rounds, ${Math.round(perSecond)} cases/s, ${livenessChecks} liveness checks`);

@@ -1,6 +1,6 @@
 import type { CheckContext } from '../../core/check.js';
 import type { Profile } from '../../core/profile/schema.js';
-import { measureUnderLoad, type AvailabilityReport, type LoadResult } from '../../core/load/index.js';
+import { measureDuringCheck, type AvailabilityReport, type LoadResult } from '../../core/load/index.js';
 import type { ModbusTarget } from './connection.js';
 import { essentialProbes } from './load.js';
 
@@ -14,8 +14,6 @@ export function requiresModbusEssentialFunction(profile: Profile): string | unde
  * load settings: the common frame of the CR 7.1, CR 7.1 RE(1) and CR 7.2 checks.
  */
 export async function monitoredLoad(ctx: CheckContext, target: ModbusTarget, load: (signal: AbortSignal) => Promise<LoadResult>): Promise<AvailabilityReport> {
-  const { load: settings } = ctx.settings;
-  const bound = Math.max(...ctx.profile.essentialFunctions.map((entry) => entry.maxLatencyMs));
   const { probes, close } = essentialProbes(ctx.profile, target, { connectTimeoutMs: ctx.settings.connectTimeoutMs, requestTimeoutMs: ctx.settings.requestTimeoutMs });
   try {
     // A device that does not serve its essential functions before any load gets "error", not a load verdict.
@@ -38,17 +36,7 @@ export async function monitoredLoad(ctx: CheckContext, target: ModbusTarget, loa
         }
       });
     }
-    return await measureUnderLoad({
-      probes,
-      intervalMs: settings.sampleIntervalMs,
-      // Slower than this is a miss: well past the bound, short enough that one stuck call does not hide the others.
-      timeoutMs: Math.min(ctx.settings.requestTimeoutMs, Math.max(1000, 5 * bound)),
-      signal: ctx.signal,
-      baselineMs: Math.max(300, 3 * settings.sampleIntervalMs),
-      recoveryMs: Math.max(1000, Math.min(5000, settings.durationMs)),
-      load,
-      onDesignedWait: (ms, reason) => ctx.designedWait(ms, reason),
-    });
+    return await measureDuringCheck(ctx, probes, load);
   } finally {
     await close();
   }

@@ -1,6 +1,8 @@
 import type net from 'node:net';
 import { performance } from 'node:perf_hooks';
-import { openSocket, abortError, type ModbusTarget, type StepOptions } from './connection.js';
+import { endGracefully } from '../../core/net/socket.js';
+import { abortReason } from '../../core/net/abort.js';
+import { openSocket, type ModbusTarget, type StepOptions } from './connection.js';
 import { encodeFrame, decodeHeader, readReply, exceptionName, type MbapHeader, type ReplyReading, Limits } from './wire.js';
 
 /**
@@ -149,7 +151,7 @@ export class ModbusChannel {
       return Promise.resolve({ kind: 'reply', received: received!, latencyMs: 0 });
     }
     if (this.closed) return Promise.resolve({ kind: 'closed', afterMs: 0, reason: this.closeReason ?? 'closed' });
-    if (options.signal?.aborted) return Promise.reject(abortError(options.signal));
+    if (options.signal?.aborted) return Promise.reject(abortReason(options.signal));
     return new Promise<Outcome>((resolve, reject) => {
       const waiter: Waiter = {
         transactionId,
@@ -163,7 +165,7 @@ export class ModbusChannel {
       const onAbort = () => {
         clearTimeout(timer);
         this.waiters = this.waiters.filter((candidate) => candidate !== waiter);
-        reject(abortError(options.signal!));
+        reject(abortReason(options.signal!));
       };
       const timer = setTimeout(() => {
         this.waiters = this.waiters.filter((candidate) => candidate !== waiter);
@@ -177,15 +179,7 @@ export class ModbusChannel {
 
   /** Half-closes our side and waits briefly for the peer to finish, then destroys the socket. */
   close(): Promise<void> {
-    if (this.closed) return Promise.resolve();
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => this.socket.destroy(), 200);
-      this.socket.once('close', () => {
-        clearTimeout(timer);
-        resolve();
-      });
-      this.socket.end();
-    });
+    return this.closed ? Promise.resolve() : endGracefully(this.socket);
   }
 
   destroy(): void {

@@ -1,6 +1,8 @@
 import net from 'node:net';
 import tls from 'node:tls';
 import { readFileSync } from 'node:fs';
+import { abortReason } from '../../core/net/abort.js';
+import { ConnectError, whenConnected } from '../../core/net/socket.js';
 import type { Profile } from '../../core/profile/schema.js';
 
 /** Where and how to reach a Modbus/TCP or Modbus/TCP Security server. */
@@ -73,73 +75,42 @@ export function caKeyFromProfile(profile: Profile): { certPem: string; keyPem: s
 export const describeTarget = (target: ModbusTarget): string => `${target.tls ? 'modbus+tls' : 'modbus'}://${target.host}:${target.port}`;
 
 /**
- * Opens a TCP (or TLS) connection within connectTimeoutMs, honouring the abort signal. For TLS the promise resolves
- * after the handshake. The socket is returned before connecting to `prepare`, so a library can attach to it first.
+ * How this harness's TLS client meets a Modbus/TCP Security server with the given credentials (over a connection of
+ * its own or a stream a caller hands over); `overrides` widen it where a check must see what the device offers.
  */
-export function openSocket(target: ModbusTarget, options: StepOptions, prepare?: (socket: net.Socket) => void): Promise<net.Socket> {
-  return new Promise((resolve, reject) => {
-    if (options.signal?.aborted) {
-      reject(abortError(options.signal));
-      return;
-    }
-    const credentials = target.tls;
-    const socket: net.Socket = credentials
-      ? tls.connect({
-          host: target.host,
-          port: target.port,
-          cert: credentials.certPem,
-          key: credentials.keyPem,
-          ca: credentials.caPem,
-          // The device's own certificate is judged by the CR 1.2 check; every other check must still reach the device.
-          rejectUnauthorized: false,
-          // An IP address is not a valid SNI name; the server certificate is checked against the address instead.
-          servername: net.isIP(target.host) ? '' : target.host,
-          minVersion: credentials.minVersion ?? 'TLSv1.2',
-          maxVersion: credentials.maxVersion,
-        })
-      : net.connect({ host: target.host, port: target.port });
-    let settled = false;
-    let tcpConnected = false;
-    const finish = (error?: Error) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      options.signal?.removeEventListener('abort', onAbort);
-      socket.off('error', onError);
-      if (error) {
-        socket.destroy();
-        reject(error);
-      } else {
-        socket.on('error', () => undefined);
-        resolve(socket);
-      }
-    };
-    const onError = (error: NodeJS.ErrnoException) => {
-      const phase = credentials && tcpConnected ? 'tls' : 'tcp';
-      finish(new ModbusConnectError(`${phase === 'tls' ? 'TLS handshake with' : 'cannot connect to'} ${target.host}:${target.port} failed: ${error.code ?? error.message}`, error.code, phase));
-    };
-    const onAbort = () => finish(abortError(options.signal!));
-    const timer = setTimeout(
-      () => finish(new ModbusConnectError(`no ${credentials && tcpConnected ? 'TLS handshake' : 'connection'} with ${target.host}:${target.port} within ${options.connectTimeoutMs} ms`, 'ETIMEDOUT', credentials && tcpConnected ? 'tls' : 'tcp')),
-      options.connectTimeoutMs,
-    );
-    options.signal?.addEventListener('abort', onAbort, { once: true });
-    socket.once('error', onError);
-    socket.once('connect', () => {
-      tcpConnected = true;
-      (socket as net.Socket).setNoDelay(true);
-      if (!credentials) finish();
-    });
-    if (credentials) socket.once('secureConnect', () => finish());
-    socket.once('close', () => finish(new ModbusConnectError(`${target.host}:${target.port} closed the connection during ${credentials && tcpConnected ? 'the TLS handshake' : 'connect'}`, 'ECONNRESET', credentials && tcpConnected ? 'tls' : 'tcp')));
-    prepare?.(socket);
-  });
+export function tlsClientOptions(host: string, credentials: ModbusTlsCredentials, overrides: tls.ConnectionOptions = {}): tls.ConnectionOptions {
+  return {
+    cert: credentials.certPem,
+    key: credentials.keyPem,
+    ca: credentials.caPem,
+    // The device's own certificate is judged by the CR 1.2 check; every other check must still reach the device.
+    rejectUnauthorized: false,
+    // An IP address is not a valid SNI name; the server certificate is checked against the address instead.
+    servername: net.isIP(host) ? '' : host,
+    minVersion: credentials.minVersion ?? 'TLSv1.2',
+    maxVersion: credentials.maxVersion,
+    ...overrides,
+  };
 }
 
-export function abortError(signal: AbortSignal): Error {
-  const reason: unknown = signal.reason;
-  if (reason instanceof Error) return reason;
-  const error = new Error(typeof reason === 'string' ? reason : 'aborted');
-  error.name = 'AbortError';
-  return error;
+/**
+ * Opens a TCP (or TLS) connection within connectTimeoutMs, honouring the abort signal. For TLS the promise resolves
+ * after the handshake. The socket is given to `prepare` before it connects, so a library can attach to it first.
+ */
+export async function openSocket(target: ModbusTarget, options: StepOptions, prepare?: (socket: net.Socket) => void): Promise<net.Socket> {
+  if (options.signal?.aborted) throw abortReason(options.signal);
+  const credentials = target.tls;
+  const socket: net.Socket = credentials
+    ? tls.connect({ host: target.host, port: target.port, ...tlsClientOptions(target.host, credentials) })
+    : net.connect({ host: target.host, port: target.port });
+  prepare?.(socket);
+  try {
+    const connected = await whenConnected(socket, { connectTimeoutMs: options.connectTimeoutMs, signal: options.signal, secure: credentials !== undefined, peer: target });
+    connected.setNoDelay(true);
+    return connected;
+  } catch (error) {
+    if (error instanceof ConnectError) throw new ModbusConnectError(error.message, error.code, error.stage === 'handshake' ? 'tls' : 'tcp');
+    throw error;
+  }
 }
+

@@ -1,13 +1,14 @@
-import { setMaxListeners } from 'node:events';
 import { performance } from 'node:perf_hooks';
+import type { AnswerKind, CaseObservation, CaseRun, FuzzDriver, FuzzLiveness, FuzzCase as RunnerCase } from '../../core/fuzz/engine.js';
+import { pause } from '../../core/net/abort.js';
 import { ModbusChannel, describeOutcome, type Outcome } from './channel.js';
-import { abortError, type ModbusTarget } from './connection.js';
+import type { ModbusTarget } from './connection.js';
 import { encodeFrame, exceptionName, FunctionCode, hex, Limits, Pdu, readReply, READ_FUNCTION_OF, type Table } from './wire.js';
 
 /**
  * CR 3.5 robustness: a generated corpus of malformed Modbus/TCP requests in named categories, each with the answer
- * the Modbus application protocol prescribes. Well-framed cases are pipelined in batches on one connection; framing
- * cases (that may make the device close) get a connection each. Liveness is checked after every batch.
+ * the Modbus application protocol prescribes, and how to send them (modbusFuzzDriver); core/fuzz runs them, with a
+ * liveness read after every batch.
  *
  * Safety: no case writes inside the device's address map except write-backs of the value just read; reserved and
  * vendor programming function codes (8, 9, 10, 13, 14, 65-72, 90, 91, 100-110, 125-127) are never sent.
@@ -28,11 +29,7 @@ export interface Expectation {
   staysLive?: boolean;
 }
 
-export interface FuzzCase {
-  /** Stable id, e.g. "function.unknown-0x19"; replay a case alone with replayFuzzCase. */
-  id: string;
-  category: string;
-  description: string;
+export interface FuzzCase extends RunnerCase {
   bytes: Buffer;
   /** The PDU as a well-formed request would carry it, to read the reply against. */
   requestPdu: Buffer;
@@ -415,69 +412,44 @@ export function judgeOutcome(fuzzCase: FuzzCase, outcome: Outcome): { ok: boolea
   }
 }
 
-export interface FuzzCaseResult {
-  id: string;
-  category: string;
-  description: string;
-  sent: string;
-  expected: string;
-  observed: string;
-  verdict: 'ok' | 'wrong' | 'not-run';
-  problem?: string;
-  latencyMs?: number;
-}
-
 export interface LivenessProbe {
   table: Table;
   address: number;
   count: number;
 }
 
-export interface FuzzOptions {
+export interface ModbusFuzzOptions {
   target: ModbusTarget;
   connectTimeoutMs: number;
   requestTimeoutMs: number;
-  signal: AbortSignal;
-  /** Upper bound on cases sent per second. */
-  casesPerSecond: number;
   liveness: LivenessProbe;
-  log?: (line: string) => void;
   /** Well-framed cases sent together on the shared connection; default 16. */
   batchSize?: number;
 }
 
-export interface FuzzReport {
-  results: FuzzCaseResult[];
-  durationMs: number;
-  casesRun: number;
-  casesPerSecond: number;
-  livenessChecks: number;
-  /** Set when the device stopped answering the liveness probe. */
-  stoppedAfter?: { batch: string; detail: string; recoveredAfterMs?: number };
-}
-
 /** A deadline-bounded wait for one reply to a read, on its own connection; the device is alive when it answers at all. */
-class Liveness {
+class ModbusLiveness implements FuzzLiveness {
   private channel: ModbusChannel | undefined;
   checks = 0;
-  constructor(private readonly options: FuzzOptions) {}
+  constructor(private readonly options: ModbusFuzzOptions) {}
 
-  async probe(timeoutMs = this.options.requestTimeoutMs): Promise<{ ok: boolean; detail: string }> {
+  async probe(signal: AbortSignal, timeoutMs = this.options.requestTimeoutMs): Promise<{ ok: boolean; detail: string }> {
     this.checks++;
+    timeoutMs = Math.min(timeoutMs, this.options.requestTimeoutMs);
     const pdu = Pdu.read(this.options.liveness.table, this.options.liveness.address, this.options.liveness.count);
     for (let attempt = 0; attempt < 2; attempt++) {
       try {
         if (!this.channel || this.channel.closed) {
-          this.channel = await ModbusChannel.open(this.options.target, { connectTimeoutMs: Math.min(this.options.connectTimeoutMs, timeoutMs), signal: this.options.signal });
+          this.channel = await ModbusChannel.open(this.options.target, { connectTimeoutMs: Math.min(this.options.connectTimeoutMs, timeoutMs), signal });
         }
-        const { outcome } = await this.channel.request(pdu, { timeoutMs, signal: this.options.signal });
+        const { outcome } = await this.channel.request(pdu, { timeoutMs, signal });
         if (outcome.kind === 'reply' && readReply(pdu, outcome.received.pdu).kind !== 'malformed') return { ok: true, detail: describeOutcome(pdu, outcome) };
         if (outcome.kind === 'closed' && attempt === 0) continue;
         this.channel.destroy();
         this.channel = undefined;
         return { ok: false, detail: describeOutcome(pdu, outcome) };
       } catch (error) {
-        if (this.options.signal.aborted) throw error;
+        if (signal.aborted) throw error;
         this.channel = undefined;
         if (attempt === 1) return { ok: false, detail: (error as Error).message };
       }
@@ -487,204 +459,130 @@ class Liveness {
 
   close(): void {
     this.channel?.destroy();
+    this.channel = undefined;
   }
 }
 
-class Pacer {
-  private readonly begin = performance.now();
-  private sent = 0;
-  constructor(
-    private readonly perSecond: number,
-    private readonly signal: AbortSignal,
-  ) {}
-  /** Waits until `count` more cases fit under the rate. */
-  async take(count: number): Promise<void> {
-    this.sent += count;
-    const due = this.begin + ((this.sent - count) / this.perSecond) * 1000 - performance.now();
-    if (due > 1) await sleep(due, this.signal);
-  }
-}
-
-/** Runs the corpus; stops at the first failed liveness check and waits briefly to see whether the device comes back. */
-export async function runFuzzCorpus(corpus: FuzzCase[], callerOptions: FuzzOptions): Promise<FuzzReport> {
-  // Batches wait on many replies at once; one internal signal carries them instead of the caller's.
-  const controller = new AbortController();
-  setMaxListeners(0, controller.signal);
-  const forward = () => controller.abort(callerOptions.signal.reason);
-  if (callerOptions.signal.aborted) forward();
-  else callerOptions.signal.addEventListener('abort', forward, { once: true });
-  try {
-    return await runCorpus(corpus, { ...callerOptions, signal: controller.signal });
-  } finally {
-    callerOptions.signal.removeEventListener('abort', forward);
-  }
-}
-
-async function runCorpus(corpus: FuzzCase[], options: FuzzOptions): Promise<FuzzReport> {
-  const begin = performance.now();
-  const caseTimeoutMs = Math.min(options.requestTimeoutMs, 1000);
-  const liveness = new Liveness(options);
-  const pacer = new Pacer(Math.max(1, options.casesPerSecond), options.signal);
-  const results = new Map<string, FuzzCaseResult>();
-  const record: Recorder = (fuzzCase, outcome, servedMeanwhile) => {
-    const judged = outcome.kind === 'error' ? { ok: false, problem: outcome.message } : judgeOutcome(fuzzCase, outcome);
-    let observed = outcome.kind === 'error' ? outcome.message : describeOutcome(fuzzCase.requestPdu, outcome, fuzzCase.expect.echoUnitId);
-    let problem = judged.problem;
-    if (servedMeanwhile) {
-      observed += servedMeanwhile.ok ? '; another connection was served meanwhile' : `; another connection was not served meanwhile (${servedMeanwhile.detail})`;
-      if (!servedMeanwhile.ok) problem = problem ? `${problem}; the device stopped serving others` : 'the device stopped serving other connections';
-    }
-    results.set(fuzzCase.id, {
-      id: fuzzCase.id,
-      category: fuzzCase.category,
-      description: fuzzCase.description,
-      sent: hex(fuzzCase.bytes),
-      expected: describeExpectation(fuzzCase.expect),
-      observed,
-      verdict: problem ? 'wrong' : 'ok',
-      problem,
-      latencyMs: outcome.kind === 'reply' ? round(outcome.latencyMs) : undefined,
-    });
-  };
-
-  const batches: Array<{ name: string; cases: FuzzCase[] }> = [];
+/** The corpus in batches: well-framed read cases pipelined together on the shared connection; framing cases and writes alone. */
+function batchesOf(corpus: readonly FuzzCase[], batchSize: number): FuzzCase[][] {
+  const batches: FuzzCase[][] = [];
+  const pipelined = (fuzzCase: FuzzCase) => fuzzCase.connection === 'shared' && !fuzzCase.writes;
   for (const fuzzCase of corpus) {
     const last = batches.at(-1);
-    const batchSize = options.batchSize ?? 16;
     // Writes go one at a time, so a device that dies of one is caught at exactly that case.
-    if (fuzzCase.connection === 'shared' && !fuzzCase.writes && last && last.cases[0]!.connection === 'shared' && !last.cases[0]!.writes && last.cases.length < batchSize) {
-      last.cases.push(fuzzCase);
-    } else {
-      batches.push({ name: fuzzCase.id, cases: [fuzzCase] });
-    }
+    if (pipelined(fuzzCase) && last && pipelined(last[0]!) && last.length < batchSize) last.push(fuzzCase);
+    else batches.push([fuzzCase]);
   }
+  return batches;
+}
 
-  let shared: ModbusChannel | undefined;
-  let stoppedAfter: FuzzReport['stoppedAfter'];
-  try {
-    const first = await liveness.probe();
-    if (!first.ok) throw new Error(`the device does not answer a read before fuzzing: ${first.detail}`);
-    for (const batch of batches) {
-      if (options.signal.aborted) throw abortError(options.signal);
-      await pacer.take(batch.cases.length);
-      if (batch.cases[0]!.connection === 'fresh') {
-        await runFreshCase(batch.cases[0]!, options, caseTimeoutMs, liveness, record);
-      } else {
-        if (!shared || shared.closed) shared = await ModbusChannel.open(options.target, { connectTimeoutMs: options.connectTimeoutMs, signal: options.signal });
-        const channel = shared;
-        const waits = batch.cases.map((fuzzCase) =>
-          channel.await(fuzzCase.transactionId, { timeoutMs: caseTimeoutMs, signal: options.signal }).then((outcome) => ({ fuzzCase, outcome })),
-        );
-        channel.sendRaw(Buffer.concat(batch.cases.map((entry) => entry.bytes)));
-        const outcomes = await Promise.all(waits);
-        const unanswered: FuzzCase[] = [];
-        for (const { fuzzCase, outcome } of outcomes) {
-          // A close in the middle of a batch cannot be pinned on one case: those cases are re-run alone.
-          if (outcome.kind === 'closed' && batch.cases.length > 1) unanswered.push(fuzzCase);
-          else record(fuzzCase, outcome);
-        }
-        for (const fuzzCase of unanswered) {
-          if (!(await liveness.probe()).ok) break;
-          await runAlone(fuzzCase, options, caseTimeoutMs, record);
-        }
-      }
-      const alive = await liveness.probe();
-      options.log?.(`batch ${batch.name} (${batch.cases.length} case${batch.cases.length > 1 ? 's' : ''}): liveness ${alive.detail}`);
-      if (!alive.ok) {
-        const stoppedAt = performance.now();
-        let recoveredAfterMs: number | undefined;
-        while (performance.now() - stoppedAt < 5000 && !options.signal.aborted) {
-          await sleep(500, options.signal);
-          if ((await liveness.probe(Math.min(options.requestTimeoutMs, 1000))).ok) {
-            recoveredAfterMs = Math.round(performance.now() - stoppedAt);
-            break;
-          }
-        }
-        stoppedAfter = { batch: batch.cases.map((entry) => entry.id).join(', '), detail: alive.detail, recoveredAfterMs };
-        options.log?.(`device stopped answering after ${stoppedAfter.batch}; ${recoveredAfterMs === undefined ? 'no answer within 5 s' : `answering again after ${recoveredAfterMs} ms`}`);
-        break;
-      }
-    }
-  } finally {
-    shared?.destroy();
-    liveness.close();
-  }
+function answerOf(fuzzCase: FuzzCase, outcome: Outcome): AnswerKind {
+  if (outcome.kind === 'timeout') return 'silence';
+  if (outcome.kind === 'closed') return 'closed';
+  const reading = readReply(fuzzCase.requestPdu, outcome.received.pdu);
+  return reading.kind === 'exception' ? 'refusal' : reading.kind;
+}
 
-  for (const fuzzCase of corpus) {
-    if (!results.has(fuzzCase.id)) {
-      results.set(fuzzCase.id, {
-        id: fuzzCase.id,
-        category: fuzzCase.category,
-        description: fuzzCase.description,
-        sent: hex(fuzzCase.bytes),
-        expected: describeExpectation(fuzzCase.expect),
-        observed: 'not run: the device had stopped answering',
-        verdict: 'not-run',
-      });
-    }
-  }
-  const durationMs = performance.now() - begin;
-  const ordered = corpus.map((fuzzCase) => results.get(fuzzCase.id)!);
-  const casesRun = ordered.filter((result) => result.verdict !== 'not-run').length;
+/** One case's outcome judged against its expectation. */
+function observe(fuzzCase: FuzzCase, outcome: Outcome, servedOthers?: { ok: boolean; detail: string }): CaseObservation {
+  const answer = answerOf(fuzzCase, outcome);
   return {
-    results: ordered,
-    durationMs: Math.round(durationMs),
-    casesRun,
-    casesPerSecond: durationMs > 0 ? Math.round((casesRun / durationMs) * 1000) : 0,
-    livenessChecks: liveness.checks,
-    stoppedAfter,
+    sent: hex(fuzzCase.bytes),
+    answer,
+    observed: describeOutcome(fuzzCase.requestPdu, outcome, fuzzCase.expect.echoUnitId),
+    problem: judgeOutcome(fuzzCase, outcome).problem,
+    latencyMs: outcome.kind === 'reply' ? round(outcome.latencyMs) : undefined,
+    sideEffect: fuzzCase.writes && answer === 'response' ? 'write executed' : undefined,
+    servedOthers,
+    designedWaitMs: outcome.kind === 'timeout' && fuzzCase.expect.silence ? Math.round(outcome.afterMs) : undefined,
   };
 }
 
-type Recorder = (fuzzCase: FuzzCase, outcome: Outcome | { kind: 'error'; message: string }, servedMeanwhile?: { ok: boolean; detail: string }) => void;
+/**
+ * How the CR 3.5 runner (core/fuzz) sends Modbus cases: well-framed ones pipelined on one shared connection, framing
+ * cases on a connection each (the device may rightly close it), a case whose broken frame should stay pending checked
+ * for other connections being served meanwhile.
+ */
+export function modbusFuzzDriver(options: ModbusFuzzOptions): FuzzDriver<FuzzCase> {
+  const caseTimeoutMs = Math.min(options.requestTimeoutMs, 1000);
+  const liveness = new ModbusLiveness(options);
+  const open = (signal: AbortSignal) => ModbusChannel.open(options.target, { connectTimeoutMs: options.connectTimeoutMs, signal });
+  let shared: ModbusChannel | undefined;
 
-async function runAlone(fuzzCase: FuzzCase, options: FuzzOptions, caseTimeoutMs: number, record: Recorder): Promise<void> {
-  let channel: ModbusChannel;
-  try {
-    channel = await ModbusChannel.open(options.target, { connectTimeoutMs: options.connectTimeoutMs, signal: options.signal });
-  } catch (error) {
-    if (options.signal.aborted) throw error;
-    record(fuzzCase, { kind: 'error', message: `could not connect for this case: ${(error as Error).message}` });
-    return;
-  }
-  try {
-    const waiting = channel.await(fuzzCase.connection === 'fresh' ? undefined : fuzzCase.transactionId, { timeoutMs: caseTimeoutMs, signal: options.signal });
-    channel.sendRaw(fuzzCase.bytes);
-    record(fuzzCase, await waiting);
-  } finally {
-    channel.destroy();
-  }
-}
+  const connected = async (signal: AbortSignal): Promise<ModbusChannel | CaseRun> => {
+    try {
+      return await open(signal);
+    } catch (error) {
+      if (signal.aborted) throw error;
+      return { failed: `could not connect for this case: ${(error as Error).message}` };
+    }
+  };
 
-async function runFreshCase(fuzzCase: FuzzCase, options: FuzzOptions, caseTimeoutMs: number, liveness: Liveness, record: Recorder): Promise<void> {
-  if (!fuzzCase.expect.staysLive) {
-    await runAlone(fuzzCase, options, caseTimeoutMs, record);
-    return;
-  }
-  let channel: ModbusChannel;
-  try {
-    channel = await ModbusChannel.open(options.target, { connectTimeoutMs: options.connectTimeoutMs, signal: options.signal });
-  } catch (error) {
-    if (options.signal.aborted) throw error;
-    record(fuzzCase, { kind: 'error', message: `could not connect for this case: ${(error as Error).message}` });
-    return;
-  }
-  try {
-    const sentAt = performance.now();
-    let settled: Outcome | undefined;
-    const waiting = channel.await(undefined, { timeoutMs: caseTimeoutMs, signal: options.signal }).then((outcome) => (settled = outcome));
-    channel.sendRaw(fuzzCase.bytes);
-    // While the broken frame is pending on its connection, the device must still serve another one.
-    await sleep(5, options.signal);
-    const alive = await liveness.probe(caseTimeoutMs);
-    await Promise.resolve();
-    // Still pending after the probe: the device is (rightly) waiting for the rest or has discarded the frame.
-    const outcome: Outcome = settled ?? { kind: 'timeout', afterMs: performance.now() - sentAt };
-    waiting.catch(() => undefined);
-    record(fuzzCase, outcome, alive);
-  } finally {
-    channel.destroy();
-  }
+  const runAlone = async (fuzzCase: FuzzCase, signal: AbortSignal): Promise<CaseRun> => {
+    const channel = await connected(signal);
+    if (!(channel instanceof ModbusChannel)) return channel;
+    try {
+      const waiting = channel.await(fuzzCase.connection === 'fresh' ? undefined : fuzzCase.transactionId, { timeoutMs: caseTimeoutMs, signal });
+      channel.sendRaw(fuzzCase.bytes);
+      return observe(fuzzCase, await waiting);
+    } finally {
+      channel.destroy();
+    }
+  };
+
+  const runFresh = async (fuzzCase: FuzzCase, signal: AbortSignal): Promise<CaseRun> => {
+    if (!fuzzCase.expect.staysLive) return runAlone(fuzzCase, signal);
+    const channel = await connected(signal);
+    if (!(channel instanceof ModbusChannel)) return channel;
+    try {
+      const sentAt = performance.now();
+      let settled: Outcome | undefined;
+      const waiting = channel.await(undefined, { timeoutMs: caseTimeoutMs, signal }).then((outcome) => (settled = outcome));
+      channel.sendRaw(fuzzCase.bytes);
+      // While the broken frame is pending on its connection, the device must still serve another one.
+      await pause(5, signal);
+      const alive = await liveness.probe(signal, caseTimeoutMs);
+      await Promise.resolve();
+      // Still pending after the probe: the device is (rightly) waiting for the rest or has discarded the frame.
+      const outcome: Outcome = settled ?? { kind: 'timeout', afterMs: performance.now() - sentAt };
+      waiting.catch(() => undefined);
+      return observe(fuzzCase, outcome, alive);
+    } finally {
+      channel.destroy();
+    }
+  };
+
+  return {
+    liveness,
+    batches: (corpus) => batchesOf(corpus, options.batchSize ?? 16),
+    expected: (fuzzCase) => describeExpectation(fuzzCase.expect),
+    sentOf: (fuzzCase) => hex(fuzzCase.bytes),
+    async send(batch, signal) {
+      if (batch[0]!.connection === 'fresh') return [await runFresh(batch[0]!, signal)];
+      if (!shared || shared.closed) shared = await open(signal);
+      const channel = shared;
+      const waits = batch.map((fuzzCase) => channel.await(fuzzCase.transactionId, { timeoutMs: caseTimeoutMs, signal }));
+      channel.sendRaw(Buffer.concat(batch.map((entry) => entry.bytes)));
+      const outcomes = await Promise.all(waits);
+      const runs: Array<CaseRun | undefined> = batch.map(() => undefined);
+      const unanswered: number[] = [];
+      outcomes.forEach((outcome, index) => {
+        // A close in the middle of a batch cannot be pinned on one case: those cases are sent again alone.
+        if (outcome.kind === 'closed' && batch.length > 1) unanswered.push(index);
+        else runs[index] = observe(batch[index]!, outcome);
+      });
+      for (const index of unanswered) {
+        if (!(await liveness.probe(signal)).ok) break;
+        runs[index] = await runAlone(batch[index]!, signal);
+      }
+      return runs;
+    },
+    close() {
+      shared?.destroy();
+      shared = undefined;
+      liveness.close();
+    },
+  };
 }
 
 /**
@@ -722,38 +620,7 @@ export async function discoverBoundaries(
   return boundaries;
 }
 
-/** CSV of per-case results: id,category,verdict,expected,observed,problem,latency_ms,sent. */
-export function fuzzResultsCsv(results: FuzzCaseResult[]): string {
-  const field = (value: unknown) => {
-    const text = value === undefined ? '' : String(value);
-    return /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
-  };
-  const rows = ['id,category,verdict,expected,observed,problem,latency_ms,sent'];
-  for (const result of results) {
-    rows.push([result.id, result.category, result.verdict, result.expected, result.observed, result.problem, result.latencyMs, result.sent].map(field).join(','));
-  }
-  return `${rows.join('\n')}\n`;
-}
-
 export { READ_FUNCTION_OF };
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) {
-      reject(abortError(signal));
-      return;
-    }
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(abortError(signal));
-    };
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
-}
 
 function round(value: number): number {
   return Math.round(value * 100) / 100;

@@ -14,8 +14,8 @@ export * from './fuzz.js';
 export * from './load.js';
 export * from './security.js';
 export * from './availability.js';
-export * from './replay.js';
 export * from './write-probe.js';
+export * from './fuzz-setup.js';
 
 export interface ModbusCheckTarget {
   target: ModbusTarget;

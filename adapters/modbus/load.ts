@@ -3,6 +3,7 @@ import { performance } from 'node:perf_hooks';
 import type { Profile } from '../../core/profile/schema.js';
 import type { EssentialProbe } from '../../core/load/index.js';
 import { FrameReader } from './channel.js';
+import { withSocket } from '../../core/net/socket.js';
 import { openSocket, ModbusConnectError, type ModbusTarget } from './connection.js';
 import { encodeFrame, exceptionName, Pdu, readReply, type Table } from './wire.js';
 import { ModbusSession } from './session.js';
@@ -247,30 +248,20 @@ export function stormWorker(target: ModbusTarget, options: { read: ReadSpec; con
       if (error instanceof ModbusConnectError) throw new Error(error.code === 'ETIMEDOUT' ? 'connect timed out' : `connect refused (${error.code ?? error.phase})`);
       throw error;
     }
-    try {
-      await new Promise<void>((resolve, reject) => {
-        const reader = new FrameReader();
-        const timer = setTimeout(() => finish(new Error('no reply in time')), options.requestTimeoutMs);
-        const onAbort = () => finish();
-        const finish = (error?: Error) => {
-          clearTimeout(timer);
-          signal.removeEventListener('abort', onAbort);
-          socket.removeAllListeners('data');
-          if (error) reject(error);
-          else resolve();
-        };
-        signal.addEventListener('abort', onAbort, { once: true });
-        socket.on('data', (chunk: Buffer) => {
-          // A TLS record of type handshake (22) is the device's ServerHello; a Modbus frame is a plain reply.
-          if (target.tls) finish(chunk[0] === 22 ? undefined : new Error('TLS alert instead of a ServerHello'));
-          else if (reader.push(chunk).frames.length > 0) finish();
-        });
-        socket.once('close', () => finish(new Error(target.tls ? 'closed by the device before its ServerHello' : 'closed by the device before a reply')));
-        socket.write(hello);
+    // An abort ends the operation without counting it as refused: the storm is over, not the device.
+    await withSocket<void>(socket, { signal, onAbort: (scope) => scope.resolve() }, (scope) => {
+      const reader = new FrameReader();
+      scope.deadline(options.requestTimeoutMs, () => scope.reject(new Error('no reply in time')));
+      scope.on('data', (chunk: Buffer) => {
+        // A TLS record of type handshake (22) is the device's ServerHello; a Modbus frame is a plain reply.
+        if (target.tls) {
+          if (chunk[0] === 22) scope.resolve();
+          else scope.reject(new Error('TLS alert instead of a ServerHello'));
+        } else if (reader.push(chunk).frames.length > 0) scope.resolve();
       });
-    } finally {
-      socket.destroy();
-    }
+      scope.once('close', () => scope.reject(new Error(target.tls ? 'closed by the device before its ServerHello' : 'closed by the device before a reply')));
+      socket.write(hello);
+    });
   };
 }
 
@@ -313,22 +304,20 @@ export function connectionHolder(deviceTarget: ModbusTarget, options: { read: Re
       reason(error instanceof ModbusConnectError ? `connect failed (${error.code ?? error.phase})` : (error as Error).message);
       throw error;
     }
-    const served = await new Promise<boolean>((resolve) => {
+    // The socket is kept either way: a served connection is held, the others are destroyed below.
+    const served = await withSocket<boolean>(socket, {}, (scope) => {
       const reader = new FrameReader();
-      // Before a TLS handshake there is nothing to ask: a connection the device keeps for a moment counts as held.
-      const timer = preHandshake ? setTimeout(() => done(true), Math.min(200, options.requestTimeoutMs)) : setTimeout(() => done(false, 'no reply in time'), options.requestTimeoutMs);
       const done = (ok: boolean, why?: string) => {
-        clearTimeout(timer);
-        socket.removeAllListeners('data');
-        socket.removeListener('close', onClose);
         if (why) reason(why);
-        resolve(ok);
+        scope.keep(ok);
       };
-      const onClose = () => done(false, preHandshake ? 'closed by the device before the TLS handshake' : 'closed by the device before a reply');
-      socket.on('data', (chunk: Buffer) => {
+      // Before a TLS handshake there is nothing to ask: a connection the device keeps for a moment counts as held.
+      if (preHandshake) scope.deadline(Math.min(200, options.requestTimeoutMs), () => done(true));
+      else scope.deadline(options.requestTimeoutMs, () => done(false, 'no reply in time'));
+      scope.on('data', (chunk: Buffer) => {
         if (reader.push(chunk).frames.length > 0) done(true);
       });
-      socket.once('close', onClose);
+      scope.once('close', () => done(false, preHandshake ? 'closed by the device before the TLS handshake' : 'closed by the device before a reply'));
       if (!preHandshake) socket.write(frame);
     });
     if (!served) {

@@ -1,3 +1,4 @@
+import { fuzzReplayer } from '../../core/fuzz/replay.js';
 import { defineProtocol } from '../../core/protocol.js';
 import type { Profile } from '../../core/profile/schema.js';
 import { modbusEndpointSchema, modbusEssentialFunctionSchema, type ModbusEndpoint, type ModbusEssentialFunction } from './endpoint.js';
@@ -52,16 +53,6 @@ export default defineProtocol({
     const options = { connectTimeoutMs: ctx.settings.connectTimeoutMs, requestTimeoutMs: ctx.settings.requestTimeoutMs };
     return essentialProbes(ctx.profile, targetFromProfile(ctx.profile, ctx.host), options);
   },
-  async replay(profile, caseId, options) {
-    if (!profile.endpoints.modbus) return undefined;
-    const { replayFuzzCase } = await import('./index.js');
-    try {
-      const { fuzzCase, result, aliveAfter } = await replayFuzzCase(profile, profile.host, caseId, options);
-      return { protocol: 'modbus', caseId: fuzzCase.id, description: fuzzCase.description, sent: result.sent, expected: result.expected, observed: result.observed, handledCorrectly: result.verdict === 'ok', aliveAfter };
-    } catch (error) {
-      if (/^no fuzz case/.test((error as Error).message)) return undefined;
-      throw error;
-    }
-  },
+  replay: fuzzReplayer(async () => (await import('./fuzz-setup.js')).modbusFuzzing),
   discovery: { run: async (scene) => (await import('./discover.js')).discoverModbus(scene) },
 });

@@ -6,7 +6,8 @@ import { issueCertificate, type IssuedCertificate } from '../pki/certificates.js
 import { issuerFromPem } from '../pki/issuer.js';
 import { readUtf8Extension } from '../pki/extensions.js';
 import { FrameReader, ModbusChannel, type Outcome } from './channel.js';
-import { openSocket, abortError, ModbusConnectError, type ModbusTarget, type ModbusTlsCredentials, type StepOptions } from './connection.js';
+import { withSocket, whenConnected } from '../../core/net/socket.js';
+import { openSocket, tlsClientOptions, ModbusConnectError, type ModbusTarget, type ModbusTlsCredentials, type StepOptions } from './connection.js';
 import { encodeFrame, MODBUS_ROLE_OID, Pdu, type Table } from './wire.js';
 
 /**
@@ -105,29 +106,12 @@ export interface ServerIdentity {
 /** The server's certificate chain and whether it verifies against the CA and names the host. */
 export function inspectServer(target: ModbusTarget, options: StepOptions): Promise<ServerIdentity> {
   const credentials = target.tls ?? {};
-  return new Promise((resolve, reject) => {
-    const socket = tls.connect({
-      host: target.host,
-      port: target.port,
-      cert: credentials.certPem,
-      key: credentials.keyPem,
-      ca: credentials.caPem,
-      rejectUnauthorized: false,
-      servername: net.isIP(target.host) ? '' : target.host,
-      minVersion: 'TLSv1',
-    });
-    const timer = setTimeout(() => finish(new Error(`no TLS handshake with ${target.host}:${target.port} within ${options.connectTimeoutMs} ms`)), options.connectTimeoutMs);
-    const onAbort = () => finish(abortError(options.signal!));
-    options.signal?.addEventListener('abort', onAbort, { once: true });
-    const finish = (error?: Error, identity?: ServerIdentity) => {
-      clearTimeout(timer);
-      options.signal?.removeEventListener('abort', onAbort);
-      socket.destroy();
-      if (error) reject(error);
-      else resolve(identity!);
-    };
-    socket.once('error', (error: NodeJS.ErrnoException) => finish(new Error(`TLS handshake with ${target.host}:${target.port} failed: ${error.code ?? error.message}`)));
-    socket.once('secureConnect', () => {
+  // Whatever version the device still accepts: the certificate is what is inspected here.
+  const socket = tls.connect({ host: target.host, port: target.port, ...tlsClientOptions(target.host, credentials, { minVersion: 'TLSv1', maxVersion: undefined }) });
+  return withSocket<ServerIdentity, tls.TLSSocket>(socket, { signal: options.signal }, (scope) => {
+    scope.deadline(options.connectTimeoutMs, () => scope.reject(new Error(`no TLS handshake with ${target.host}:${target.port} within ${options.connectTimeoutMs} ms`)));
+    scope.once('error', (error: NodeJS.ErrnoException) => scope.reject(new Error(`TLS handshake with ${target.host}:${target.port} failed: ${error.code ?? error.message}`)));
+    scope.once('secureConnect', () => {
       const chainPem: string[] = [];
       let certificate: tls.DetailedPeerCertificate | undefined = socket.getPeerCertificate(true);
       const seen = new Set<string>();
@@ -138,7 +122,7 @@ export function inspectServer(target: ModbusTarget, options: StepOptions): Promi
       }
       const leaf = socket.getPeerCertificate();
       const identityError = leaf?.raw ? tls.checkServerIdentity(target.host, leaf)?.message : 'no certificate presented';
-      finish(undefined, {
+      scope.resolve({
         protocol: socket.getProtocol() ?? undefined,
         cipher: socket.getCipher()?.name,
         authorized: credentials.caPem !== undefined && socket.authorized,
@@ -188,30 +172,12 @@ export async function tamperedRequest(target: ModbusTarget, pdu: Buffer, options
   raw.on('error', () => undefined);
   wire.on('error', () => undefined);
   const credentials = target.tls;
-  const secure = tls.connect({
-    socket: wire,
-    cert: credentials.certPem,
-    key: credentials.keyPem,
-    ca: credentials.caPem,
-    rejectUnauthorized: false,
-    servername: net.isIP(target.host) ? '' : target.host,
-    minVersion: credentials.minVersion ?? 'TLSv1.2',
-  });
+  const secure = tls.connect({ socket: wire, ...tlsClientOptions(target.host, credentials, { maxVersion: undefined }) });
   secure.on('error', () => undefined);
   // Reading must be on from the start: a TLS socket over a plain stream otherwise leaves the device's alert unread.
   secure.on('data', () => undefined);
   try {
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no TLS handshake within ${options.connectTimeoutMs} ms`)), options.connectTimeoutMs);
-      secure.once('secureConnect', () => {
-        clearTimeout(timer);
-        resolve();
-      });
-      secure.once('close', () => {
-        clearTimeout(timer);
-        reject(new Error('the device closed the connection during the TLS handshake'));
-      });
-    });
+    await whenConnected(secure, { connectTimeoutMs: options.connectTimeoutMs, signal: options.signal, secure: true, peer: target });
     const protocol = secure.getProtocol() ?? undefined;
     const cipher = secure.getCipher()?.name;
     // With TLS 1.3 the client's certificate and Finished leave after secureConnect: let them go out unaltered first.
@@ -275,33 +241,20 @@ export async function cleartextRequest(target: ModbusTarget, pdu: Buffer, option
 /** Resolves with the first complete Modbus frame, or the close, or the timeout; bytes that are no Modbus frame (a TLS alert) count as a close. */
 function awaitFirstFrame(socket: net.Socket, options: RequestOptions): Promise<Outcome> {
   const startedAt = performance.now();
-  return new Promise((resolve, reject) => {
+  // The socket stays the caller's: it is kept open whatever the outcome, and destroyed only on an abort.
+  return withSocket<Outcome>(socket, { signal: options.signal }, (scope) => {
     const reader = new FrameReader();
     let reason: string | undefined;
-    let settled = false;
-    const finish = (outcome?: Outcome, error?: Error) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      options.signal?.removeEventListener('abort', onAbort);
-      socket.removeListener('data', onData);
-      socket.removeListener('close', onClose);
-      if (error) reject(error);
-      else resolve(outcome!);
-    };
-    const onData = (chunk: Buffer) => {
+    const closed = (why: string) => scope.keep({ kind: 'closed', afterMs: performance.now() - startedAt, reason: why });
+    scope.deadline(options.requestTimeoutMs, () => scope.keep({ kind: 'timeout', afterMs: performance.now() - startedAt }));
+    scope.on('data', (chunk: Buffer) => {
       const { frames, garbage } = reader.push(chunk);
-      if (frames.length > 0) finish({ kind: 'reply', received: frames[0]!, latencyMs: performance.now() - startedAt });
+      if (frames.length > 0) scope.keep({ kind: 'reply', received: frames[0]!, latencyMs: performance.now() - startedAt });
       else if (garbage) reason = `${garbage.bytes.length} bytes that are no Modbus frame (${garbage.reason})`;
-    };
-    const onClose = () => finish({ kind: 'closed', afterMs: performance.now() - startedAt, reason: reason ?? 'closed by peer' });
-    const onAbort = () => finish(undefined, abortError(options.signal!));
-    const timer = setTimeout(() => finish({ kind: 'timeout', afterMs: performance.now() - startedAt }), options.requestTimeoutMs);
-    socket.on('data', onData);
-    socket.once('close', onClose);
+    });
+    scope.once('close', () => closed(reason ?? 'closed by peer'));
     // An alert from the device surfaces as an error; over a wrapped stream the close may come much later.
-    socket.on('error', (error: NodeJS.ErrnoException) => finish({ kind: 'closed', afterMs: performance.now() - startedAt, reason: error.code ?? error.message }));
-    options.signal?.addEventListener('abort', onAbort, { once: true });
+    scope.on('error', (error: NodeJS.ErrnoException) => closed(error.code ?? error.message));
   });
 }
 

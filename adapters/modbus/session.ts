@@ -2,7 +2,9 @@
 import { ModbusTCPClient } from 'jsmodbus';
 import type net from 'node:net';
 import { performance } from 'node:perf_hooks';
-import { openSocket, abortError, type ModbusTarget } from './connection.js';
+import { endGracefully } from '../../core/net/socket.js';
+import { abortReason } from '../../core/net/abort.js';
+import { openSocket, type ModbusTarget } from './connection.js';
 import { identificationObjectName, type IdentificationObject, type Table } from './wire.js';
 
 /**
@@ -138,26 +140,18 @@ export class ModbusSession {
   }
 
   close(): Promise<void> {
-    if (this.socket.destroyed) return Promise.resolve();
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => this.socket.destroy(), 200);
-      this.socket.once('close', () => {
-        clearTimeout(timer);
-        resolve();
-      });
-      this.socket.end();
-    });
+    return endGracefully(this.socket);
   }
 
   private async call<T>(what: string, body: () => Promise<T>): Promise<ModbusResult<T>> {
     const signal = this.options.signal;
-    if (signal?.aborted) throw abortError(signal);
+    if (signal?.aborted) throw abortReason(signal);
     const started = performance.now();
     try {
       const value = await body();
       return { ok: true, value, latencyMs: performance.now() - started };
     } catch (error) {
-      if (signal?.aborted) throw abortError(signal);
+      if (signal?.aborted) throw abortReason(signal);
       const failure = error as JsModbusError;
       const latencyMs = performance.now() - started;
       switch (failure.err) {

@@ -2,7 +2,7 @@ import type { RunSettings } from '../../core/check.js';
 import type { Profile } from '../../core/profile/schema.js';
 import type { ComponentInterface } from '../../core/protocol.js';
 import type { ModbusEndpoint } from './endpoint.js';
-import { writeProbeAddress } from './replay.js';
+import { writeProbeAddress } from './fuzz-setup.js';
 import { Pdu } from './wire.js';
 
 /**

@@ -1,5 +1,5 @@
 import type { CheckContext } from '../../core/check.js';
-import { measureUnderLoad, type AvailabilityReport, type EssentialProbe, type LoadResult } from '../../core/load/index.js';
+import { measureDuringCheck, type AvailabilityReport, type EssentialProbe, type LoadResult } from '../../core/load/index.js';
 import type { Profile } from '../../core/profile/schema.js';
 import type { OpcuaChannel, OpcuaSession } from './client.js';
 import { formatStatus, isGood } from './status.js';
@@ -102,25 +102,14 @@ export function opcuaEssentialProbes(ctx: CheckContext, target: OpcuaTarget = op
 }
 
 /**
- * Baseline, load and recovery with every OPC UA essential function monitored (core/load's measureUnderLoad), the
+ * Baseline, load and recovery with every OPC UA essential function monitored (core/load's measureDuringCheck), the
  * monitoring session opened and checked before anything else is sent.
  */
 export async function monitoredOpcuaLoad(ctx: CheckContext, load: (signal: AbortSignal) => Promise<LoadResult>, target: OpcuaTarget = opcuaTarget(ctx)): Promise<AvailabilityReport> {
-  const { load: settings } = ctx.settings;
   const monitor = opcuaEssentialProbes(ctx, target);
-  const bound = Math.max(...monitor.probes.map((probe) => probe.maxLatencyMs));
   try {
     await ctx.step(`essential functions (${monitor.probes.map((probe) => probe.name).join(', ')}) answer on a monitoring session before any load`, () => monitor.ready());
-    return await measureUnderLoad({
-      probes: monitor.probes,
-      intervalMs: settings.sampleIntervalMs,
-      timeoutMs: Math.min(ctx.settings.requestTimeoutMs, Math.max(1000, 5 * bound)),
-      signal: ctx.signal,
-      baselineMs: Math.max(300, 3 * settings.sampleIntervalMs),
-      recoveryMs: Math.max(1000, Math.min(5000, settings.durationMs)),
-      load,
-      onDesignedWait: (ms, reason) => ctx.designedWait(ms, reason),
-    });
+    return await measureDuringCheck(ctx, monitor.probes, load);
   } finally {
     await monitor.close();
   }

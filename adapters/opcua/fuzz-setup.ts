@@ -1,9 +1,9 @@
 import type { CheckContext, RunSettings } from '../../core/check.js';
-import { componentInterfaces } from '../../core/protocol.js';
-import type { Profile } from '../../core/profile/schema.js';
+import type { FuzzLiveness } from '../../core/fuzz/engine.js';
+import type { FuzzCampaign, Fuzzing } from '../../core/fuzz/replay.js';
 import { opcuaEssentialFunctions } from './availability.js';
 import type { ChannelOptions, OpcuaChannel, OpcuaSession } from './client.js';
-import { buildOpcuaCorpus, OPCUA_CASE_IDS, runOpcuaFuzzCorpus, type FuzzCaseResult, type FuzzLiveness, type OpcuaFuzzCase, type WriteSubject } from './fuzz.js';
+import { buildOpcuaCorpus, OPCUA_CASE_IDS, opcuaFuzzDriver, type OpcuaFuzzCase, type WriteSubject } from './fuzz.js';
 import { helloExchange } from './raw.js';
 import { formatStatus, isGood } from './status.js';
 import { declaredRange, stableWritableVariable } from './subjects.js';
@@ -28,7 +28,7 @@ class SessionLiveness implements FuzzLiveness {
     private readonly nodeId: string | undefined,
   ) {}
 
-  async probe(timeoutMs?: number): Promise<{ ok: boolean; detail: string }> {
+  async probe(_signal: AbortSignal, timeoutMs?: number): Promise<{ ok: boolean; detail: string }> {
     this.checks++;
     if (!this.nodeId) {
       try {
@@ -110,15 +110,12 @@ class WriterSession {
   }
 }
 
-export interface OpcuaFuzzSetup {
+export interface OpcuaFuzzSetup extends FuzzCampaign<OpcuaFuzzCase> {
   target: OpcuaTarget;
-  corpus: OpcuaFuzzCase[];
-  liveness: FuzzLiveness;
   livenessLabel: string;
   writer?: { session: () => Promise<OpcuaSession>; reset: () => Promise<void>; subject: WriteSubject; who: string };
   /** Why write cases are left out, when they are. */
   noWrites?: string;
-  close(): Promise<void>;
 }
 
 export async function prepareOpcuaFuzzing(ctx: CheckContext, log: (line: string) => void = (line) => ctx.log(line)): Promise<OpcuaFuzzSetup> {
@@ -149,13 +146,15 @@ export async function prepareOpcuaFuzzing(ctx: CheckContext, log: (line: string)
   // Opened again when the write cases come, so that it is not idle (and timed out) through the raw cases.
   await writerSession?.close();
   const corpus = buildOpcuaCorpus({ withWrites: writer !== undefined, withRange: writer?.subject.range !== undefined });
+  const driver = opcuaFuzzDriver({ url: target.probe.url, connectTimeoutMs: ctx.settings.connectTimeoutMs, caseTimeoutMs: caseTimeoutMs(ctx.settings), liveness, writer, log });
   return {
     target,
     corpus,
-    liveness,
+    driver,
     livenessLabel,
     writer,
     noWrites,
+    leftOut: (caseId) => (caseId.startsWith('write.') ? (noWrites ?? 'the variable declares no range') : undefined),
     async close() {
       await liveness.close();
       await writerSession?.close();
@@ -166,65 +165,10 @@ export async function prepareOpcuaFuzzing(ctx: CheckContext, log: (line: string)
 /** The wait for one case's answer: OPC UA stacks commonly hold an Error message back for a second before closing. */
 export const caseTimeoutMs = (settings: Pick<RunSettings, 'requestTimeoutMs'>) => Math.max(2_000, Math.min(settings.requestTimeoutMs, 5_000));
 
-export interface ReplayOptions {
-  connectTimeoutMs: number;
-  requestTimeoutMs: number;
-  signal: AbortSignal;
-  log?: (line: string) => void;
-}
-
-/** A check context for work outside a check run (a replay): the profile's device, the caller's signal and timeouts. */
-function replayContext(profile: Profile, options: ReplayOptions): CheckContext {
-  const log = options.log ?? (() => undefined);
-  const target = componentInterfaces(profile).find((entry) => entry.protocols.includes('opcua'));
-  if (!target) throw new Error('the profile declares no OPC UA endpoint (endpoints.opcua)');
-  return {
-    profile,
-    host: profile.host,
-    interface: target,
-    foundInterface: () => undefined,
-    progress: () => undefined,
-    disclose: () => undefined,
-    // A replay sends malformed messages, never logins.
-    logins: { threshold: 0, remaining: () => 0, failed: () => undefined, succeeded: () => undefined },
-    settings: { disruptive: true, connectTimeoutMs: options.connectTimeoutMs, requestTimeoutMs: options.requestTimeoutMs, load: { ratePerSecond: 1, durationMs: 1_000, sampleIntervalMs: 100, lossTolerance: 0, fuzzCasesPerSecond: 1 } },
-    signal: options.signal,
-    step: (_name, body) => body(),
-    log,
-    attach: () => undefined,
-    throwIfAborted: () => options.signal.throwIfAborted(),
-    designedWait: () => undefined,
-  };
-}
-
-export const isOpcuaCaseId = (caseId: string): boolean => OPCUA_CASE_IDS.includes(caseId);
-
-/**
- * Replays one CR 3.5 case alone, by its id, against the profile's device: what `run --replay opcua:<id>` calls.
- * Returns the case, its result and whether the device still answers afterwards.
- */
-export async function replayOpcuaFuzzCase(profile: Profile, caseId: string, options: ReplayOptions): Promise<{ fuzzCase: OpcuaFuzzCase; result: FuzzCaseResult; aliveAfter: boolean }> {
-  const ctx = replayContext(profile, options);
-  const setup = await prepareOpcuaFuzzing(ctx);
-  try {
-    const fuzzCase = setup.corpus.find((entry) => entry.id === caseId);
-    if (!fuzzCase) {
-      const reason = isOpcuaCaseId(caseId) ? ` (left out for this device: ${setup.noWrites ?? 'the variable declares no range'})` : '';
-      throw new Error(`no fuzz case "${caseId}" in the OPC UA corpus of this device${reason}`);
-    }
-    const report = await runOpcuaFuzzCorpus([fuzzCase], {
-      url: setup.target.probe.url,
-      connectTimeoutMs: options.connectTimeoutMs,
-      caseTimeoutMs: caseTimeoutMs(options),
-      signal: options.signal,
-      casesPerSecond: 1,
-      liveness: setup.liveness,
-      writer: setup.writer,
-      log: options.log,
-      recoveryWatchMs: 0,
-    });
-    return { fuzzCase, result: report.results[0]!, aliveAfter: report.stoppedAfter === undefined };
-  } finally {
-    await setup.close();
-  }
-}
+/** The OPC UA corpus for core/fuzz: the check and `run --replay opcua:<case id>` prepare it here. */
+export const opcuaFuzzing: Fuzzing<OpcuaFuzzCase, OpcuaFuzzSetup> = {
+  protocol: 'opcua',
+  checkProtocol: 'opcua',
+  caseIds: OPCUA_CASE_IDS,
+  prepare: (ctx) => prepareOpcuaFuzzing(ctx),
+};

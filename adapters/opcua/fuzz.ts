@@ -1,18 +1,17 @@
-import { setMaxListeners } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import {
   CreateSessionRequest,
+  CreateSessionResponse,
   GetEndpointsRequest,
   MessageSecurityMode,
   OpenSecureChannelRequest,
   OpenSecureChannelResponse,
   SecurityTokenRequestType,
   ServiceFault,
-  StatusCodes,
-  type StatusCode,
 } from 'node-opcua';
+import type { AnswerKind, CaseObservation, CaseRun, FuzzDriver, FuzzLiveness, FuzzCase as RunnerCase } from '../../core/fuzz/engine.js';
 import type { OpcuaSession } from './client.js';
-import { OpcuaTimeoutError, pause } from './deadline.js';
+import { OpcuaTimeoutError } from './deadline.js';
 import {
   RawUaConnection,
   decodeSecureMessage,
@@ -21,6 +20,7 @@ import {
   encodeSecureMessage,
   encodeServiceBody,
   parseOpcTcpUrl,
+  statusOfCode,
   type AckParameters,
   type RawMessage,
   type RawSecureChannel,
@@ -33,7 +33,7 @@ import type { StatusValue } from './types.js';
  * (SecurityPolicy None, as any client may use for discovery) and discovery service encodings, each sent on a
  * connection of its own, plus writes of wrong types and out-of-range values on a session allowed to write. Each case
  * names what a robust stack may answer; the device must stay alive, which a read of an essential function (or a
- * Hello) checks after every batch.
+ * Hello) checks after every batch. core/fuzz runs the corpus; opcuaFuzzDriver says how a case is sent and judged.
  *
  * Safety: no case opens a session except the write cases, which write to one variable the profile's writer may
  * change and put its value back when the device wrongly accepts the write.
@@ -66,11 +66,7 @@ export interface CaseContext {
   channel?: RawSecureChannel;
 }
 
-export interface OpcuaFuzzCase {
-  /** Stable id, e.g. "hello.zero-receive-buffer"; replay it alone with `run --replay opcua:<id>`. */
-  id: string;
-  category: string;
-  description: string;
+export interface OpcuaFuzzCase extends RunnerCase {
   /** What is done before the malformed bytes: nothing, Hello, or Hello and a None secure channel. */
   preamble: 'none' | 'hello' | 'channel';
   /** The malformed bytes (raw cases). */
@@ -344,11 +340,6 @@ export function judgeOutcome(fuzzCase: OpcuaFuzzCase, outcome: FuzzOutcome): { o
 
 const SERVICE_FAULT = (ServiceFault as unknown as { encodingDefaultBinary: { toString(): string } }).encodingDefaultBinary.toString();
 
-function statusOfCode(code: number): StatusValue {
-  const known = Object.values(StatusCodes as unknown as Record<string, StatusCode>).find((status) => status && typeof status.value === 'number' && status.value >>> 0 === code >>> 0);
-  return known ? statusValue(known) : { name: `0x${(code >>> 0).toString(16).padStart(8, '0')}`, code: code >>> 0 };
-}
-
 /** Reads a device answer to a raw case into an outcome. */
 function outcomeOf(message: RawMessage | undefined): FuzzOutcome {
   if (!message) return { kind: 'closed' };
@@ -379,80 +370,33 @@ function outcomeOf(message: RawMessage | undefined): FuzzOutcome {
   }
 }
 
-export interface FuzzCaseResult {
-  id: string;
-  category: string;
-  description: string;
-  /** The malformed bytes as hex, or the write as words. */
-  sent: string;
-  expected: string;
-  observed: string;
-  verdict: 'ok' | 'wrong' | 'not-run';
-  problem?: string;
-  latencyMs?: number;
-}
-
-export interface FuzzLiveness {
-  /** One essential-function read (or Hello) on the liveness connection; ok when the device answered normally. */
-  probe(timeoutMs?: number): Promise<{ ok: boolean; detail: string }>;
-  close(): Promise<void>;
-  readonly checks: number;
-}
-
 export interface OpcuaFuzzOptions {
   url: string;
   connectTimeoutMs: number;
   /** Upper bound of the wait for one case's answer. */
   caseTimeoutMs: number;
-  signal: AbortSignal;
-  casesPerSecond: number;
   liveness: FuzzLiveness;
   /** The session and variable of the write cases; they are not run without. */
   writer?: { session: () => Promise<OpcuaSession>; reset: () => Promise<void>; subject: WriteSubject };
   log?: (line: string) => void;
   /** Raw cases sent at the same time, each on its own connection; default 8. */
   batchSize?: number;
-  /** How long to watch a device that stopped answering for its return; default 5 s. */
-  recoveryWatchMs?: number;
-}
-
-export interface OpcuaFuzzReport {
-  results: FuzzCaseResult[];
-  durationMs: number;
-  casesRun: number;
-  casesPerSecond: number;
-  livenessChecks: number;
-  stoppedAfter?: { cases: string[]; detail: string; recoveredAfterMs?: number };
-}
-
-class Pacer {
-  private readonly begin = performance.now();
-  private sent = 0;
-  constructor(
-    private readonly perSecond: number,
-    private readonly signal: AbortSignal,
-  ) {}
-  async take(count: number): Promise<void> {
-    const due = this.begin + (this.sent / this.perSecond) * 1000 - performance.now();
-    this.sent += count;
-    if (due > 1) await pause(due, this.signal);
-  }
 }
 
 /** Sends one raw case on a connection of its own and reads the answer. */
-async function runRawCase(fuzzCase: OpcuaFuzzCase, options: OpcuaFuzzOptions): Promise<{ outcome: FuzzOutcome; sent: Buffer; latencyMs?: number } | { skipped: string }> {
+async function runRawCase(fuzzCase: OpcuaFuzzCase, options: OpcuaFuzzOptions, signal: AbortSignal): Promise<{ outcome: FuzzOutcome; sent: Buffer; latencyMs?: number } | { skipped: string }> {
   const { host, port } = parseOpcTcpUrl(options.url);
-  const connection = await RawUaConnection.connect(host, port, options.connectTimeoutMs, options.signal);
+  const connection = await RawUaConnection.connect(host, port, options.connectTimeoutMs, signal);
   try {
     const context: CaseContext = { url: options.url };
     if (fuzzCase.preamble !== 'none') {
-      const hello = await connection.hello(options.url, options.caseTimeoutMs, options.signal);
+      const hello = await connection.hello(options.url, options.caseTimeoutMs, signal);
       if (hello.kind !== 'ack') return { skipped: `the device did not acknowledge a normal Hello (${hello.kind === 'error' ? formatStatus(hello.status) : 'closed'})` };
       context.ack = hello.ack;
     }
     if (fuzzCase.preamble === 'channel') {
       connection.send(encodeOpenSecureChannelNone({ sequenceNumber: 1, requestId: 1 }));
-      const answer = await connection.receive(options.caseTimeoutMs, options.signal);
+      const answer = await connection.receive(options.caseTimeoutMs, signal);
       if (answer?.type !== 'OPN') return { skipped: `the device opens no secure channel with SecurityPolicy None (${answer ? `answered ${answer.type}` : 'closed'}), so service encodings cannot be sent without a session` };
       const response = decodeSecureMessage(answer);
       const opened = new OpenSecureChannelResponse();
@@ -463,11 +407,11 @@ async function runRawCase(fuzzCase: OpcuaFuzzCase, options: OpcuaFuzzOptions): P
     const sentAt = performance.now();
     connection.send(sent);
     try {
-      const answer = await connection.receive(options.caseTimeoutMs, options.signal);
+      const answer = await connection.receive(options.caseTimeoutMs, signal);
       return { outcome: outcomeOf(answer), sent, latencyMs: Math.round(performance.now() - sentAt) };
     } catch (error) {
-      if (error instanceof OpcuaTimeoutError && !options.signal.aborted) return { outcome: { kind: 'silence', afterMs: performance.now() - sentAt }, sent };
-      if (options.signal.aborted) throw error;
+      if (error instanceof OpcuaTimeoutError && !signal.aborted) return { outcome: { kind: 'silence', afterMs: performance.now() - sentAt }, sent };
+      if (signal.aborted) throw error;
       // A reset counts as a close: the device dropped the connection.
       return { outcome: { kind: 'closed' }, sent, latencyMs: Math.round(performance.now() - sentAt) };
     }
@@ -476,59 +420,59 @@ async function runRawCase(fuzzCase: OpcuaFuzzCase, options: OpcuaFuzzOptions): P
   }
 }
 
-/** Runs the corpus; stops at the first failed liveness check and pins it on one case where the device comes back. */
-export async function runOpcuaFuzzCorpus(corpus: OpcuaFuzzCase[], callerOptions: OpcuaFuzzOptions): Promise<OpcuaFuzzReport> {
-  const controller = new AbortController();
-  setMaxListeners(0, controller.signal);
-  const forward = () => controller.abort(callerOptions.signal.reason);
-  if (callerOptions.signal.aborted) forward();
-  else callerOptions.signal.addEventListener('abort', forward, { once: true });
-  try {
-    return await runCorpus(corpus, { ...callerOptions, signal: controller.signal });
-  } finally {
-    callerOptions.signal.removeEventListener('abort', forward);
-  }
+const ANSWERS: Record<OutcomeKind, AnswerKind> = {
+  ack: 'response',
+  channel: 'response',
+  response: 'response',
+  'good-status': 'response',
+  error: 'refusal',
+  fault: 'refusal',
+  'bad-status': 'refusal',
+  closed: 'closed',
+  silence: 'silence',
+};
+
+const CREATE_SESSION_RESPONSE = (CreateSessionResponse as unknown as { encodingDefaultBinary: { toString(): string } }).encodingDefaultBinary.toString();
+
+/** What the device did on the invalid input that a robust stack does not do. */
+function sideEffectOf(outcome: FuzzOutcome): string | undefined {
+  if (outcome.kind === 'good-status') return 'write executed';
+  if (outcome.kind === 'channel') return 'secure channel opened';
+  if (outcome.kind === 'response' && outcome.typeId === CREATE_SESSION_RESPONSE) return 'session created';
+  return undefined;
 }
 
-async function runCorpus(corpus: OpcuaFuzzCase[], options: OpcuaFuzzOptions): Promise<OpcuaFuzzReport> {
-  const begin = performance.now();
-  const results = new Map<string, FuzzCaseResult>();
-  const pacer = new Pacer(Math.max(1, options.casesPerSecond), options.signal);
-  const record = (fuzzCase: OpcuaFuzzCase, sent: string, outcome: FuzzOutcome | { skipped: string } | { failed: string }, latencyMs?: number, servedMeanwhile?: { ok: boolean; detail: string }) => {
-    const base = { id: fuzzCase.id, category: fuzzCase.category, description: fuzzCase.description, sent, expected: describeExpectation(fuzzCase.expect) };
-    if ('skipped' in outcome) {
-      results.set(fuzzCase.id, { ...base, observed: `not run: ${outcome.skipped}`, verdict: 'not-run' });
-      return;
-    }
-    if ('failed' in outcome) {
-      results.set(fuzzCase.id, { ...base, observed: outcome.failed, verdict: 'wrong', problem: outcome.failed });
-      return;
-    }
-    const judged = judgeOutcome(fuzzCase, outcome);
-    let problem = judged.problem;
-    let observed = describeOutcome(outcome);
-    if (servedMeanwhile) {
-      observed += servedMeanwhile.ok ? '; the device served others meanwhile' : `; the device did not serve others meanwhile (${servedMeanwhile.detail})`;
-      if (!servedMeanwhile.ok) problem = problem ? `${problem}; the device stopped serving others` : 'the device stopped serving others while the message was pending';
-    }
-    results.set(fuzzCase.id, { ...base, observed, verdict: problem ? 'wrong' : 'ok', problem, latencyMs });
+function observe(fuzzCase: OpcuaFuzzCase, outcome: FuzzOutcome, sent: string, latencyMs?: number, servedOthers?: { ok: boolean; detail: string }): CaseObservation {
+  return {
+    sent,
+    answer: ANSWERS[outcome.kind],
+    observed: describeOutcome(outcome),
+    problem: judgeOutcome(fuzzCase, outcome).problem,
+    latencyMs,
+    sideEffect: sideEffectOf(outcome),
+    servedOthers,
+    designedWaitMs: outcome.kind === 'silence' && fuzzCase.expect.allowed.includes('silence') ? Math.round(outcome.afterMs) : undefined,
   };
+}
 
-  const runRaw = async (fuzzCase: OpcuaFuzzCase) => {
+/**
+ * How the CR 3.5 runner (core/fuzz) sends OPC UA cases: each raw case on a connection of its own, a batch of them at
+ * the same time; each write case alone on the writer's session, the variable's value put back when the device takes it.
+ */
+export function opcuaFuzzDriver(options: OpcuaFuzzOptions): FuzzDriver<OpcuaFuzzCase> {
+  const runRaw = async (fuzzCase: OpcuaFuzzCase, signal: AbortSignal): Promise<CaseRun> => {
     try {
-      const result = await runRawCase(fuzzCase, options);
-      if ('skipped' in result) record(fuzzCase, '', result);
-      else {
-        // Pending is only acceptable when the device keeps serving: checked while the message is still pending.
-        const servedMeanwhile = result.outcome.kind === 'silence' ? await options.liveness.probe() : undefined;
-        record(fuzzCase, result.sent.toString('hex'), result.outcome, result.latencyMs, servedMeanwhile);
-      }
+      const result = await runRawCase(fuzzCase, options, signal);
+      if ('skipped' in result) return result;
+      // Pending is only acceptable when the device keeps serving: checked while the message is still pending.
+      const servedOthers = result.outcome.kind === 'silence' ? await options.liveness.probe(signal) : undefined;
+      return observe(fuzzCase, result.outcome, result.sent.toString('hex'), result.latencyMs, servedOthers);
     } catch (error) {
-      if (options.signal.aborted) throw error;
-      record(fuzzCase, '', { failed: `could not run the case: ${(error as Error).message}` });
+      if (signal.aborted) throw error;
+      return { failed: `could not run the case: ${(error as Error).message}` };
     }
   };
-  const runWrite = async (fuzzCase: OpcuaFuzzCase) => {
+  const runWrite = async (fuzzCase: OpcuaFuzzCase, signal: AbortSignal): Promise<CaseRun> => {
     const writer = options.writer!;
     try {
       let session = await writer.session();
@@ -539,87 +483,30 @@ async function runCorpus(corpus: OpcuaFuzzCase[], options: OpcuaFuzzOptions): Pr
         session = await writer.session();
         ({ status, sent } = await fuzzCase.write!(session, writer.subject));
       }
-      const outcome: FuzzOutcome = isGood(status) ? { kind: 'good-status', status } : { kind: 'bad-status', status };
-      record(fuzzCase, sent, outcome);
+      const observation = observe(fuzzCase, isGood(status) ? { kind: 'good-status', status } : { kind: 'bad-status', status }, sent);
       if (isGood(status)) {
         // The device took the value: the process gets its own value back.
         const restored = await session.write(writer.subject.nodeId, writer.subject.dataType, writer.subject.value);
         options.log?.(`${fuzzCase.id}: accepted; ${writer.subject.nodeId} written back to ${writer.subject.value} (${formatStatus(restored)})`);
       }
+      return observation;
     } catch (error) {
-      if (options.signal.aborted) throw error;
-      record(fuzzCase, '', { failed: `could not run the case: ${(error as Error).message}` });
+      if (signal.aborted) throw error;
+      return { failed: `could not run the case: ${(error as Error).message}` };
     }
   };
 
-  const raw = corpus.filter((entry) => entry.bytes);
-  const writes = corpus.filter((entry) => entry.write && options.writer);
-  const batchSize = Math.max(1, options.batchSize ?? 8);
-  const batches: OpcuaFuzzCase[][] = [];
-  for (let index = 0; index < raw.length; index += batchSize) batches.push(raw.slice(index, index + batchSize));
-  for (const entry of writes) batches.push([entry]);
-
-  let stoppedAfter: OpcuaFuzzReport['stoppedAfter'];
-  const watchRecovery = async () => {
-    const stoppedAt = performance.now();
-    while (performance.now() - stoppedAt < (options.recoveryWatchMs ?? 5_000) && !options.signal.aborted) {
-      await pause(250, options.signal);
-      if ((await options.liveness.probe(Math.min(options.caseTimeoutMs, 1_000))).ok) return Math.round(performance.now() - stoppedAt);
-    }
-    return undefined;
+  return {
+    liveness: options.liveness,
+    batches(corpus) {
+      const raw = corpus.filter((entry) => entry.bytes);
+      const batchSize = Math.max(1, options.batchSize ?? 8);
+      const batches: OpcuaFuzzCase[][] = [];
+      for (let index = 0; index < raw.length; index += batchSize) batches.push(raw.slice(index, index + batchSize));
+      if (options.writer) for (const entry of corpus.filter((candidate) => candidate.write)) batches.push([entry]);
+      return batches;
+    },
+    expected: (fuzzCase) => describeExpectation(fuzzCase.expect),
+    send: (batch, signal) => Promise.all(batch.map((entry) => (entry.write ? runWrite(entry, signal) : runRaw(entry, signal)))),
   };
-
-  const first = await options.liveness.probe();
-  if (!first.ok) throw new Error(`the device does not answer before fuzzing: ${first.detail}`);
-  for (const batch of batches) {
-    options.signal.throwIfAborted();
-    await pacer.take(batch.length);
-    await Promise.all(batch.map((entry) => (entry.write ? runWrite(entry) : runRaw(entry))));
-    const alive = await options.liveness.probe();
-    options.log?.(`batch ${batch.map((entry) => entry.id).join(', ')}: liveness ${alive.detail}`);
-    if (alive.ok) continue;
-    let recoveredAfterMs = await watchRecovery();
-    let culprits = batch.map((entry) => entry.id);
-    if (recoveredAfterMs !== undefined && batch.length > 1) {
-      // Back again: the cases of the batch are sent once more one by one, to name the one that stops the device.
-      for (const entry of batch) {
-        await pacer.take(1);
-        await (entry.write ? runWrite(entry) : runRaw(entry));
-        const after = await options.liveness.probe();
-        if (!after.ok) {
-          culprits = [entry.id];
-          recoveredAfterMs = await watchRecovery();
-          break;
-        }
-      }
-    }
-    stoppedAfter = { cases: culprits, detail: alive.detail, recoveredAfterMs };
-    for (const id of culprits) {
-      const result = results.get(id);
-      if (result && result.verdict !== 'wrong') results.set(id, { ...result, verdict: 'wrong', problem: `the device stopped answering after this case (${alive.detail})` });
-    }
-    options.log?.(`device stopped answering after ${culprits.join(', ')}; ${recoveredAfterMs === undefined ? 'no answer within the recovery watch' : `answering again after ${recoveredAfterMs} ms`}`);
-    break;
-  }
-
-  for (const fuzzCase of corpus) {
-    if (!results.has(fuzzCase.id)) {
-      results.set(fuzzCase.id, { id: fuzzCase.id, category: fuzzCase.category, description: fuzzCase.description, sent: '', expected: describeExpectation(fuzzCase.expect), observed: 'not run: the device had stopped answering', verdict: 'not-run' });
-    }
-  }
-  const durationMs = performance.now() - begin;
-  const ordered = corpus.map((fuzzCase) => results.get(fuzzCase.id)!);
-  const casesRun = ordered.filter((result) => result.verdict !== 'not-run').length;
-  return { results: ordered, durationMs: Math.round(durationMs), casesRun, casesPerSecond: durationMs > 0 ? Math.round((casesRun / durationMs) * 10_000) / 10 : 0, livenessChecks: options.liveness.checks, stoppedAfter };
-}
-
-/** CSV of per-case results: id,category,verdict,expected,observed,problem,latency_ms,sent. */
-export function opcuaFuzzResultsCsv(results: FuzzCaseResult[]): string {
-  const field = (value: unknown) => {
-    const text = value === undefined ? '' : String(value);
-    return /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
-  };
-  const rows = ['id,category,verdict,expected,observed,problem,latency_ms,sent'];
-  for (const result of results) rows.push([result.id, result.category, result.verdict, result.expected, result.observed, result.problem, result.latencyMs, result.sent].map(field).join(','));
-  return `${rows.join('\n')}\n`;
 }

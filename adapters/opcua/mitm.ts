@@ -1,4 +1,5 @@
 import { createServer, Socket, type Server } from 'node:net';
+import { whenConnected } from '../../core/net/socket.js';
 import { randomLoopbackHost } from '../../core/net/loopback.js';
 import { OpcuaTimeoutError } from './deadline.js';
 import { parseOpcTcpUrl } from './raw.js';
@@ -82,8 +83,8 @@ export class TamperProxy {
     };
     client.on('error', end).on('close', end);
     upstream.on('error', end).on('close', end);
-    const timer = setTimeout(end, this.target.connectTimeoutMs);
-    upstream.connect({ host: this.target.host, port: this.target.port }, () => clearTimeout(timer));
+    // Bytes the client sends meanwhile wait in the socket until it is connected.
+    whenConnected(upstream.connect({ host: this.target.host, port: this.target.port }), { connectTimeoutMs: this.target.connectTimeoutMs }).catch(end);
     upstream.on('data', (data: Buffer) => client.write(data));
     let pending = Buffer.alloc(0);
     client.on('data', (data: Buffer) => {

@@ -1,3 +1,4 @@
+import { fuzzReplayer } from '../../core/fuzz/replay.js';
 import { defineProtocol } from '../../core/protocol.js';
 import type { Profile } from '../../core/profile/schema.js';
 import { opcuaEndpointSchema, opcuaEssentialFunctionSchema, opcuaPort, type OpcuaEndpoint, type OpcuaEssentialFunction } from './endpoint.js';
@@ -10,6 +11,21 @@ declare module '../../core/profile/endpoints.js' {
     opcua: OpcuaEssentialFunction;
   }
 }
+
+/*
+ * The OPC UA adapter, the only code that talks to node-opcua; checks import its modules directly:
+ * - client.ts: OpcuaProbe (GetEndpoints inventory, channels with a chosen policy, mode and client certificate,
+ *   CreateSession/ActivateSession observed one by one), OpcuaSession (read, write, write-back, browse, call);
+ * - raw.ts: the UA connection protocol and the None secure conversation by hand (Hello, OPN, MSG, CLO), for
+ *   liveness probes and for checks that must send what no client library would;
+ * - pki.ts: the harness's persistent PKI (client certificate, test CA with CRL) and per-run test certificates;
+ * - target.ts: what a check starts from (probe bound to ctx.host, ctx.signal and the timeouts; accounts as identities);
+ * - status.ts, deadline.ts, transcript.ts: status values, bounded steps, the evidence transcript;
+ * - nodes.ts: the namespace 0 nodes the checks read (Server.Auditing, BuildInfo, diagnostics counters, event types);
+ * - availability.ts, storm.ts: the essential-function probe for core/load's monitor, and the Hello/OpenSecureChannel storm;
+ * - mitm.ts: the tampering relay (CR 3.1 RE(1)); subjects.ts: a writable variable that holds its value;
+ * - fuzz.ts, fuzz-setup.ts: the CR 3.5 corpus and how one case is sent and judged, for core/fuzz's runner and replay.
+ */
 
 const watched = (profile: Profile) => (profile.endpoints.opcua ? profile.essentialFunctions.flatMap((entry) => ('opcua' in entry ? [entry.name] : [])) : []);
 
@@ -54,16 +70,6 @@ export default defineProtocol({
     }
     return { probes: opcua.probes, close: () => opcua.close() };
   },
-  async replay(profile, caseId, options) {
-    const { isOpcuaCaseId, replayOpcuaFuzzCase } = await import('./fuzz-setup.js');
-    if (!profile.endpoints.opcua || !isOpcuaCaseId(caseId)) return undefined;
-    try {
-      const { fuzzCase, result, aliveAfter } = await replayOpcuaFuzzCase(profile, caseId, options);
-      return { protocol: 'opcua', caseId: fuzzCase.id, description: fuzzCase.description, sent: result.sent, expected: result.expected, observed: result.observed, handledCorrectly: result.verdict === 'ok', aliveAfter };
-    } catch (error) {
-      if (/^no fuzz case/.test((error as Error).message)) return undefined;
-      throw error;
-    }
-  },
+  replay: fuzzReplayer(async () => (await import('./fuzz-setup.js')).opcuaFuzzing),
   discovery: { run: async (scene) => (await import('./discover.js')).discoverOpcua(scene) },
 });

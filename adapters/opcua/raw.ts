@@ -1,4 +1,5 @@
-import { Socket } from 'node:net';
+import type { Socket } from 'node:net';
+import { ConnectError, connectTcp } from '../../core/net/socket.js';
 import { OpcuaTimeoutError, OpcuaUnreachableError } from './deadline.js';
 import { statusValue } from './status.js';
 import {
@@ -68,7 +69,7 @@ export function encodeHello(endpointUrl: string, options: Partial<AckParameters>
   return message;
 }
 
-function statusOfCode(code: number): StatusValue {
+export function statusOfCode(code: number): StatusValue {
   const known = Object.values(StatusCodes as unknown as Record<string, StatusCode>).find((status) => status && typeof status.value === 'number' && status.value >>> 0 === code >>> 0);
   return known ? statusValue(known) : { name: `0x${(code >>> 0).toString(16).padStart(8, '0')}`, code: code >>> 0 };
 }
@@ -96,26 +97,15 @@ export class RawUaConnection {
   }
 
   /** Opens a TCP connection; a refused or silent port rejects within timeoutMs. */
-  static connect(host: string, port: number, timeoutMs: number, signal?: AbortSignal): Promise<RawUaConnection> {
-    return new Promise((resolve, reject) => {
-      const socket = new Socket();
-      const done = (error?: Error) => {
-        clearTimeout(timer);
-        signal?.removeEventListener('abort', onAbort);
-        socket.removeAllListeners('connect');
-        socket.removeAllListeners('error');
-        if (error) {
-          socket.destroy();
-          reject(error);
-        } else resolve(new RawUaConnection(socket));
-      };
-      const onAbort = () => done(new OpcuaTimeoutError('aborted while connecting'));
-      const timer = setTimeout(() => done(new OpcuaTimeoutError(`TCP connect to ${host}:${port}: no answer within ${timeoutMs} ms`)), timeoutMs);
-      signal?.addEventListener('abort', onAbort, { once: true });
-      socket.once('connect', () => done());
-      socket.once('error', (error: NodeJS.ErrnoException) => done(new OpcuaUnreachableError(`TCP connect to ${host}:${port}: ${error.code ?? error.message}`)));
-      socket.connect({ host, port });
-    });
+  static async connect(host: string, port: number, timeoutMs: number, signal?: AbortSignal): Promise<RawUaConnection> {
+    try {
+      return new RawUaConnection(await connectTcp({ host, port, connectTimeoutMs: timeoutMs, signal }));
+    } catch (error) {
+      if (signal?.aborted) throw new OpcuaTimeoutError('aborted while connecting');
+      if (error instanceof ConnectError && error.code === 'ETIMEDOUT') throw new OpcuaTimeoutError(`TCP connect to ${host}:${port}: no answer within ${timeoutMs} ms`);
+      if (error instanceof ConnectError) throw new OpcuaUnreachableError(`TCP connect to ${host}:${port}: ${error.code ?? error.message}`);
+      throw error;
+    }
   }
 
   private drain(): void {

@@ -1,4 +1,5 @@
 import { Socket } from 'node:net';
+import { withSocket } from '../../core/net/socket.js';
 
 /**
  * What an open TCP port says about itself: first whatever it sends unasked (SSH, Telnet, FTP and SMTP speak first),
@@ -78,47 +79,32 @@ const printable = (raw: Buffer) =>
     .slice(0, 160);
 
 export function grabBanner(options: BannerOptions): Promise<ServiceBanner> {
-  options.signal.throwIfAborted();
-  return new Promise((resolve, reject) => {
-    const { host, port } = options;
-    const socket = new Socket();
-    const chunks: Buffer[] = [];
+  const { host, port } = options;
+  const chunks: Buffer[] = [];
+  const received = () => Buffer.concat(chunks);
+  return withSocket<ServiceBanner>(new Socket(), { signal: options.signal }, (scope) => {
     let asked = false;
-    let settled = false;
-    const received = () => Buffer.concat(chunks);
-    const finish = (note: string, error?: Error) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      options.signal.removeEventListener('abort', onAbort);
-      socket.destroy();
-      if (error) return reject(error);
+    const finish = (note: string) => {
       const raw = received();
-      resolve(raw.length > 0 ? { port, banner: bannerText(raw), service: guessService(raw), note } : { port, note });
+      scope.resolve(raw.length > 0 ? { port, banner: bannerText(raw), service: guessService(raw), note } : { port, note });
     };
-    const onAbort = () => finish('', options.signal.reason instanceof Error ? options.signal.reason : new Error('aborted'));
-    options.signal.addEventListener('abort', onAbort, { once: true });
-    let timer = setTimeout(() => finish(`no TCP connection within ${options.connectTimeoutMs} ms`), options.connectTimeoutMs);
+    const answered = () => (asked ? 'answer to an HTTP HEAD request' : 'sent unasked');
     const ask = () => {
       asked = true;
-      clearTimeout(timer);
-      timer = setTimeout(() => finish(`silent, also after an HTTP HEAD request (waited ${options.timeoutMs} ms)`), options.timeoutMs);
-      socket.write(`HEAD / HTTP/1.0\r\nHost: ${host}\r\nUser-Agent: iec62443-harness\r\n\r\n`);
+      scope.deadline(options.timeoutMs, () => finish(`silent, also after an HTTP HEAD request (waited ${options.timeoutMs} ms)`));
+      scope.socket.write(`HEAD / HTTP/1.0\r\nHost: ${host}\r\nUser-Agent: iec62443-harness\r\n\r\n`);
     };
-    socket.once('connect', () => {
-      clearTimeout(timer);
-      timer = setTimeout(ask, options.greetingWaitMs);
-    });
-    socket.on('data', (chunk: Buffer) => {
+    scope.deadline(options.connectTimeoutMs, () => finish(`no TCP connection within ${options.connectTimeoutMs} ms`));
+    scope.once('connect', () => scope.deadline(options.greetingWaitMs, ask));
+    scope.on('data', (chunk: Buffer) => {
       chunks.push(chunk);
       // A greeting or an answer usually arrives in one piece; a short pause collects the rest of it.
-      clearTimeout(timer);
-      if (received().length >= MAX_BANNER_BYTES) finish(asked ? 'answer to an HTTP HEAD request' : 'sent unasked');
-      else timer = setTimeout(() => finish(asked ? 'answer to an HTTP HEAD request' : 'sent unasked'), 150);
+      if (received().length >= MAX_BANNER_BYTES) finish(answered());
+      else scope.deadline(150, () => finish(answered()));
     });
-    socket.on('close', () => finish(chunks.length ? (asked ? 'answer to an HTTP HEAD request' : 'sent unasked') : asked ? 'closed after an HTTP HEAD request without answering' : 'closed without a greeting'));
-    socket.on('error', (error: NodeJS.ErrnoException) => finish(`connection error ${error.code ?? error.message}`));
-    socket.connect({ host, port });
+    scope.on('close', () => finish(chunks.length ? answered() : asked ? 'closed after an HTTP HEAD request without answering' : 'closed without a greeting'));
+    scope.on('error', (error: NodeJS.ErrnoException) => finish(`connection error ${error.code ?? error.message}`));
+    scope.socket.connect({ host, port });
   });
 }
 

@@ -1,4 +1,4 @@
-import { Socket } from 'node:net';
+import { ConnectError, connectTcp } from '../../core/net/socket.js';
 
 /** TCP connect scan: a port is open when the handshake completes, closed on a reset, filtered when nothing answers in time. */
 
@@ -71,25 +71,14 @@ export function parsePortList(text: string): number[] {
   return [...ports].sort((a, b) => a - b);
 }
 
-export function probePort(host: string, port: number, timeoutMs: number, signal: AbortSignal): Promise<PortState> {
-  return new Promise((resolve) => {
-    const socket = new Socket();
-    let settled = false;
-    const finish = (state: PortState) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      signal.removeEventListener('abort', onAbort);
-      socket.destroy();
-      resolve(state);
-    };
-    const onAbort = () => finish('filtered');
-    const timer = setTimeout(() => finish('filtered'), timeoutMs);
-    signal.addEventListener('abort', onAbort, { once: true });
-    socket.once('connect', () => finish('open'));
-    socket.once('error', (error: NodeJS.ErrnoException) => finish(error.code === 'ECONNREFUSED' ? 'closed' : 'filtered'));
-    socket.connect({ host, port });
-  });
+export async function probePort(host: string, port: number, timeoutMs: number, signal: AbortSignal): Promise<PortState> {
+  try {
+    (await connectTcp({ host, port, connectTimeoutMs: timeoutMs, signal })).destroy();
+    return 'open';
+  } catch (error) {
+    // An aborted scan stops at the next port; the abort itself is reported by the scan, not by this port's state.
+    return error instanceof ConnectError && error.code === 'ECONNREFUSED' ? 'closed' : 'filtered';
+  }
 }
 
 export async function tcpConnectScan(options: ScanOptions): Promise<PortScanResult> {

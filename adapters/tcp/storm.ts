@@ -1,4 +1,4 @@
-import { Socket } from 'node:net';
+import { ConnectError, connectTcp } from '../../core/net/socket.js';
 
 /**
  * A TCP connection storm: each operation opens one connection to the next port in turn and closes it as soon as it
@@ -26,38 +26,21 @@ export function connectionStorm(host: string, ports: number[], options: { connec
   let next = 0;
   return {
     stats: () => stats.map((entry) => ({ ...entry })),
-    worker: (signal) => {
+    worker: async (signal) => {
       const entry = stats[next++ % stats.length]!;
       entry.attempts++;
-      return new Promise<void>((resolve, reject) => {
-        const socket = new Socket();
-        let settled = false;
-        const finish = (error?: Error) => {
-          if (settled) return;
-          settled = true;
-          clearTimeout(timer);
-          signal.removeEventListener('abort', onAbort);
-          socket.destroy();
-          if (error) reject(error);
-          else resolve();
-        };
-        const onAbort = () => finish(new Error('storm ended'));
-        const timer = setTimeout(() => {
-          entry.timedOut++;
-          finish(new Error(`port ${entry.port}: connect timed out`));
-        }, options.connectTimeoutMs);
-        signal.addEventListener('abort', onAbort, { once: true });
-        socket.once('connect', () => {
-          entry.connected++;
-          finish();
-        });
-        socket.once('error', (error: NodeJS.ErrnoException) => {
-          if (error.code === 'ECONNREFUSED') entry.refused++;
-          else entry.otherErrors++;
-          finish(new Error(`port ${entry.port}: ${error.code === 'ECONNREFUSED' ? 'connection refused' : (error.code ?? error.message)}`));
-        });
-        socket.connect({ host, port: entry.port });
-      });
+      let socket;
+      try {
+        socket = await connectTcp({ host, port: entry.port, connectTimeoutMs: options.connectTimeoutMs, signal });
+      } catch (error) {
+        if (!(error instanceof ConnectError)) throw new Error('storm ended');
+        if (error.code === 'ETIMEDOUT') entry.timedOut++;
+        else if (error.code === 'ECONNREFUSED') entry.refused++;
+        else entry.otherErrors++;
+        throw new Error(`port ${entry.port}: ${error.code === 'ETIMEDOUT' ? 'connect timed out' : error.code === 'ECONNREFUSED' ? 'connection refused' : (error.code ?? error.message)}`);
+      }
+      entry.connected++;
+      socket.destroy();
     },
   };
 }

@@ -1,5 +1,6 @@
+import { csvDocument } from '../../core/evidence/csv.js';
 import { cipherSuite, LEGACY_SUITE_CODES, TLS13_SUITE_CODES, type CipherSuite } from './cipher-suites.js';
-import { chainLoop, describeCertificate, distinguishedNameText, type CertificateFacts } from './certificate.js';
+import { chainLoop, describeCertificate, distinguishedNameText, type CertificateFacts } from '../pki/inspect.js';
 import { probeClientCertificateRequired } from './client-auth.js';
 import { probe, type ProbeResult, type ProbeTarget } from './probe.js';
 import { displayVersion, GROUPS, keyShareGroupSupported, TLS_VERSIONS, VERSION_CODES, versionName, type TlsVersion } from './wire.js';
@@ -206,13 +207,10 @@ export async function analyseTls(options: TlsAnalysisOptions): Promise<TlsAnalys
 
 /** The analysis as CSV rows (one per accepted version and suite), for attachments. */
 export function suitesCsv(analysis: TlsAnalysis): string {
-  const rows = ['version,suite,code,key exchange,ephemeral key,cipher,mac,forward secrecy,aead'];
-  for (const suite of analysis.suites) {
-    rows.push(
-      [displayVersion(suite.version), suite.name, `0x${suite.code.toString(16).padStart(4, '0')}`, suite.keyExchange, suite.ephemeralKey ?? '', suite.cipher, suite.mac, suite.forwardSecrecy, suite.aead].join(','),
-    );
-  }
-  return `${rows.join('\n')}\n`;
+  return csvDocument(
+    ['version', 'suite', 'code', 'key exchange', 'ephemeral key', 'cipher', 'mac', 'forward secrecy', 'aead'],
+    analysis.suites.map((suite) => [displayVersion(suite.version), suite.name, `0x${suite.code.toString(16).padStart(4, '0')}`, suite.keyExchange, suite.ephemeralKey, suite.cipher, suite.mac, suite.forwardSecrecy, suite.aead]),
+  );
 }
 
 /** The analysis without the certificates' PEM, for a check's details. */

@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
-import { connect } from 'node:tls';
+import { connect, type TLSSocket } from 'node:tls';
+import { withSocket } from '../../core/net/socket.js';
 import type { EssentialProbe } from '../../core/load/index.js';
 
 /**
@@ -24,34 +25,27 @@ export function tlsServiceProbe(options: TlsServiceProbeOptions): EssentialProbe
   return {
     name: `${options.name} (${options.http ? 'TLS handshake + GET /' : 'TLS handshake'})`,
     maxLatencyMs: options.maxLatencyMs,
-    sample: (signal) =>
-      new Promise<void>((resolve, reject) => {
-        const socket = connect({ host, port, servername: isIP(host) ? undefined : host, rejectUnauthorized: false, minVersion: 'TLSv1', ciphers: 'ALL:@SECLEVEL=0', session });
-        socket.on('session', (ticket: Buffer) => (session = ticket));
-        let settled = false;
-        const finish = (error?: Error) => {
-          if (settled) return;
-          settled = true;
-          signal.removeEventListener('abort', onAbort);
-          socket.destroy();
-          if (error) reject(error);
-          else resolve();
-        };
-        const onAbort = () => finish(signal.reason instanceof Error ? signal.reason : new Error('aborted'));
-        signal.addEventListener('abort', onAbort, { once: true });
+    sample: (signal) => {
+      const socket = connect({ host, port, servername: isIP(host) ? undefined : host, rejectUnauthorized: false, minVersion: 'TLSv1', ciphers: 'ALL:@SECLEVEL=0', session });
+      // The monitor bounds each sample through the signal.
+      return withSocket<void, TLSSocket>(socket, { signal }, (scope) => {
+        scope.on('session', (ticket: Buffer) => (session = ticket));
         let secured = false;
-        socket.once('secureConnect', () => {
+        scope.once('secureConnect', () => {
           secured = true;
-          if (!options.http) return finish();
+          if (!options.http) return scope.resolve();
           socket.write(`GET / HTTP/1.1\r\nHost: ${host}:${port}\r\nUser-Agent: iec62443-harness\r\nConnection: close\r\n\r\n`);
         });
         let head = '';
-        socket.on('data', (chunk: Buffer) => {
+        scope.on('data', (chunk: Buffer) => {
           head += chunk.toString('latin1');
-          if (head.length >= 12) finish(/^HTTP\/\d(\.\d)? \d{3}/.test(head) ? undefined : new Error(`answered "${head.slice(0, 20)}" instead of HTTP`));
+          if (head.length < 12) return;
+          if (/^HTTP\/\d(\.\d)? \d{3}/.test(head)) scope.resolve();
+          else scope.reject(new Error(`answered "${head.slice(0, 20)}" instead of HTTP`));
         });
-        socket.once('close', () => finish(new Error(secured ? 'closed without answering' : 'closed during the TLS handshake')));
-        socket.once('error', (error: NodeJS.ErrnoException) => finish(new Error(error.code === 'ECONNREFUSED' ? 'connection refused' : (error.code ?? error.message))));
-      }),
+        scope.once('close', () => scope.reject(new Error(secured ? 'closed without answering' : 'closed during the TLS handshake')));
+        scope.once('error', (error: NodeJS.ErrnoException) => scope.reject(new Error(error.code === 'ECONNREFUSED' ? 'connection refused' : (error.code ?? error.message))));
+      });
+    },
   };
 }

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Socket, isIP } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
+import { withSocket } from '../../core/net/socket.js';
 
 /**
  * Plain-text twins of TLS services: the same management page served without TLS beside the HTTPS one.
@@ -86,52 +87,37 @@ const unreadable = (banner: string) => banner.length >= 16 && (banner.match(/\./
 
 /** GET / on one port, in plain text or over TLS (any version and certificate accepted: the page is what matters here). */
 export function fetchRoot(options: HttpProbeOptions): Promise<PortAnswer> {
+  const { host, port } = options;
+  const request = `GET / HTTP/1.1\r\nHost: ${isIP(host) === 6 ? `[${host}]` : host}:${port}\r\nUser-Agent: iec62443-harness\r\nAccept: */*\r\nConnection: close\r\n\r\n`;
   options.signal.throwIfAborted();
-  return new Promise((resolve, reject) => {
-    const { host, port } = options;
+  const socket: Socket = options.tls ? tlsConnect({ host, port, rejectUnauthorized: false, minVersion: 'TLSv1', ciphers: 'ALL:@SECLEVEL=0' }) : new Socket().connect({ host, port });
+  return withSocket<PortAnswer>(socket, { signal: options.signal }, (scope) => {
     const chunks: Buffer[] = [];
     let size = 0;
     let connected = false;
-    let settled = false;
-    const finish = (note?: string, error?: Error) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      options.signal.removeEventListener('abort', onAbort);
-      socket.destroy();
-      if (error) return reject(error);
+    const finish = (note?: string) => {
       const raw = Buffer.concat(chunks);
       const http = parseHttp(raw);
-      resolve(http ? { port, http } : raw.length > 0 ? { port, banner: printable(raw) } : { port, note: note ?? 'closed without answering' });
+      scope.resolve(http ? { port, http } : raw.length > 0 ? { port, banner: printable(raw) } : { port, note: note ?? 'closed without answering' });
     };
-    const onAbort = () => finish(undefined, options.signal.reason instanceof Error ? options.signal.reason : new Error('aborted'));
-    options.signal.addEventListener('abort', onAbort, { once: true });
-    let timer = setTimeout(
-      () => finish(undefined, new Error(`no ${options.tls ? 'TLS handshake' : 'TCP connection'} with ${host}:${port} within ${options.connectTimeoutMs} ms`)),
-      options.connectTimeoutMs,
-    );
-    const request = `GET / HTTP/1.1\r\nHost: ${isIP(host) === 6 ? `[${host}]` : host}:${port}\r\nUser-Agent: iec62443-harness\r\nAccept: */*\r\nConnection: close\r\n\r\n`;
-    const onReady = () => {
+    scope.deadline(options.connectTimeoutMs, () => scope.reject(new Error(`no ${options.tls ? 'TLS handshake' : 'TCP connection'} with ${host}:${port} within ${options.connectTimeoutMs} ms`)));
+    scope.once(options.tls ? 'secureConnect' : 'connect', () => {
       connected = true;
-      clearTimeout(timer);
-      timer = setTimeout(() => finish(`no answer within ${options.timeoutMs} ms`), options.timeoutMs);
+      scope.deadline(options.timeoutMs, () => finish(`no answer within ${options.timeoutMs} ms`));
       socket.write(request);
-    };
-    const socket: Socket = options.tls
-      ? tlsConnect({ host, port, rejectUnauthorized: false, minVersion: 'TLSv1', ciphers: 'ALL:@SECLEVEL=0' }, onReady)
-      : new Socket().connect({ host, port }, onReady);
-    socket.on('data', (chunk: Buffer) => {
+    });
+    scope.on('data', (chunk: Buffer) => {
       chunks.push(chunk);
       size += chunk.length;
       if (size >= MAX_ANSWER_BYTES || answerComplete(Buffer.concat(chunks))) finish();
     });
     // Closed before the (TLS) connection was up: no answer to judge, and no evidence of a service.
     const closedEarly = () => new Error(`${host}:${port} closed the connection before ${options.tls ? 'the TLS handshake completed' : 'it was established'}`);
-    socket.on('end', () => (connected ? finish() : finish(undefined, closedEarly())));
-    socket.on('close', () => (connected ? finish() : finish(undefined, closedEarly())));
-    socket.on('error', (error: NodeJS.ErrnoException) => {
+    scope.on('end', () => (connected ? finish() : scope.reject(closedEarly())));
+    scope.on('close', () => (connected ? finish() : scope.reject(closedEarly())));
+    scope.on('error', (error: NodeJS.ErrnoException) => {
       if (connected) finish(`connection error: ${error.code ?? error.message}`);
-      else finish(undefined, new Error(`cannot connect to ${host}:${port}${options.tls ? ' over TLS' : ''}: ${error.code === 'ECONNREFUSED' ? 'connection refused' : (error.code ?? error.message)}`));
+      else scope.reject(new Error(`cannot connect to ${host}:${port}${options.tls ? ' over TLS' : ''}: ${error.code === 'ECONNREFUSED' ? 'connection refused' : (error.code ?? error.message)}`));
     });
   });
 }

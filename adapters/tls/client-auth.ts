@@ -1,5 +1,6 @@
 import { connect, type TLSSocket } from 'node:tls';
 import { isIP } from 'node:net';
+import { withSocket } from '../../core/net/socket.js';
 
 /**
  * Whether a server that asks for a client certificate also insists on one. Only a complete handshake tells, so this
@@ -38,51 +39,35 @@ export function shortTlsError(message: string): string {
 
 export function probeClientCertificateRequired(target: ClientAuthTarget): Promise<ClientAuthVerdict> {
   target.signal.throwIfAborted();
-  return new Promise((resolve, reject) => {
-    let settled = false;
+  const socket = connect({
+    host: target.host,
+    port: target.port,
+    servername: target.serverName && isIP(target.serverName) === 0 ? target.serverName : undefined,
+    rejectUnauthorized: false,
+    minVersion: target.version,
+    maxVersion: target.version,
+    ciphers: 'ALL:@SECLEVEL=0',
+  });
+  return withSocket<ClientAuthVerdict, TLSSocket>(socket, { signal: target.signal }, (scope) => {
     let secured = false;
-    let socket: TLSSocket | undefined;
-    const finish = (verdict: ClientAuthVerdict | Error) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      target.signal.removeEventListener('abort', onAbort);
-      socket?.destroy();
-      if (verdict instanceof Error) reject(verdict);
-      else resolve(verdict);
-    };
-    const onAbort = () => finish(target.signal.reason instanceof Error ? target.signal.reason : new Error('aborted'));
-    target.signal.addEventListener('abort', onAbort, { once: true });
-    let timer = setTimeout(
-      () => finish({ required: undefined, detail: `no TLS handshake completed within ${target.connectTimeoutMs + target.responseTimeoutMs} ms` }),
-      target.connectTimeoutMs + target.responseTimeoutMs,
+    scope.deadline(target.connectTimeoutMs + target.responseTimeoutMs, () =>
+      scope.resolve({ required: undefined, detail: `no TLS handshake completed within ${target.connectTimeoutMs + target.responseTimeoutMs} ms` }),
     );
-    socket = connect({
-      host: target.host,
-      port: target.port,
-      servername: target.serverName && isIP(target.serverName) === 0 ? target.serverName : undefined,
-      rejectUnauthorized: false,
-      minVersion: target.version,
-      maxVersion: target.version,
-      ciphers: 'ALL:@SECLEVEL=0',
-    });
-    socket.once('secureConnect', () => {
+    scope.once('secureConnect', () => {
       secured = true;
-      clearTimeout(timer);
-      timer = setTimeout(
-        () => finish({ required: false, detail: `handshake without a client certificate completed (${socket!.getProtocol()}) and the connection stayed open` }),
-        Math.min(SETTLE_MS, target.responseTimeoutMs),
+      scope.deadline(Math.min(SETTLE_MS, target.responseTimeoutMs), () =>
+        scope.resolve({ required: false, detail: `handshake without a client certificate completed (${socket.getProtocol()}) and the connection stayed open` }),
       );
     });
-    socket.on('error', (error: Error) => {
+    scope.on('error', (error: Error) => {
       const reason = shortTlsError(error.message);
-      if (REFUSAL.test(error.message)) finish({ required: true, detail: `refused without a client certificate: ${reason}` });
-      else if (secured) finish({ required: true, detail: `connection failed right after a handshake without a client certificate: ${reason}` });
-      else finish({ required: undefined, detail: `no handshake with this machine's TLS client: ${reason}` });
+      if (REFUSAL.test(error.message)) scope.resolve({ required: true, detail: `refused without a client certificate: ${reason}` });
+      else if (secured) scope.resolve({ required: true, detail: `connection failed right after a handshake without a client certificate: ${reason}` });
+      else scope.resolve({ required: undefined, detail: `no handshake with this machine's TLS client: ${reason}` });
     });
-    socket.on('close', () => {
-      if (secured) finish({ required: true, detail: 'the server closed the connection right after a handshake without a client certificate' });
-      else finish({ required: undefined, detail: 'the server closed the connection during the handshake' });
+    scope.on('close', () => {
+      if (secured) scope.resolve({ required: true, detail: 'the server closed the connection right after a handshake without a client certificate' });
+      else scope.resolve({ required: undefined, detail: 'the server closed the connection during the handshake' });
     });
   });
 }

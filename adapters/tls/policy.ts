@@ -1,5 +1,5 @@
 import { suiteWeaknesses } from './cipher-suites.js';
-import { describeKey, sanMatchesHost, type CertificateFacts } from './certificate.js';
+import { describeKey, sanMatchesHost, type CertificateFacts } from '../pki/inspect.js';
 import type { TlsAnalysis } from './analyse.js';
 import { displayVersion, TLS_VERSIONS, type TlsVersion } from './wire.js';
 

@@ -1,4 +1,5 @@
 import { Socket } from 'node:net';
+import { withSocket } from '../../core/net/socket.js';
 import { cipherSuite } from './cipher-suites.js';
 import {
   alertName,
@@ -68,17 +69,15 @@ export class TlsConnectError extends Error {
 const MAX_FLIGHT_BYTES = 1 << 20;
 
 export function probe(target: ProbeTarget, request: ProbeRequest): Promise<ProbeResult> {
-  target.signal.throwIfAborted();
   const tls13 = request.version === 'TLSv1.3';
   const keyShares: KeyShare[] = tls13 ? (request.keyShareGroups ?? [0x001d, 0x0017]).map(newKeyShare) : [];
   const clientHello = buildClientHello({ version: request.version, suites: request.suites, serverName: target.serverName, keyShares });
   const recordVersion = request.version === 'SSLv3' ? VERSION_CODES.SSLv3 : VERSION_CODES.TLSv1;
 
-  return new Promise<ProbeResult>((resolve, reject) => {
-    const socket = new Socket();
+  const socket = new Socket();
+  return withSocket<ProbeResult>(socket, { signal: target.signal }, (scope) => {
     const result: ProbeResult = { outcome: 'closed' };
     let connected = false;
-    let settled = false;
     let received = Buffer.alloc(0);
     let totalBytes = 0;
     let plainHandshake = Buffer.alloc(0);
@@ -86,30 +85,19 @@ export function probe(target: ProbeTarget, request: ProbeRequest): Promise<Probe
     let decrypter: Tls13HandshakeDecrypter | undefined;
     let negotiatedTls13 = false;
 
-    const finish = (error?: Error) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      target.signal.removeEventListener('abort', onAbort);
-      socket.destroy();
-      if (error) reject(error);
-      else resolve(result);
-    };
-    const onAbort = () => finish(target.signal.reason instanceof Error ? target.signal.reason : new Error('aborted'));
-    let timer = setTimeout(() => finish(new TlsConnectError(`TCP connect to ${target.host}:${target.port} timed out after ${target.connectTimeoutMs} ms`)), target.connectTimeoutMs);
-    target.signal.addEventListener('abort', onAbort, { once: true });
+    const finish = (error?: Error) => (error ? scope.reject(error) : scope.resolve(result));
+    scope.deadline(target.connectTimeoutMs, () => finish(new TlsConnectError(`TCP connect to ${target.host}:${target.port} timed out after ${target.connectTimeoutMs} ms`)));
 
-    socket.once('connect', () => {
+    scope.once('connect', () => {
       connected = true;
-      clearTimeout(timer);
-      timer = setTimeout(() => {
+      scope.deadline(target.responseTimeoutMs, () => {
         if (result.outcome === 'closed') result.outcome = result.serverHello ? 'server-hello' : 'timeout';
         if (result.serverHello) result.note ??= `the server's flight stopped before the certificate (waited ${target.responseTimeoutMs} ms)`;
         finish();
-      }, target.responseTimeoutMs);
+      });
       socket.write(record(CONTENT.handshake, recordVersion, clientHello));
     });
-    socket.on('error', (error: NodeJS.ErrnoException) => {
+    scope.on('error', (error: NodeJS.ErrnoException) => {
       if (!connected) {
         const reason = error.code === 'ECONNREFUSED' ? 'connection refused' : error.code ?? error.message;
         finish(new TlsConnectError(`cannot connect to ${target.host}:${target.port}: ${reason}`));
@@ -120,11 +108,11 @@ export function probe(target: ProbeTarget, request: ProbeRequest): Promise<Probe
         finish();
       }
     });
-    socket.on('close', () => {
+    scope.on('close', () => {
       if (result.serverHello && result.outcome === 'closed') result.outcome = 'server-hello';
       finish();
     });
-    socket.on('data', (chunk: Buffer) => {
+    scope.on('data', (chunk: Buffer) => {
       totalBytes += chunk.length;
       if (totalBytes > MAX_FLIGHT_BYTES) {
         result.note = `the server sent more than ${MAX_FLIGHT_BYTES} bytes without finishing its first flight`;

@@ -1,11 +1,12 @@
 import { readFileSync } from 'node:fs';
 import type { X509Certificate } from 'node:crypto';
 import type { CheckContext } from '../../core/check.js';
+import { csvField } from '../../core/evidence/csv.js';
 import type { TlsService } from './endpoint.js';
 import { componentInterfaces, type ComponentInterface } from '../../core/protocol.js';
 import { scanComponentPorts, scanScope, scanSummary } from '../tcp/scope.js';
 import { analyseTls, suitesCsv, type TlsAnalysis } from './analyse.js';
-import { certificatesOfPem } from './certificate.js';
+import { certificatesOfPem } from '../pki/inspect.js';
 import { surveyCleartextTwins, type CleartextSurvey } from './cleartext.js';
 
 /** What the TLS checks share: analysing the TLS service of the interface under test, and surveying its host for plain-text twins, with evidence attached. */
@@ -90,10 +91,10 @@ export async function surveyTwinsOfInterfaceService(
     }),
   );
   const rows = ['port,transport,answer,server,location,same page as'];
-  for (const { port, answer, name } of survey.tlsServices) rows.push(`${port},TLS,${csvCell(answer.http?.statusLine ?? answer.banner ?? answer.note ?? '')},${csvCell(answer.http?.server ?? '')},,${name}`);
+  for (const { port, answer, name } of survey.tlsServices) rows.push(`${port},TLS,${csvField(answer.http?.statusLine ?? answer.banner ?? answer.note ?? '')},${csvField(answer.http?.server ?? '')},,${name}`);
   for (const answer of survey.candidates) {
     const twin = survey.twins.find((entry) => entry.port === answer.port);
-    rows.push(`${answer.port},plain,${csvCell(answer.http?.statusLine ?? `banner: ${answer.banner ?? answer.note ?? ''}`)},${csvCell(answer.http?.server ?? '')},${csvCell(answer.http?.location ?? '')},${twin?.samePage ? twin.tlsService : ''}`);
+    rows.push(`${answer.port},plain,${csvField(answer.http?.statusLine ?? `banner: ${answer.banner ?? answer.note ?? ''}`)},${csvField(answer.http?.server ?? '')},${csvField(answer.http?.location ?? '')},${twin?.samePage ? twin.tlsService : ''}`);
   }
   ctx.attach({ name: 'Plain-text answers beside the TLS services', contentType: 'text/csv', extension: 'csv', content: `${rows.join('\n')}\n` });
 
@@ -106,5 +107,3 @@ export async function surveyTwinsOfInterfaceService(
   ];
   return { survey, scanned: ports.scanned, scanLine, sharedHost: ports.sharedHost, findings };
 }
-
-const csvCell = (value: string) => (/[",\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value);

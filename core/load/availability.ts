@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks';
-import type { ProgressUpdate } from '../check.js';
+import type { CheckContext, ProgressUpdate, RunSettings } from '../check.js';
+import { pause } from '../net/abort.js';
 import type { LoadResult } from './engine.js';
 import { startMonitor, summarize, type MonitorResult, type SeriesStats } from './monitor.js';
 
@@ -55,6 +56,46 @@ export interface AvailabilityReport {
   phases: PhaseWindow[];
 }
 
+/** The sampling and window lengths of a CR 7 measurement, from the run's settings and the bounds of what is watched. */
+export interface MeasurementWindows {
+  intervalMs: number;
+  /** Slower than this is a miss: well past the largest bound, short enough that one stuck call does not hide the others. */
+  timeoutMs: number;
+  baselineMs: number;
+  recoveryMs: number;
+}
+
+export function measurementWindows(settings: Pick<RunSettings, 'requestTimeoutMs' | 'load'>, probes: readonly Pick<EssentialProbe, 'maxLatencyMs'>[]): MeasurementWindows {
+  const bound = Math.max(...probes.map((probe) => probe.maxLatencyMs));
+  return {
+    intervalMs: settings.load.sampleIntervalMs,
+    timeoutMs: Math.min(settings.requestTimeoutMs, Math.max(1_000, 5 * bound)),
+    baselineMs: Math.max(300, 3 * settings.load.sampleIntervalMs),
+    recoveryMs: Math.max(1_000, Math.min(5_000, settings.load.durationMs)),
+  };
+}
+
+/**
+ * Baseline, load and recovery for a check: the probes sampled in the windows the run's settings give, on the check's
+ * signal, with the windows declared as designed waits. What every CR 7.1, CR 7.1 RE(1) and CR 7.2 check measures with.
+ */
+export function measureDuringCheck(
+  ctx: CheckContext,
+  probes: EssentialProbe[],
+  load: (signal: AbortSignal) => Promise<LoadResult>,
+  plannedLoadMs: number = ctx.settings.load.durationMs,
+): Promise<AvailabilityReport> {
+  return measureUnderLoad({
+    probes,
+    ...measurementWindows(ctx.settings, probes),
+    signal: ctx.signal,
+    load,
+    onDesignedWait: (ms, reason) => ctx.designedWait(ms, reason),
+    onProgress: (update) => ctx.progress(update),
+    plannedLoadMs,
+  });
+}
+
 /** Baseline, load and recovery with every probe sampled throughout; the load's own signal aborts with the caller's. */
 export async function measureUnderLoad(options: AvailabilityOptions): Promise<AvailabilityReport> {
   const begin = performance.now();
@@ -88,7 +129,7 @@ export async function measureUnderLoad(options: AvailabilityOptions): Promise<Av
       }, 500)
     : undefined;
   try {
-    await delay(options.baselineMs, options.signal);
+    await pause(options.baselineMs, options.signal);
     options.onDesignedWait?.(options.baselineMs, 'baseline sampling of the essential functions before the load');
     phases.push({ name: 'baseline', fromMs: 0, toMs: since() });
     // A function the device does not serve before the load says nothing about the load: no verdict, and no load sent.
@@ -108,7 +149,7 @@ export async function measureUnderLoad(options: AvailabilityOptions): Promise<Av
     phase = 'recovery';
     const recoveryStart = since();
     phaseStart = recoveryStart;
-    await delay(options.recoveryMs, options.signal);
+    await pause(options.recoveryMs, options.signal);
     options.onDesignedWait?.(options.recoveryMs, 'recovery sampling after the load');
     phases.push({ name: 'recovery', fromMs: recoveryStart, toMs: since() });
   } catch (error) {
@@ -172,22 +213,4 @@ export function judgeAvailability(report: AvailabilityReport, lossTolerance: num
 
 function fmt(value: number): string {
   return value >= 100 ? String(Math.round(value)) : value.toFixed(1);
-}
-
-function delay(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) {
-      reject(signal.reason instanceof Error ? signal.reason : new Error('aborted'));
-      return;
-    }
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal.reason instanceof Error ? signal.reason : new Error('aborted'));
-    };
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
 }

@@ -1,4 +1,5 @@
 import type { Series } from './monitor.js';
+import { csvDocument } from '../evidence/csv.js';
 
 export interface ChartOptions {
   title: string;
@@ -100,18 +101,10 @@ export function renderLatencySvg(series: Series[], options: ChartOptions): strin
 
 /** series,t_ms,phase,latency_ms,missed,error — one row per sample, RFC 4180 quoting. */
 export function toCsv(series: Series[]): string {
-  const rows = ['series,t_ms,phase,latency_ms,missed,error'];
-  for (const entry of series) {
-    for (const sample of entry.samples) {
-      rows.push([entry.name, sample.t, sample.phase, sample.latencyMs ?? '', sample.missed, sample.error ?? ''].map(csvField).join(','));
-    }
-  }
-  return `${rows.join('\n')}\n`;
-}
-
-export function csvField(value: unknown): string {
-  const text = String(value);
-  return /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+  return csvDocument(
+    ['series', 't_ms', 'phase', 'latency_ms', 'missed', 'error'],
+    series.flatMap((entry) => entry.samples.map((sample) => [entry.name, sample.t, sample.phase, sample.latencyMs, sample.missed, sample.error])),
+  );
 }
 
 function niceCeiling(value: number): number {

@@ -25,10 +25,13 @@
  *   toCsv(series)   series,t_ms,phase,latency_ms,missed,error.
  *   attachAvailabilityEvidence(ctx, report, { title, loadLine })   attaches the chart, the CSV and the figures (JSON).
  *
- * A check's shape (see suites/fr7/modbus-request-flood.check.ts):
- *   const report = await measureUnderLoad({ probes, intervalMs: ctx.settings.load.sampleIntervalMs, timeoutMs, signal: ctx.signal,
- *     baselineMs, recoveryMs, load: (signal) => runLoad({ ratePerSecond: ctx.settings.load.ratePerSecond,
- *     durationMs: ctx.settings.load.durationMs, signal, worker }) });
+ *   measurementWindows(settings, probes)   the sample interval, the per-sample timeout and the baseline and recovery
+ *     windows a run's settings give (one place for every CR 7 check);
+ *   measureDuringCheck(ctx, probes, load)   measureUnderLoad in those windows, on ctx.signal, declaring them as designed waits.
+ *
+ * A check's shape (see suites/fr7/tcp-connection-storm.check.ts):
+ *   const report = await measureDuringCheck(ctx, probes, (signal) => runLoad({ ratePerSecond: ctx.settings.load.ratePerSecond,
+ *     durationMs: ctx.settings.load.durationMs, signal, worker }));
  *   const verdict = judgeAvailability(report, ctx.settings.load.lossTolerance);
  */
 export { runLoad, MAX_RATE_PER_SECOND, MAX_DURATION_MS, DRAIN_MS, type LoadOptions, type LoadResult } from './engine.js';
@@ -46,13 +49,16 @@ export {
 } from './monitor.js';
 export {
   measureUnderLoad,
+  measureDuringCheck,
+  measurementWindows,
   judgeAvailability,
   type AvailabilityOptions,
   type AvailabilityReport,
   type AvailabilityJudgement,
   type EssentialProbe,
+  type MeasurementWindows,
   type PhaseWindow,
   type ProbeReport,
 } from './availability.js';
-export { renderLatencySvg, toCsv, csvField, type ChartOptions } from './chart.js';
+export { renderLatencySvg, toCsv, type ChartOptions } from './chart.js';
 export { attachAvailabilityEvidence } from './evidence.js';

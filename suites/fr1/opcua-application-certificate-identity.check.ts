@@ -1,6 +1,6 @@
 import { rmSync } from 'node:fs';
 import { defineCheck, fail, pass } from '../../core/check.js';
-import { inspectCertificate } from '../../adapters/pki/inspect.js';
+import { describeCertificate } from '../../adapters/pki/inspect.js';
 import { createUntrustedClientCertificate } from '../../adapters/opcua/pki.js';
 import { formatStatus } from '../../adapters/opcua/status.js';
 import { opcuaTarget } from '../../adapters/opcua/target.js';
@@ -27,9 +27,9 @@ export default defineCheck({
           problems.push(`${name} presents no certificate`);
           return { endpoint: name, certificate: null };
         }
-        const facts = inspectCertificate(endpoint.serverCertificateDer);
-        if (!facts.sanUris.includes(endpoint.applicationUri)) problems.push(`${name}: certificate URI ${facts.sanUris.join(', ') || '(none)'} is not the applicationUri ${endpoint.applicationUri}`);
-        return { endpoint: name, applicationUri: endpoint.applicationUri, sanUris: facts.sanUris, thumbprint: facts.thumbprint };
+        const facts = describeCertificate(endpoint.serverCertificateDer);
+        if (!facts.san.uris.includes(endpoint.applicationUri)) problems.push(`${name}: certificate URI ${facts.san.uris.join(', ') || '(none)'} is not the applicationUri ${endpoint.applicationUri}`);
+        return { endpoint: name, applicationUri: endpoint.applicationUri, sanUris: facts.san.uris, thumbprint: facts.thumbprint };
       });
       if (secured.length === 0) problems.push('no secured endpoint: the device cannot authenticate itself to clients');
 

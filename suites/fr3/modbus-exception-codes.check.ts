@@ -1,4 +1,5 @@
 import { defineCheck, fail, pass } from '../../core/check.js';
+import { csvDocument } from '../../core/evidence/csv.js';
 import { describeOutcome, exceptionName, FunctionCode, isNormalResponse, Limits, ModbusChannel, modbusTarget, Pdu, readPdu, readReply, type Outcome } from '../../adapters/modbus/index.js';
 
 /** Error conditions whose answer the Modbus application protocol prescribes; all are reads, nothing is changed. */
@@ -51,8 +52,8 @@ export default defineCheck({
       ctx.log(`${probe.name}: ${seen}`);
       return { request: probe.name, sent: sent.toString('hex'), expected: `exception ${exceptionName(probe.code)}`, seen, ok: problem === undefined, problem };
     });
-    const csv = ['request,expected,seen,ok', ...rows.map((row) => [row.request, row.expected, row.seen, row.ok].map((value) => `"${String(value).replace(/"/g, '""')}"`).join(','))].join('\n');
-    ctx.attach({ name: 'Exception responses', contentType: 'text/csv', extension: 'csv', content: `${csv}\n` });
+    const csv = csvDocument(['request', 'expected', 'seen', 'ok'], rows.map((row) => [row.request, row.expected, row.seen, row.ok]));
+    ctx.attach({ name: 'Exception responses', contentType: 'text/csv', extension: 'csv', content: csv });
     const wrong = rows.filter((row) => !row.ok);
     if (wrong.length > 0) {
       return fail(`${wrong.length} of ${rows.length} invalid requests on ${label} not answered as prescribed: ${wrong.map((row) => `${row.request}: expected ${row.expected}, got ${row.problem}`).join('; ')}`, rows);

@@ -1,5 +1,6 @@
 import { defineCheck, fail, pass } from '../../core/check.js';
-import { CATEGORIES, fuzzResultsCsv, modbusTarget, prepareFuzzing, runFuzzCorpus } from '../../adapters/modbus/index.js';
+import { attachFuzzEvidence, casesByCategory, fuzzOptions, runFuzzCorpus } from '../../core/fuzz/engine.js';
+import { CATEGORIES, modbusFuzzing, modbusTarget } from '../../adapters/modbus/index.js';
 
 export default defineCheck({
   id: 'modbus.robustness.malformed-requests',
@@ -12,29 +13,15 @@ export default defineCheck({
     'Every malformed request of the generated corpus (bad MBAP protocol id or length, truncated PDU, unknown function code, quantity or address out of range, byte count mismatch, unit id variants) gets the prescribed exception code or a clean close, and the device keeps serving',
   timeoutMs: 300_000,
   async run(ctx) {
-    const { label, options } = modbusTarget(ctx);
+    const { label } = modbusTarget(ctx);
     // Byte-count cases write back the value just read, so even a device that wrongly executes them changes nothing.
-    const { target, liveness, parameters, corpus } = await ctx.step('find the end of each table and the write-back value (single-item reads)', () =>
-      prepareFuzzing(ctx.profile, ctx.host, options, (line) => ctx.log(line)),
-    );
-    const { boundaries } = parameters;
+    const campaign = await ctx.step('find the end of each table and the write-back value (single-item reads)', () => modbusFuzzing.prepare(ctx));
+    const { corpus, parameters: { boundaries } } = campaign;
     ctx.log(`corpus: ${corpus.length} cases in ${new Set(corpus.map((entry) => entry.category)).size} categories; at most ${ctx.settings.load.fuzzCasesPerSecond} cases/s`);
-    const report = await ctx.step(`send ${corpus.length} malformed requests to ${label}`, () =>
-      runFuzzCorpus(corpus, {
-        target,
-        ...options,
-        casesPerSecond: ctx.settings.load.fuzzCasesPerSecond,
-        liveness,
-        log: (line) => ctx.log(line),
-      }),
-    );
-    ctx.attach({ name: 'Fuzz case results', contentType: 'text/csv', extension: 'csv', content: fuzzResultsCsv(report.results) });
-    ctx.attach({ name: 'Fuzz case results', contentType: 'application/json', extension: 'json', content: JSON.stringify(report, null, 2) });
+    const report = await ctx.step(`send ${corpus.length} malformed requests to ${label}`, () => runFuzzCorpus(corpus, campaign.driver, fuzzOptions(ctx)));
+    attachFuzzEvidence(ctx, report);
 
-    const byCategory = CATEGORIES.map((category) => {
-      const cases = report.results.filter((result) => result.category === category);
-      return { category, cases: cases.length, wrong: cases.filter((result) => result.verdict === 'wrong').length, notRun: cases.filter((result) => result.verdict === 'not-run').length };
-    }).filter((entry) => entry.cases > 0);
+    const byCategory = casesByCategory(report.results, CATEGORIES);
     const wrong = report.results.filter((result) => result.verdict === 'wrong');
     const rate = `${report.casesRun} cases run in ${(report.durationMs / 1000).toFixed(2)} s (${report.casesPerSecond} cases/s, ${report.livenessChecks} liveness checks)`;
     const details = { casesPerSecond: report.casesPerSecond, durationMs: report.durationMs, casesRun: report.casesRun, corpus: corpus.length, boundaries, byCategory, stoppedAfter: report.stoppedAfter, wrong };
@@ -42,7 +29,7 @@ export default defineCheck({
       const categories = byCategory.filter((entry) => entry.wrong > 0).map((entry) => `${entry.category} ${entry.wrong}/${entry.cases}`);
       const examples = wrong.slice(0, 3).map((result) => `${result.id}: ${result.problem}`);
       const stopped = report.stoppedAfter
-        ? `; the device stopped answering after ${report.stoppedAfter.batch.split(', ').length > 3 ? `the batch starting ${report.stoppedAfter.batch.split(', ')[0]}` : report.stoppedAfter.batch} (${report.stoppedAfter.detail})${report.stoppedAfter.recoveredAfterMs === undefined ? ' and did not recover within 5 s' : `, back after ${report.stoppedAfter.recoveredAfterMs} ms`}`
+        ? `; the device stopped answering after ${report.stoppedAfter.cases.length > 3 ? `the batch starting ${report.stoppedAfter.cases[0]}` : report.stoppedAfter.cases.join(', ')} (${report.stoppedAfter.detail})${report.stoppedAfter.recoveredAfterMs === undefined ? ' and did not recover within 5 s' : `, back after ${report.stoppedAfter.recoveredAfterMs} ms`}`
         : '';
       return fail(`${wrong.length} of ${corpus.length} cases mishandled by ${label} (${categories.join(', ')})${stopped}; e.g. ${examples.join('; ')}; ${rate}; replay one with its case id`, details);
     }

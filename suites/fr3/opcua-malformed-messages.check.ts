@@ -1,6 +1,7 @@
 import { defineCheck, fail, pass } from '../../core/check.js';
-import { FUZZ_CATEGORIES, opcuaFuzzResultsCsv, runOpcuaFuzzCorpus } from '../../adapters/opcua/fuzz.js';
-import { caseTimeoutMs, prepareOpcuaFuzzing } from '../../adapters/opcua/fuzz-setup.js';
+import { attachFuzzEvidence, casesByCategory, fuzzOptions, runFuzzCorpus } from '../../core/fuzz/engine.js';
+import { FUZZ_CATEGORIES } from '../../adapters/opcua/fuzz.js';
+import { opcuaFuzzing } from '../../adapters/opcua/fuzz-setup.js';
 
 export default defineCheck({
   id: 'opcua.robustness.malformed-messages',
@@ -13,29 +14,14 @@ export default defineCheck({
     'Every case of the corpus (Hello with zero, tiny or huge buffer sizes or a wrong protocol version, chunks above the negotiated size or truncated, unknown message types, broken secure channel and service encodings, writes of wrong types or out-of-range values) gets an Error message, a Bad status or a clean close, and an essential-function read after each batch still answers',
   timeoutMs: 300_000,
   async run(ctx) {
-    const setup = await ctx.step('open the liveness session and find the write subject', () => prepareOpcuaFuzzing(ctx));
+    const setup = await ctx.step('open the liveness session and find the write subject', () => opcuaFuzzing.prepare(ctx));
     try {
       const { corpus, target } = setup;
       ctx.log(`corpus: ${corpus.length} cases in ${new Set(corpus.map((entry) => entry.category)).size} categories; at most ${ctx.settings.load.fuzzCasesPerSecond} cases/s; liveness: ${setup.livenessLabel}`);
-      const report = await ctx.step(`send ${corpus.length} malformed messages to ${target.probe.url}`, () =>
-        runOpcuaFuzzCorpus(corpus, {
-          url: target.probe.url,
-          connectTimeoutMs: ctx.settings.connectTimeoutMs,
-          caseTimeoutMs: caseTimeoutMs(ctx.settings),
-          signal: ctx.signal,
-          casesPerSecond: ctx.settings.load.fuzzCasesPerSecond,
-          liveness: setup.liveness,
-          writer: setup.writer,
-          log: (line) => ctx.log(line),
-        }),
-      );
-      ctx.attach({ name: 'Fuzz case results', contentType: 'text/csv', extension: 'csv', content: opcuaFuzzResultsCsv(report.results) });
-      ctx.attach({ name: 'Fuzz case results', contentType: 'application/json', extension: 'json', content: JSON.stringify(report, null, 2) });
+      const report = await ctx.step(`send ${corpus.length} malformed messages to ${target.probe.url}`, () => runFuzzCorpus(corpus, setup.driver, fuzzOptions(ctx)));
+      attachFuzzEvidence(ctx, report);
 
-      const byCategory = FUZZ_CATEGORIES.map((category) => {
-        const cases = report.results.filter((result) => result.category === category);
-        return { category, cases: cases.length, wrong: cases.filter((result) => result.verdict === 'wrong').length, notRun: cases.filter((result) => result.verdict === 'not-run').length };
-      }).filter((entry) => entry.cases > 0);
+      const byCategory = casesByCategory(report.results, FUZZ_CATEGORIES);
       const wrong = report.results.filter((result) => result.verdict === 'wrong');
       const skipped = report.results.filter((result) => result.verdict === 'not-run' && !report.stoppedAfter);
       const rate = `${report.casesRun} cases run in ${(report.durationMs / 1000).toFixed(2)} s (${report.casesPerSecond} cases/s, ${report.livenessChecks} liveness checks)`;

@@ -1,5 +1,5 @@
 import { defineCheck, fail, pass } from '../../core/check.js';
-import { attachAvailabilityEvidence, judgeAvailability, MAX_DURATION_MS, measureUnderLoad, runLoad, type EssentialProbe } from '../../core/load/index.js';
+import { attachAvailabilityEvidence, judgeAvailability, MAX_DURATION_MS, measureDuringCheck, runLoad, type EssentialProbe } from '../../core/load/index.js';
 import { declaredPorts, protocolDefinitions, type AvailabilityMonitor } from '../../core/protocol.js';
 import { connectionStorm } from '../../adapters/tcp/storm.js';
 
@@ -24,7 +24,7 @@ export default defineCheck({
   },
   async run(ctx) {
     const ports = declaredPorts(ctx.profile);
-    const { ratePerSecond, durationMs, lossTolerance, sampleIntervalMs } = ctx.settings.load;
+    const { ratePerSecond, durationMs, lossTolerance } = ctx.settings.load;
     const notes: string[] = [];
     // Each protocol opens what its monitors sample (a session, a connection) before the storm, and closes it after.
     const monitors: AvailabilityMonitor[] = [];
@@ -39,22 +39,10 @@ export default defineCheck({
     }
     const probes: EssentialProbe[] = monitors.flatMap((monitor) => monitor.probes);
     const storm = connectionStorm(ctx.host, ports, { connectTimeoutMs: ctx.settings.connectTimeoutMs });
-    const bound = Math.max(...probes.map((probe) => probe.maxLatencyMs));
     let report;
     try {
       report = await ctx.step(`TCP connections to ports ${ports.join(', ')} at up to ${ratePerSecond}/s for ${durationMs} ms, monitoring ${probes.map((probe) => probe.name).join(', ')}`, () =>
-        measureUnderLoad({
-          probes,
-          intervalMs: sampleIntervalMs,
-          timeoutMs: Math.min(ctx.settings.requestTimeoutMs, Math.max(1_000, 5 * bound)),
-          signal: ctx.signal,
-          baselineMs: Math.max(300, 3 * sampleIntervalMs),
-          recoveryMs: Math.max(1_000, Math.min(5_000, durationMs)),
-          load: (signal) => runLoad({ ratePerSecond, durationMs, signal, maxInFlight: MAX_IN_FLIGHT, worker: storm.worker }),
-          onDesignedWait: (ms, reason) => ctx.designedWait(ms, reason),
-          onProgress: (update) => ctx.progress(update),
-          plannedLoadMs: durationMs,
-        }),
+        measureDuringCheck(ctx, probes, (signal) => runLoad({ ratePerSecond, durationMs, signal, maxInFlight: MAX_IN_FLIGHT, worker: storm.worker })),
       );
     } finally {
       await Promise.all(monitors.map((monitor) => monitor.close()));

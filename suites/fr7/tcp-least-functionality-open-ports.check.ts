@@ -1,4 +1,5 @@
 import { defineCheck, fail, pass } from '../../core/check.js';
+import { csvField } from '../../core/evidence/csv.js';
 import { componentInterfaces } from '../../core/protocol.js';
 import { grabBanners, serviceKind, type ServiceBanner } from '../../adapters/tcp/banner.js';
 import { serviceName, tcpConnectScan } from '../../adapters/tcp/scan.js';
@@ -6,8 +7,6 @@ import { DEFAULT_SCAN_RANGE, scanScope, scanSummary } from '../../adapters/tcp/s
 import { udpServiceScan, type UdpProbeResult } from '../../adapters/tcp/udp.js';
 
 const configuredPorts = (configured: string | undefined) => (configured === undefined ? `every port (default ${DEFAULT_SCAN_RANGE})` : `scan.ports "${configured}"`);
-
-const csvCell = (value: string) => (/[",\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value);
 
 export default defineCheck({
   id: 'tcp.least-functionality.open-ports',
@@ -94,9 +93,9 @@ export default defineCheck({
       ...scan.open.map((port) => {
         const classification = sharedHost.includes(port) ? 'shared host (excluded)' : declared.includes(port) ? 'declared' : 'UNEXPECTED';
         const banner = bannerOf(port);
-        return `${port},open,${classification},${csvCell(banner?.service ?? serviceName(port) ?? '')},${csvCell(banner?.banner ?? '')}`;
+        return `${port},open,${classification},${csvField(banner?.service ?? serviceName(port) ?? '')},${csvField(banner?.banner ?? '')}`;
       }),
-      ...declared.filter((port) => !scan.open.includes(port)).map((port) => `${port},not open,declared,${csvCell(serviceName(port) ?? '')},`),
+      ...declared.filter((port) => !scan.open.includes(port)).map((port) => `${port},not open,declared,${csvField(serviceName(port) ?? '')},`),
     ];
     ctx.attach({
       name: 'TCP port scan',
@@ -112,7 +111,7 @@ export default defineCheck({
       ].join('\n'),
     });
     ctx.attach({ name: 'Open TCP ports', contentType: 'text/csv', extension: 'csv', content: `${rows.join('\n')}\n` });
-    const udpRows = ['port,service,state,classification,answer', ...udp.map((result) => `${result.port},${result.service},${result.state},${result.state !== 'open' ? '' : udpSharedHost.includes(result.port) ? 'shared host (excluded)' : declared.includes(result.port) ? 'declared' : 'UNEXPECTED'},${csvCell(result.answer ?? '')}`)];
+    const udpRows = ['port,service,state,classification,answer', ...udp.map((result) => `${result.port},${result.service},${result.state},${result.state !== 'open' ? '' : udpSharedHost.includes(result.port) ? 'shared host (excluded)' : declared.includes(result.port) ? 'declared' : 'UNEXPECTED'},${csvField(result.answer ?? '')}`)];
     ctx.attach({ name: 'UDP service probes', contentType: 'text/csv', extension: 'csv', content: `${udpRows.join('\n')}\n` });
 
     const details = {

@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import {
   judgeAvailability,
   MAX_RATE_PER_SECOND,
+  measurementWindows,
   measureUnderLoad,
   percentile,
   renderLatencySvg,
@@ -163,6 +164,19 @@ describe('load engine: essential-function monitor', function () {
     expect(verdict.ok).to.equal(false);
     expect(verdict.findings.join(' ')).to.match(/fragile/);
     expect(verdict.findings.join(' ')).to.not.match(/steady/);
+  });
+});
+
+describe('load engine: measurement windows', function () {
+  const settings = (requestTimeoutMs: number, sampleIntervalMs: number, durationMs: number) => ({
+    requestTimeoutMs,
+    load: { ratePerSecond: 100, durationMs, sampleIntervalMs, lossTolerance: 0.1, fuzzCasesPerSecond: 500 },
+  });
+
+  it('samples at the configured interval, misses at five times the largest bound within the request timeout, and keeps baseline and recovery in bounds', function () {
+    expect(measurementWindows(settings(5_000, 100, 10_000), [{ maxLatencyMs: 200 }, { maxLatencyMs: 600 }])).to.deep.equal({ intervalMs: 100, timeoutMs: 3_000, baselineMs: 300, recoveryMs: 5_000 });
+    expect(measurementWindows(settings(2_000, 250, 1_500), [{ maxLatencyMs: 50 }])).to.deep.equal({ intervalMs: 250, timeoutMs: 1_000, baselineMs: 750, recoveryMs: 1_500 });
+    expect(measurementWindows(settings(800, 50, 300), [{ maxLatencyMs: 1_000 }])).to.deep.equal({ intervalMs: 50, timeoutMs: 800, baselineMs: 300, recoveryMs: 1_000 });
   });
 });
 

@@ -3,6 +3,7 @@ import net from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { replayFuzzCase } from '../../core/fuzz/replay.js';
 import { randomLoopbackHost } from '../../core/net/loopback.js';
 import { parseProfile } from '../../core/profile/load.js';
 import { issueCertificate } from '../../adapters/pki/certificates.js';
@@ -19,7 +20,7 @@ import {
   MODBUS_ROLE_OID,
   Pdu,
   readReply,
-  replayFuzzCase,
+  modbusFuzzing,
   targetFromProfile,
   tryRequest,
   withCredentials,
@@ -235,17 +236,17 @@ describe('modbus simulator: hardened and weak stacks', function () {
   });
 
   it('replays one fuzz case by id against either stack', async function () {
-    const options = { ...quick, signal: new AbortController().signal };
-    const good = await replayFuzzCase(parseProfile(hardened.running.profile), hardened.running.host, 'function.unknown-0x19', options);
+    const options = { ...quick, signal: new AbortController().signal, log: () => undefined };
+    const good = await replayFuzzCase(modbusFuzzing, parseProfile(hardened.running.profile), 'function.unknown-0x19', options);
     expect(good.result).to.include({ id: 'function.unknown-0x19', verdict: 'ok' });
     // The hardened simulator draws its unit id per start; the frame carries it after the MBAP length.
     const unitId = hardened.running.profile.endpoints!.modbus!.unitId!;
     expect(good.fuzzCase.bytes.subarray(2).toString('hex')).to.equal(`00000006${unitId.toString(16).padStart(2, '0')}1900000001`);
     expect(good.aliveAfter).to.equal(true);
-    const bad = await replayFuzzCase(parseProfile(weak.running.profile), weak.running.host, 'address.read-holding-across-end', options);
+    const bad = await replayFuzzCase(modbusFuzzing, parseProfile(weak.running.profile), 'address.read-holding-across-end', options);
     expect(bad.result.verdict).to.equal('wrong');
     expect(bad.result.problem).to.match(/malformed reply/);
-    const unknown = await replayFuzzCase(parseProfile(hardened.running.profile), hardened.running.host, 'no.such-case', options).then(
+    const unknown = await replayFuzzCase(modbusFuzzing, parseProfile(hardened.running.profile), 'no.such-case', options).then(
       () => undefined,
       (caught: unknown) => caught,
     );

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { freePort } from '../../core/net/loopback.js';
 import { parseProfile } from '../../core/profile/load.js';
 import { issueCertificate } from '../../adapters/pki/certificates.js';
-import { inspectCertificate } from '../../adapters/pki/inspect.js';
+import { describeCertificate } from '../../adapters/pki/inspect.js';
 import { OpcuaProbe, type ChannelOptions } from '../../adapters/opcua/client.js';
 import { OpcuaUnreachableError } from '../../adapters/opcua/deadline.js';
 import { credentialsFromFiles, ensureHarnessPki } from '../../adapters/opcua/pki.js';
@@ -55,10 +55,10 @@ describe('OPC UA adapter', function () {
       expect(inventory.endpoints.flatMap((endpoint) => endpoint.userTokens.map((token) => token.tokenType))).to.not.include('Anonymous');
       const [first] = inventory.endpoints;
       expect(first!.applicationUri).to.equal('urn:iec62443-harness:simulated-plc:hardened');
-      const facts = inspectCertificate(first!.serverCertificateDer!);
-      expect(facts.sanUris).to.deep.equal([first!.applicationUri]);
+      const facts = describeCertificate(first!.serverCertificateDer!);
+      expect(facts.san.uris).to.deep.equal([first!.applicationUri]);
       expect(facts.keyBits).to.equal(2048);
-      expect(facts.signatureHash).to.equal('sha256');
+      expect(facts.signatureHash).to.equal('SHA-256');
     });
 
     it('sends an anonymous token the endpoint does not list, so that the device itself refuses it', async function () {
@@ -132,7 +132,7 @@ describe('OPC UA adapter', function () {
       const none = inventory.endpoints.find((endpoint) => endpoint.securityMode === 'None')!;
       expect(none.userTokens.some((token) => token.tokenType === 'UserName' && !token.securityPolicyUri)).to.equal(true);
       expect(inventory.endpoints.map((endpoint) => endpoint.securityPolicy)).to.include.members(['Basic128Rsa15', 'Basic256']);
-      expect(inspectCertificate(none.serverCertificateDer!).signatureHash).to.equal('sha1');
+      expect(describeCertificate(none.serverCertificateDer!).signatureHash).to.equal('SHA-1');
     });
 
     it('reads, writes and tells an unknown user from a wrong password by status', async function () {
@@ -174,7 +174,7 @@ describe('OPC UA adapter', function () {
         expect(first.created).to.equal(true);
         expect(second.created).to.equal(false);
         expect(second.client.thumbprint).to.equal(first.client.thumbprint);
-        expect(inspectCertificate(new X509Certificate(readFileSync(first.client.certificateFile)).raw).issuer, 'the client certificate is issued by the test CA').to.include('test CA');
+        expect(describeCertificate(new X509Certificate(readFileSync(first.client.certificateFile)).raw).issuer, 'the client certificate is issued by the test CA').to.include('test CA');
 
         const lines: string[] = [];
         const write = process.stderr.write.bind(process.stderr);

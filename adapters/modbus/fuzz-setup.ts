@@ -1,6 +1,8 @@
+import type { CheckContext } from '../../core/check.js';
+import type { FuzzCampaign, Fuzzing } from '../../core/fuzz/replay.js';
 import type { Profile } from '../../core/profile/schema.js';
 import { targetFromProfile, type ModbusTarget } from './connection.js';
-import { buildCorpus, discoverBoundaries, runFuzzCorpus, type CorpusParameters, type FuzzCase, type FuzzCaseResult, type LivenessProbe } from './fuzz.js';
+import { buildCorpus, discoverBoundaries, modbusFuzzDriver, type CorpusParameters, type FuzzCase, type LivenessProbe } from './fuzz.js';
 import { primaryRead } from './load.js';
 import { ModbusSession } from './session.js';
 
@@ -45,21 +47,20 @@ export async function prepareFuzzing(profile: Profile, host: string, options: Fu
   return { target, liveness: primaryRead(profile), parameters, corpus: buildCorpus(parameters) };
 }
 
-/**
- * Replays one CR 3.5 case alone, by its id, against the profile's device: what `run --replay <case id>` calls.
- * Returns the case (with the exact bytes sent), its result, and whether the device still answers afterwards.
- */
-export async function replayFuzzCase(
-  profile: Profile,
-  host: string,
-  caseId: string,
-  options: FuzzSetupOptions & { log?: (line: string) => void },
-): Promise<{ fuzzCase: FuzzCase; result: FuzzCaseResult; aliveAfter: boolean; livenessChecks: number }> {
-  const setup = await prepareFuzzing(profile, host, options, options.log);
-  const fuzzCase = setup.corpus.find((entry) => entry.id === caseId);
-  if (!fuzzCase) {
-    throw new Error(`no fuzz case "${caseId}" in the Modbus corpus of this device (${setup.corpus.length} cases, e.g. ${setup.corpus.slice(0, 3).map((entry) => entry.id).join(', ')})`);
-  }
-  const report = await runFuzzCorpus([fuzzCase], { target: setup.target, ...options, casesPerSecond: 1, liveness: setup.liveness, log: options.log });
-  return { fuzzCase, result: report.results[0]!, aliveAfter: report.stoppedAfter === undefined, livenessChecks: report.livenessChecks };
-}
+export interface ModbusFuzzCampaign extends FuzzCampaign<FuzzCase>, FuzzSetup {}
+
+/** The Modbus corpus for core/fuzz: the check and `run --replay modbus:<case id>` prepare it here. */
+export const modbusFuzzing: Fuzzing<FuzzCase, ModbusFuzzCampaign> = {
+  protocol: 'modbus',
+  checkProtocol: 'modbus',
+  async prepare(ctx: CheckContext) {
+    const options = { connectTimeoutMs: ctx.settings.connectTimeoutMs, requestTimeoutMs: ctx.settings.requestTimeoutMs, signal: ctx.signal };
+    const setup = await prepareFuzzing(ctx.profile, ctx.host, options, (line) => ctx.log(line));
+    const driver = modbusFuzzDriver({ target: setup.target, connectTimeoutMs: options.connectTimeoutMs, requestTimeoutMs: options.requestTimeoutMs, liveness: setup.liveness });
+    return {
+      ...setup,
+      driver,
+      close: async () => driver.close?.(),
+    };
+  },
+};
