@@ -62,7 +62,7 @@ describe('requirement verdicts account for every interface of the component', fu
 
   it('a declaration that names an interface the component does not have is a profile error naming the field', function () {
     expect(() => parseProfile({ ...component, declarations: { 'CR 1.1': { interface: 'web', verdict: 'compensated', rationale: 'x' } } }, 'p')).to.throw(
-      /declarations\.CR 1\.1\.interface: no interface is named "web" \(interfaces: opcua, network, web-ui\)/,
+      /declarations\.CR 1\.1\.interface: no interface is named "web" \(interfaces: opcua, network, web-ui;/,
     );
   });
 });
