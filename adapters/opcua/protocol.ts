@@ -37,6 +37,7 @@ export default defineProtocol({
         label: endpoint.url,
         concerns: CONCERNS,
         endpoint,
+        ...(endpoint.lockout ? { lockoutThreshold: endpoint.lockout.threshold } : {}),
       },
     ];
   },
