@@ -186,15 +186,20 @@ export function installWeakTransport(server: OPCUAServer, options: WeakTransport
   return state;
 }
 
-/** Session handling mistakes: a token is honoured on any channel, and every session gets the same server nonce. */
-export function weakenSessions(server: OPCUAServer): void {
+/** A session's authentication token is honoured on any secure channel, not only the one that created it. */
+export function bindSessionsToNoChannel(server: OPCUAServer): void {
   type Prepare = (message: { session_statusCode?: unknown; session?: unknown }, channel: unknown) => void;
-  const hooks = server as unknown as { prepare: Prepare; makeServerNonce: () => Buffer };
+  const hooks = server as unknown as { prepare: Prepare };
   const prepare = hooks.prepare.bind(server);
   hooks.prepare = (message, channel) => {
     prepare(message, channel);
     if (message.session && message.session_statusCode === StatusCodes.BadSecureChannelIdInvalid) message.session_statusCode = StatusCodes.Good;
   };
+}
+
+/** Every session gets the same server nonce. */
+export function fixServerNonce(server: OPCUAServer): void {
+  const hooks = server as unknown as { makeServerNonce: () => Buffer };
   const fixedNonce = Buffer.alloc(32, 0x5a);
   hooks.makeServerNonce = () => Buffer.from(fixedNonce);
 }
