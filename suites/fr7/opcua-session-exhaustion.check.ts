@@ -142,8 +142,13 @@ export default defineCheck({
       const verdict = judgeAvailability(report, lossTolerance);
       const findings = [...verdict.findings];
       // Only the device refusing or closing sessions shows a cap; a refused channel limits connections, not sessions.
-      if (refusedSessions === 0 && evicted === 0) findings.unshift(`no session cap: all ${created} sessions were accepted and kept`);
-      else if (documented !== undefined && heldAtOnce > documented) findings.unshift(`${heldAtOnce} sessions were held at once, beyond the documented cap of ${documented}`);
+      const capped = refusedSessions > 0 || evicted > 0;
+      if (documented !== undefined && heldAtOnce > documented) findings.unshift(`${heldAtOnce} sessions were held at once, beyond the documented cap of ${documented}`);
+      else if (!capped && created >= count) findings.unshift(`no session cap: all ${created} sessions were accepted and kept`);
+      else if (!capped) {
+        // The load ended before any limit or the bound: nothing shows whether a limit exists beyond.
+        throw new Error(`${loadLine}: the load ended (${durationMs} ms at up to ${ratePerSecond}/s) after ${created} sessions, short of ${documented !== undefined ? `the documented cap of ${documented}` : `the bound of ${count}`}, and met no limit; raise load.durationMs${documented === undefined ? ' or document the cap (endpoints.opcua.maxSessions)' : ''}`);
+      }
       if (!adminDuring || !isGood(adminDuring)) findings.push(`${adminName} could not read ${SERVER_NODES.state} while the sessions were held (${adminDuring ? formatStatus(adminDuring) : 'no answer'})`);
       if (!fresh.accepted) findings.push(`after release a new session was refused (${fresh.status ? formatStatus(fresh.status) : fresh.note}): the sessions were not freed`);
       const details = { bound: count, documented, created, evicted, heldAtOnce, refusals: Object.fromEntries(refusals), channelRefusals, adminDuring, freshAfterRelease: fresh, load: report.load, probes: report.probes };
