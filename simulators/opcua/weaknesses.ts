@@ -16,6 +16,8 @@ interface Endpoint {
   suspendConnection(callback: (error?: Error) => void): void;
   restoreConnection(callback: (error?: Error) => void): void;
   abruptlyInterruptChannels(): void;
+  _started: boolean;
+  _preregisterChannel(channel: unknown): void;
 }
 
 const endpointOf = (server: OPCUAServer): Endpoint => server.endpoints[0] as unknown as Endpoint;
@@ -178,6 +180,14 @@ export function installWeakTransport(server: OPCUAServer, options: WeakTransport
       void restart();
     }, options.restartAfterMs);
   };
+  if (options.crashOnZeroBufferHello) {
+    // A connection accepted just before a crash has its channel set up on a later tick, when the listener is gone:
+    // a crashed stack drops it (its socket is already destroyed), where node-opcua would assert that it is started.
+    const preregister = endpoint._preregisterChannel.bind(endpoint);
+    endpoint._preregisterChannel = (channel) => {
+      if (endpoint._started) preregister(channel);
+    };
+  }
   const filters: ChunkFilter[] = [];
   if (options.crashOnZeroBufferHello) filters.push(crashOnZeroBufferHello);
   if (options.signatureBlind) filters.push(resignTamperedChunks());
