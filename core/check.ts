@@ -44,9 +44,14 @@ export interface CheckMeta {
 
 export type CheckStatus = 'pass' | 'fail' | 'error' | 'not-applicable' | 'not-tested';
 
-/** What the body returns. Throwing (or hitting the timeout) gives status "error". */
+/**
+ * What the body returns. Throwing (or hitting the timeout) gives status "error". "not-applicable" is for what only the
+ * device can tell and `requires` therefore cannot: the device offers nothing the check could judge (no password login
+ * at all), or what it shows cannot decide the requirement (permissions that do not tell roles apart). The observed
+ * line is then the reason; the requirement needs documentary evidence unless another check decides it.
+ */
 export interface CheckOutcome {
-  status: 'pass' | 'fail';
+  status: 'pass' | 'fail' | 'not-applicable';
   /** What was seen, in one line; the report shows it beside the expectation. */
   observed: string;
   /** Structured observations kept as evidence (JSON-serialisable). */
@@ -55,6 +60,8 @@ export interface CheckOutcome {
 
 export const pass = (observed: string, details?: unknown): CheckOutcome => ({ status: 'pass', observed, details });
 export const fail = (observed: string, details?: unknown): CheckOutcome => ({ status: 'fail', observed, details });
+/** The device answered, but gave the check nothing to decide on; `reason` says what was seen and what is missing. */
+export const notApplicable = (reason: string, details?: unknown): CheckOutcome => ({ status: 'not-applicable', observed: reason, details });
 
 export interface Attachment {
   name: string;

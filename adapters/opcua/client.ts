@@ -53,6 +53,7 @@ import type {
   SessionAttempt,
   SessionIdentifiers,
   StatusValue,
+  SteadyWrite,
   TimedRead,
   UserTokenTypeName,
   VariableInfo,
@@ -592,6 +593,44 @@ export class OpcuaSession {
     return status;
   }
 
+  /**
+   * Writes each variable its own value, only where nothing but this write could have changed it: the value and its
+   * source time stamp are read twice, gapMs apart, and once more right before the write, which sends exactly the
+   * value read last. OPC UA has no conditional write, so a variable that moves on its own (a measurement, a counter)
+   * is never written: a stale value written back would change the process.
+   */
+  async writeSteadyValues(nodeIds: string[], gapMs: number, signal?: AbortSignal): Promise<SteadyWrite[]> {
+    if (nodeIds.length === 0) return [];
+    const readAll = async () => {
+      const outcome = await this.service(`Read ${nodeIds.length} values with source time stamps`, () => this.session.read(nodeIds.map((nodeId) => ({ nodeId, attributeId: AttributeIds.Value })), 0));
+      return 'failed' in outcome ? undefined : (outcome as unknown as DataValue[]);
+    };
+    const first = await readAll();
+    await pause(gapMs, signal);
+    const second = await readAll();
+    const results: SteadyWrite[] = [];
+    for (const [index, nodeId] of nodeIds.entries()) {
+      const before = first?.[index];
+      const after = second?.[index];
+      const read = after ? statusValue(after.statusCode) : { name: 'BadNoData', code: 0x809b0000 };
+      if (!before || !after || !isGood(read) || !after.value || !isGood(statusValue(before.statusCode))) {
+        results.push({ nodeId, read, notWritten: `its value could not be read (${formatStatus(read)})` });
+        continue;
+      }
+      if (!sameDataValue(before, after)) {
+        results.push({ nodeId, read, notWritten: `its value moved within ${gapMs} ms, so a value read earlier may be stale` });
+        continue;
+      }
+      const last = await this.service(`Read ${nodeId} right before the write`, () => this.session.read({ nodeId, attributeId: AttributeIds.Value }, 0));
+      if ('failed' in last || !last.value || !sameDataValue(after, last)) {
+        results.push({ nodeId, read: 'failed' in last ? last.failed : statusValue(last.statusCode), notWritten: 'its value moved right before the write' });
+        continue;
+      }
+      results.push({ nodeId, read, write: await this.writeVariant(nodeId, last.value) });
+    }
+    return results;
+  }
+
   /** Reads the current value and writes the same value back: tests write access without changing the process. */
   async writeBack(nodeId: string): Promise<WriteBackResult> {
     const outcome = await this.service(`Read ${nodeId}`, () => this.session.read({ nodeId, attributeId: AttributeIds.Value }));
@@ -645,12 +684,14 @@ export class OpcuaSession {
     return found.map((node, index) => {
       const [access, userAccess, dataType] = outcome.slice(index * 3, index * 3 + 3) as [DataValue, DataValue, DataValue];
       const typeId = dataType.value?.value as { namespace?: number; value?: unknown } | undefined;
+      const unreadable = ([['AccessLevel', access], ['UserAccessLevel', userAccess]] as const).filter(([, value]) => !isGood(statusValue(value.statusCode)) || typeof value.value?.value !== 'number').map(([name, value]) => `${name} (${formatStatus(statusValue(value.statusCode))})`);
       return {
         nodeId: node.nodeId,
         path: node.path,
         dataType: typeId && typeId.namespace === 0 && typeof typeId.value === 'number' ? (DataType[typeId.value] ?? String(typeId.value)) : String(typeId?.value ?? 'unknown'),
         accessLevel: Number(access.value?.value ?? 0),
         userAccessLevel: Number(userAccess.value?.value ?? 0),
+        ...(unreadable.length > 0 ? { unreadable } : {}),
       };
     });
   }
@@ -933,6 +974,12 @@ function eventRecord(values: unknown[], receivedAtMs: number): EventRecord {
 
 async function terminateQuietly(subscription: ClientSubscription, timeoutMs: number): Promise<void> {
   await Promise.race([subscription.terminate().catch(() => {}), new Promise((resolve) => setTimeout(resolve, Math.min(timeoutMs, 2_000)).unref())]);
+}
+
+/** Same value, status and source time stamp: nothing changed the variable in between, as far as a client can see. */
+function sameDataValue(a: DataValue, b: DataValue): boolean {
+  const text = (value: DataValue) => JSON.stringify({ type: value.value?.dataType, value: value.value?.value instanceof Date ? value.value.value.getTime() : value.value?.value });
+  return a.statusCode.value === b.statusCode.value && a.sourceTimestamp?.getTime() === b.sourceTimestamp?.getTime() && text(a) === text(b);
 }
 
 function dataValueResult(dataValue: DataValue): ReadResult {

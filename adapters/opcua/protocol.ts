@@ -54,6 +54,7 @@ export default defineProtocol({
         concerns: CONCERNS,
         endpoint,
         profilePath: ['endpoints', 'opcua'],
+        ...(endpoint.lockout ? { lockoutThreshold: endpoint.lockout.threshold } : {}),
       },
     ];
   },

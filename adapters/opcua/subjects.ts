@@ -16,11 +16,11 @@ export interface StableVariable extends VariableInfo {
  * The first numeric variable this session may write whose value and source time stamp stay the same over a short
  * while: a setpoint or limit rather than a measurement, so a value changed by a test shows when read back.
  */
-export async function stableWritableVariable(session: OpcuaSession, signal?: AbortSignal): Promise<StableVariable | undefined> {
+export async function stableWritableVariable(session: OpcuaSession, signal?: AbortSignal, mayWrite: (nodeId: string) => boolean = () => true): Promise<StableVariable | undefined> {
   // Floating-point first: a change in the lowest bit of a Double or Float is the smallest a process can see.
   const floating = (dataType: string) => (dataType === 'Double' || dataType === 'Float' ? 0 : 1);
   const variables = (await session.findVariables({ maxNodes: 200 }))
-    .filter((variable) => (variable.userAccessLevel & 0x02) !== 0 && isTamperableType(variable.dataType))
+    .filter((variable) => (variable.userAccessLevel & 0x02) !== 0 && isTamperableType(variable.dataType) && mayWrite(variable.nodeId))
     .sort((a, b) => floating(a.dataType) - floating(b.dataType))
     .slice(0, MAX_CANDIDATES);
   if (variables.length === 0) return undefined;

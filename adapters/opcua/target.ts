@@ -2,10 +2,11 @@ import { randomBytes } from 'node:crypto';
 import type { CheckContext } from '../../core/check.js';
 import { accountsFor } from '../../core/profile/load.js';
 import type { Account, AccountRole, Profile } from '../../core/profile/schema.js';
-import { OpcuaProbe, identityFromCredentials, targetUrl, type ChannelOptions } from './client.js';
+import { OpcuaProbe, describeIdentity, identityFromCredentials, targetUrl, type ChannelOptions, type OpcuaChannel, type OpcuaSession } from './client.js';
+import { formatStatus } from './status.js';
 import { credentialsFromFiles, defaultPkiDir, ensureHarnessPki, type HarnessPki } from './pki.js';
 import { Transcript } from './transcript.js';
-import type { ClientCredentials, EndpointInfo, EndpointInventory, Identity, SecurityPolicyName } from './types.js';
+import type { ClientCredentials, EndpointInfo, EndpointInventory, Identity, SecurityPolicyName, SessionAttempt } from './types.js';
 
 /**
  * What every OPC UA check starts from: a probe bound to the check's host, signal and timeouts, the client
@@ -74,17 +75,59 @@ export class OpcuaTarget {
     return { securityPolicy: best.securityPolicy, securityMode: best.securityMode, ...overrides };
   }
 
-  /** Accounts of this interface only: a web account need not be an OPC UA account (accounts[].interfaces). */
-  accounts(): Account[] {
-    return opcuaAccounts(this.ctx.profile);
-  }
-
+  /** The first account of these roles (in this order) that exists on the interface under test. */
   account(...roles: AccountRole[]): Account | undefined {
+    const here = accountsFor(this.ctx.profile, this.ctx.interface.name);
     for (const role of roles) {
-      const found = this.accounts().find((account) => account.role === role);
+      const found = here.find((account) => account.role === role);
       if (found) return found;
     }
     return undefined;
+  }
+
+  /**
+   * The account a check logs in with to show that a password login can succeed here at all (the positive control),
+   * least privileged first; never the lockout account, which the lockout test may have locked.
+   */
+  knownAccount(): Account | undefined {
+    return this.account('viewer', 'operator', 'admin');
+  }
+
+  /**
+   * Records a login in the run's failed-login budget (ctx.logins): a password refused by the token check counts
+   * against its account, an accepted one resets the count. Refusals before the token check (channel, CreateSession)
+   * never saw the password and do not count.
+   */
+  recordLogin(identity: Identity, attempt: SessionAttempt): void {
+    if (identity.kind !== 'username') return;
+    if (attempt.accepted) this.ctx.logins.succeeded(identity.username);
+    else if (reachedTokenCheck(attempt)) this.ctx.logins.failed(identity.username);
+  }
+
+  /** A session for a body on a channel of its own, the login recorded in the budget; refusal throws. */
+  async withSession<T>(identity: Identity, options: ChannelOptions, body: (session: OpcuaSession) => Promise<T>): Promise<T> {
+    const channel = await this.probe.openChannel(options);
+    try {
+      const { attempt, session } = await channel.attemptSession(identity);
+      this.recordLogin(identity, attempt);
+      if (!session) throw new Error(`${describeIdentity(identity)} was refused: ${attempt.status ? formatStatus(attempt.status) : attempt.note}`);
+      try {
+        return await body(session);
+      } finally {
+        await session.close();
+      }
+    } finally {
+      await channel.close();
+    }
+  }
+
+  /** Logs in with the known account on an open channel, records it, and closes the session at once. */
+  async controlLogin(channel: OpcuaChannel, account: Account): Promise<SessionAttempt> {
+    const identity = userIdentity(account);
+    const { attempt, session } = await channel.attemptSession(identity);
+    await session?.close();
+    this.recordLogin(identity, attempt);
+    return attempt;
   }
 
   /** The least privileged identity the profile offers: viewer, operator, admin, else anonymous. */
@@ -114,6 +157,21 @@ export const userIdentity = (account: Pick<Account, 'username' | 'password'>): I
 /** A user name no device has: for probes that must not touch a real account. */
 export const unknownUserName = (): string => `iec62443-nobody-${randomBytes(4).toString('hex')}`;
 export const randomPassword = (): string => randomBytes(12).toString('base64url');
+
+/** An attempt refused by ActivateSession with a status: the device looked at the identity token and said no. */
+export const reachedTokenCheck = (attempt: SessionAttempt): boolean => !attempt.accepted && attempt.stage === 'activateSession' && attempt.status !== undefined;
+
+/** Endpoints offering a UserName token policy: where a password login exists at all. */
+export const passwordEndpoints = (inventory: EndpointInventory): EndpointInfo[] => inventory.endpoints.filter((endpoint) => endpoint.userTokens.some((token) => token.tokenType === 'UserName'));
+
+export const NO_PASSWORD_LOGIN = (inventory: EndpointInventory) =>
+  `not applicable: no password login (no endpoint offers a UserName token policy; offered: ${[...new Set(inventory.endpoints.flatMap((endpoint) => endpoint.userTokens.map((token) => token.tokenType)))].join(', ') || 'none'})`;
+
+/** The profile must name an account other than the lockout one, to act as the positive control. */
+export function requiresKnownAccount(purpose: string) {
+  return (profile: Profile): string | undefined =>
+    profile.accounts.some((account) => account.role !== 'lockout') ? undefined : `the profile names no account (accounts[], other than the lockout one) to show ${purpose}`;
+}
 
 export function requiresAccounts(...roles: AccountRole[]) {
   return (profile: Profile): string | undefined => {

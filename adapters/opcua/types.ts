@@ -90,6 +90,19 @@ export interface VariableInfo {
   accessLevel: number;
   /** UserAccessLevel as the device reports it for this session's user. */
   userAccessLevel: number;
+  /** Attributes the device did not give (status), so that a 0 above is not taken for "no access". */
+  unreadable?: string[];
+}
+
+/** A write of a variable's own value, made only when the value held still (OpcuaSession.writeSteadyValues). */
+export interface SteadyWrite {
+  nodeId: string;
+  /** The status of the last read before the write. */
+  read: StatusValue;
+  /** The device's answer to the write; absent when no write was sent. */
+  write?: StatusValue;
+  /** Why no write was sent: the value moved, or could not be read. */
+  notWritten?: string;
 }
 
 export interface WriteBackResult {

@@ -200,6 +200,7 @@ export async function executeCheck(check: Check, profile: Profile, options: Exec
   });
   try {
     const outcome = await Promise.race([check.run(context), aborted]);
+    if (outcome.status === 'not-applicable') return result('not-applicable', { observed: outcome.observed, message: outcome.observed, details: outcome.details });
     if (outcome.status !== 'pass' && outcome.status !== 'fail') throw new Error(`the check returned no verdict (${String(outcome.status)})`);
     return result(outcome.status, { observed: outcome.observed, details: outcome.details });
   } catch (error) {

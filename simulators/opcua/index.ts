@@ -1,11 +1,26 @@
 import { randomLoopbackHost } from '../../core/net/loopback.js';
 import type { ProfileInput } from '../../core/profile/schema.js';
 import type { RunningSimulator, SimulatorDefinition, SimulatorStartOptions } from '../types.js';
+import { PLC_FLAWS, PLC_PROFILES } from './flaws.js';
 import { PLC_NODES, startPlc, type PlcProfile, type PlcSettings, type RunningPlc } from './plc.js';
 
-export { PLC_NODES, DEFAULT_SETTINGS, type PlcSettings } from './plc.js';
+export { PLC_NODES, drawHardenedSettings, type PlcSettings, type PlcTraffic } from './plc.js';
+export { PLC_FLAWS, PLC_PROFILES, type PlcFlaw } from './flaws.js';
 
-const PROFILES = ['hardened', 'weak'] as const;
+/**
+ * The bounds the vendor documents, as drawn for this start. The weak PLC documents none (the harness's defaults
+ * apply); a weak-<flaw> PLC documents what its hardened twin does, so its one flaw breaks its own documentation.
+ */
+function documentedBounds(plc: RunningPlc, profile: PlcProfile) {
+  if (profile === 'weak') return {};
+  const hardened = plc.documented;
+  return {
+    idleTimeoutS: hardened.maxSessionTimeoutMs / 1000,
+    lockout: { threshold: hardened.lockoutThreshold, durationS: hardened.lockoutMs / 1000 },
+    maxSessionsPerUser: hardened.maxSessionsPerUser,
+    maxSessions: hardened.maxSessions,
+  };
+}
 
 /** The device profile the simulated PLC writes about itself, as its vendor would. It holds the accounts' passwords. */
 export function describePlc(plc: RunningPlc, profile: PlcProfile, host: string): ProfileInput {
@@ -25,6 +40,7 @@ export function describePlc(plc: RunningPlc, profile: PlcProfile, host: string):
         clientCertificate: plc.harnessPki.client.certificateFile,
         clientPrivateKey: plc.harnessPki.client.privateKeyFile,
         pkiDir: plc.harnessPki.dir,
+        ...documentedBounds(plc, profile),
       },
     },
     openPorts: [plc.port],
@@ -44,8 +60,8 @@ function otherLoopbackHost(host: string): string {
 
 /** Starts the simulated PLC; tests may pass settings (e.g. a shorter lockout), the CLI uses the defaults. */
 export async function startOpcuaSimulator(options: SimulatorStartOptions & { settings?: Partial<PlcSettings> }): Promise<RunningSimulator & { plc: RunningPlc }> {
-  if (!(PROFILES as readonly string[]).includes(options.profile)) throw new Error(`unknown OPC UA simulator profile "${options.profile}" (known: ${PROFILES.join(', ')})`);
-  const profile = options.profile as PlcProfile;
+  if (!PLC_PROFILES.includes(options.profile)) throw new Error(`unknown OPC UA simulator profile "${options.profile}" (known: ${PLC_PROFILES.join(', ')})`);
+  const profile = options.profile;
   const plc = await startPlc({ profile, host: options.host, port: options.port ?? 0, workDir: options.workDir, settings: options.settings });
   return {
     kind: 'opcua',
@@ -60,8 +76,10 @@ export async function startOpcuaSimulator(options: SimulatorStartOptions & { set
 
 const definition: SimulatorDefinition = {
   kind: 'opcua',
-  description: 'Simulated OPC UA PLC (node-opcua): tank level, pump, setpoint and counter, with roles admin, operator and viewer',
-  profiles: PROFILES,
+  description:
+    'Simulated OPC UA PLC (node-opcua): tank level, pump, setpoint and counter, with roles admin, operator and viewer; hardened draws its session cap, lockout, ' +
+    `idle timeout and user names anew at every start; weak makes every mistake, weak-<flaw> one: ${Object.keys(PLC_FLAWS).join(', ')}`,
+  profiles: PLC_PROFILES,
   defaultProfile: 'hardened',
   start: (options) => startOpcuaSimulator(options),
 };

@@ -16,6 +16,8 @@ interface Endpoint {
   suspendConnection(callback: (error?: Error) => void): void;
   restoreConnection(callback: (error?: Error) => void): void;
   abruptlyInterruptChannels(): void;
+  _started: boolean;
+  _preregisterChannel(channel: unknown): void;
 }
 
 const endpointOf = (server: OPCUAServer): Endpoint => server.endpoints[0] as unknown as Endpoint;
@@ -178,6 +180,14 @@ export function installWeakTransport(server: OPCUAServer, options: WeakTransport
       void restart();
     }, options.restartAfterMs);
   };
+  if (options.crashOnZeroBufferHello) {
+    // A connection accepted just before a crash has its channel set up on a later tick, when the listener is gone:
+    // a crashed stack drops it (its socket is already destroyed), where node-opcua would assert that it is started.
+    const preregister = endpoint._preregisterChannel.bind(endpoint);
+    endpoint._preregisterChannel = (channel) => {
+      if (endpoint._started) preregister(channel);
+    };
+  }
   const filters: ChunkFilter[] = [];
   if (options.crashOnZeroBufferHello) filters.push(crashOnZeroBufferHello);
   if (options.signatureBlind) filters.push(resignTamperedChunks());
@@ -186,15 +196,20 @@ export function installWeakTransport(server: OPCUAServer, options: WeakTransport
   return state;
 }
 
-/** Session handling mistakes: a token is honoured on any channel, and every session gets the same server nonce. */
-export function weakenSessions(server: OPCUAServer): void {
+/** A session's authentication token is honoured on any secure channel, not only the one that created it. */
+export function bindSessionsToNoChannel(server: OPCUAServer): void {
   type Prepare = (message: { session_statusCode?: unknown; session?: unknown }, channel: unknown) => void;
-  const hooks = server as unknown as { prepare: Prepare; makeServerNonce: () => Buffer };
+  const hooks = server as unknown as { prepare: Prepare };
   const prepare = hooks.prepare.bind(server);
   hooks.prepare = (message, channel) => {
     prepare(message, channel);
     if (message.session && message.session_statusCode === StatusCodes.BadSecureChannelIdInvalid) message.session_statusCode = StatusCodes.Good;
   };
+}
+
+/** Every session gets the same server nonce. */
+export function fixServerNonce(server: OPCUAServer): void {
+  const hooks = server as unknown as { makeServerNonce: () => Buffer };
   const fixedNonce = Buffer.alloc(32, 0x5a);
   hooks.makeServerNonce = () => Buffer.from(fixedNonce);
 }

@@ -34,7 +34,9 @@ export default defineCheck({
       if (secured.length === 0) problems.push('no secured endpoint: the device cannot authenticate itself to clients');
 
       const channel = await target.sessionChannel({ credentials: untrusted, claimedApplicationUri: untrusted.applicationUri });
-      const attempt = await ctx.step(`session with an untrusted self-signed client certificate (${untrusted.thumbprint})`, () => target.probe.attemptSession(target.leastPrivilegedIdentity(), channel));
+      const identity = target.leastPrivilegedIdentity();
+      const attempt = await ctx.step(`session with an untrusted self-signed client certificate (${untrusted.thumbprint})`, () => target.probe.attemptSession(identity, channel));
+      target.recordLogin(identity, attempt);
       if (attempt.accepted) problems.push(`a client application with an untrusted self-signed certificate got a session on ${channel.securityMode}/${channel.securityPolicy}`);
 
       const details = { endpoints, untrustedClient: { thumbprint: untrusted.thumbprint, attempt } };

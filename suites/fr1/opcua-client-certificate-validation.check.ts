@@ -19,11 +19,21 @@ export default defineCheck({
     const { dir, certificates } = createTestCertificates(pki);
     try {
       const identity = target.leastPrivilegedIdentity();
-      const results = [];
-      for (const certificate of certificates) {
-        ctx.throwIfAborted();
+      const valid = certificates.find((certificate) => !certificate.mustBeRefused);
+      const attemptWith = async (certificate: (typeof certificates)[number]) => {
         const channel = await target.sessionChannel({ credentials: certificate.credentials, claimedApplicationUri: certificate.claimedApplicationUri });
         const attempt = await ctx.step(`session with the ${certificate.name} client certificate`, () => target.probe.attemptSession(identity, channel));
+        // A device may judge the certificate only at ActivateSession and count the refusal against the account.
+        target.recordLogin(identity, attempt);
+        return attempt;
+      };
+      const results = [];
+      // The valid control first, so that a device refusing everything is known before any invalid certificate is sent.
+      for (const certificate of [...certificates].sort((a, b) => Number(a.mustBeRefused) - Number(b.mustBeRefused))) {
+        ctx.throwIfAborted();
+        // The account's count back to zero with the valid certificate before it runs out.
+        if (identity.kind === 'username' && certificate.mustBeRefused && valid && ctx.logins.remaining(identity.username) === 0) await attemptWith(valid);
+        const attempt = await attemptWith(certificate);
         results.push({ certificate: certificate.name, description: certificate.description, thumbprint: certificate.credentials.thumbprint, mustBeRefused: certificate.mustBeRefused, attempt });
       }
       const control = results.find((result) => result.certificate === 'valid')!;

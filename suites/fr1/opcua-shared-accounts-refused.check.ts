@@ -1,6 +1,6 @@
 import { defineCheck, fail, pass } from '../../core/check.js';
-import { loadCredentialList, tryCredentials } from '../../adapters/opcua/credentials.js';
-import { opcuaTarget } from '../../adapters/opcua/target.js';
+import { describeRefusals, describeSkipped, loadCredentialList, tryCredentials, withPasswordLogin } from '../../adapters/opcua/credentials.js';
+import { requiresKnownAccount } from '../../adapters/opcua/target.js';
 
 const SHARED_ACCOUNTS = new URL('../data/opcua-shared-accounts.json', import.meta.url);
 
@@ -12,23 +12,20 @@ export default defineCheck({
   protocol: 'opcua',
   disruptive: false,
   title: 'OPC UA admits no shared or group account',
-  expectation: 'Sessions for generic shared accounts (admin, operator, guest, user, ...) with their usual passwords are refused, so every session belongs to one identified person',
+  expectation:
+    "Sessions for generic shared accounts (admin, operator, guest, user, ...) with their usual passwords are refused, while a known personal account of the profile logs in on the same channel, so every session belongs to one identified person; no account is sent more failed logins in a row than the run's budget",
   timeoutMs: 90_000,
+  requires: requiresKnownAccount('that a password login can succeed (the positive control)'),
   async run(ctx) {
-    const target = opcuaTarget(ctx);
     const pairs = loadCredentialList(SHARED_ACCOUNTS);
-    const channelOptions = await target.sessionChannel();
-    const channel = await ctx.step(`secure channel ${channelOptions.securityMode}/${channelOptions.securityPolicy}`, () => target.probe.openChannel(channelOptions));
-    try {
-      const trials = await ctx.step(`${pairs.length} shared account logins`, () => tryCredentials(channel, pairs, ctx.throwIfAborted));
-      const accepted = trials.filter((trial) => trial.attempt.accepted).map((trial) => trial.username);
-      const details = { channel: channelOptions, trials };
-      ctx.attach({ name: 'Shared account trials', contentType: 'application/json', extension: 'json', content: JSON.stringify(trials, null, 2) });
-      if (accepted.length > 0) return fail(`${accepted.length} of ${trials.length} shared accounts got a session: ${[...new Set(accepted)].join(', ')}`, details);
-      return pass(`all ${trials.length} shared-account logins were refused (${[...new Set(trials.map((trial) => trial.attempt.status?.name ?? trial.attempt.note))].join(', ')})`, details);
-    } finally {
-      await channel.close();
-      target.attachTranscript();
-    }
+    return withPasswordLogin(ctx, async ({ channel, channelName, known, control }) => {
+      const result = await ctx.step(`${pairs.length} shared account logins within the failed-login budget`, () => tryCredentials(channel, pairs, { logins: ctx.logins, known, throwIfAborted: () => ctx.throwIfAborted() }));
+      const skipped = describeSkipped(result, ctx.logins, ctx.interface.lockoutThreshold !== undefined);
+      const accepted = result.trials.filter((trial) => trial.attempt.accepted).map((trial) => trial.username);
+      const details = { channel: channelName, control, skipped: result.skipped, resets: result.resets, trials: result.trials };
+      ctx.attach({ name: 'Shared account trials', contentType: 'application/json', extension: 'json', content: JSON.stringify(result, null, 2) });
+      if (accepted.length > 0) return fail(`${accepted.length} of ${result.trials.length} shared accounts got a session: ${[...new Set(accepted)].join(', ')}; ${skipped}`, details);
+      return pass(`all ${result.trials.length} shared-account logins tried were refused: ${describeRefusals(result.trials)}, while ${control} logged in on the same ${channelName} channel; ${skipped}`, details);
+    });
   },
 });

@@ -1,5 +1,5 @@
-import { defineCheck, fail, pass } from '../../core/check.js';
-import { describeSet, probeWrites } from '../../adapters/opcua/authorization.js';
+import { defineCheck, fail, notApplicable, pass } from '../../core/check.js';
+import { describeProbe, describeSet, probeWrites, writePermissionFor } from '../../adapters/opcua/authorization.js';
 import { opcuaTarget, requiresAccounts, userIdentity } from '../../adapters/opcua/target.js';
 
 export default defineCheck({
@@ -10,33 +10,37 @@ export default defineCheck({
   protocol: 'opcua',
   disruptive: false,
   title: 'OPC UA maps write permissions to roles',
-  expectation: 'The viewer writes nothing, the operator writes some variables, and the operator writes strictly less than the admin',
+  expectation:
+    'The viewer may write nothing, the operator some variables, and the operator strictly less than the admin (UserAccessLevel per identity, confirmed by writes of a variable\'s own value where allowed); where operator and admin may write the same, the observable permissions cannot tell the roles apart and documentary evidence is needed',
   timeoutMs: 90_000,
   requires: requiresAccounts('admin', 'operator', 'viewer'),
   async run(ctx) {
     const target = opcuaTarget(ctx);
+    const permission = writePermissionFor(ctx);
     try {
       const channel = await target.sessionChannel();
       const probes: Record<string, string[]> = {};
       const evidence = [];
       for (const role of ['viewer', 'operator', 'admin'] as const) {
         const account = target.account(role)!;
-        const probe = await ctx.step(`write probe as ${role} "${account.username}"`, () => target.probe.withSession(userIdentity(account), channel, (session) => probeWrites(session, ctx.throwIfAborted)));
+        const probe = await ctx.step(`write permissions of ${role} "${account.username}"`, () => target.withSession(userIdentity(account), channel, (session) => probeWrites(session, permission, ctx.signal)));
         probes[role] = probe.writable;
-        evidence.push({ role, username: account.username, writable: probe.writable, results: probe.results });
+        evidence.push({ role, username: account.username, writable: probe.writable, seen: describeProbe(probe), findings: probe.findings });
       }
       const viewer = probes.viewer!;
       const operator = probes.operator!;
       const admin = new Set(probes.admin!);
+      const listing = `viewer writes ${describeSet(viewer)}; operator writes ${describeSet(operator)}; admin writes ${describeSet([...admin])}; ${permission.describe}`;
+      const details = { roles: evidence, writes: permission.describe };
       const problems: string[] = [];
-      if (viewer.length > 0) problems.push(`the viewer wrote ${describeSet(viewer)}`);
-      if (operator.length === 0) problems.push('the operator could write nothing, so no role-specific permission was seen');
+      if (viewer.length > 0) problems.push(`the viewer may write ${describeSet(viewer)}`);
       const operatorOnly = operator.filter((nodeId) => !admin.has(nodeId));
-      if (operatorOnly.length > 0) problems.push(`the operator wrote what the admin may not: ${describeSet(operatorOnly)}`);
-      if (operator.length > 0 && operatorOnly.length === 0 && operator.length >= admin.size) problems.push(`the operator writes everything the admin writes (${describeSet(operator)}): the roles are not told apart`);
-      const details = { roles: evidence };
-      if (problems.length > 0) return fail(problems.join('; '), details);
-      return pass(`viewer writes nothing; operator writes ${describeSet(operator)}; admin writes ${describeSet([...admin])}`, details);
+      if (operatorOnly.length > 0) problems.push(`the operator may write what the admin may not: ${describeSet(operatorOnly)}`);
+      if (problems.length > 0) return fail(`${problems.join('; ')} (${listing})`, details);
+      // Equal write sets are not proof of one role for all: the difference may lie in methods, configuration or files.
+      if (operator.length === 0) return notApplicable(`cannot tell roles apart from observable write permissions: the operator may write nothing, so no role-specific permission shows (${listing}); documentary evidence is needed`, details);
+      if (operator.length >= admin.size) return notApplicable(`cannot tell roles apart from observable write permissions: operator and admin may write the same variables (${listing}); documentary evidence is needed`, details);
+      return pass(listing, details);
     } finally {
       target.attachTranscript();
     }

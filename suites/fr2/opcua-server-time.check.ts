@@ -24,7 +24,7 @@ export default defineCheck({
       const essential = ctx.profile.essentialFunctions.flatMap((entry) => ('opcua' in entry ? [entry.opcua.nodeId] : []));
       const nodeIds = [SERVER_NODES.currentTime, ...(essential.length > 0 ? essential.slice(0, 3) : [SERVER_NODES.state])];
       const { reads, sentAt, receivedAt } = await ctx.step(`read ${nodeIds.join(', ')} with server and source time stamps`, () =>
-        target.probe.withSession(target.leastPrivilegedIdentity(), channel, async (session) => {
+        target.withSession(target.leastPrivilegedIdentity(), channel, async (session) => {
           const sentAt = Date.now();
           const reads = await session.readTimed(nodeIds);
           return { reads, sentAt, receivedAt: Date.now() };

@@ -1,5 +1,5 @@
 import { defineCheck, fail, pass } from '../../core/check.js';
-import { describeSet, probeWrites } from '../../adapters/opcua/authorization.js';
+import { describeProbe, describeSet, probeWrites, refusalNames, writePermissionFor } from '../../adapters/opcua/authorization.js';
 import { isGood } from '../../adapters/opcua/status.js';
 import { opcuaTarget, requiresAccounts, userIdentity } from '../../adapters/opcua/target.js';
 
@@ -10,22 +10,33 @@ export default defineCheck({
   protocol: 'opcua',
   disruptive: false,
   title: 'OPC UA enforces read-only access for viewers',
-  expectation: 'A viewer session can read process values but every write is refused',
+  expectation:
+    'A viewer session can read process values, the device grants it no write (UserAccessLevel), and refuses every write of a variable\'s own value where the profile allows one (writeProbes, or a disruptive run)',
   timeoutMs: 60_000,
   requires: requiresAccounts('viewer'),
   async run(ctx) {
     const target = opcuaTarget(ctx);
     const viewer = target.account('viewer')!;
+    const permission = writePermissionFor(ctx);
     try {
       const channel = await target.sessionChannel();
-      const probe = await ctx.step(`write probe as viewer "${viewer.username}"`, () => target.probe.withSession(userIdentity(viewer), channel, (session) => probeWrites(session, ctx.throwIfAborted)));
-      const readable = probe.results.filter((result) => isGood(result.read)).length;
-      const details = { viewer: viewer.username, probe };
-      if (probe.variables.length === 0) throw new Error('the viewer sees no variables outside namespace 0, so there is nothing to test writes on');
-      if (probe.writable.length > 0) return fail(`the viewer wrote ${probe.writable.length} of ${probe.variables.length} variables: ${describeSet(probe.writable)}`, details);
-      if (readable === 0) return fail(`the viewer can read none of the ${probe.variables.length} variables, so read-only access is not what is enforced`, details);
-      const refusals = [...new Set(probe.results.map((result) => result.write?.name ?? result.read.name))].join(', ');
-      return pass(`the viewer read ${readable} of ${probe.variables.length} variables and every write was refused (${refusals})`, details);
+      const { probe, readable } = await ctx.step(`write permissions of viewer "${viewer.username}"`, () =>
+        target.withSession(userIdentity(viewer), channel, async (session) => {
+          const probe = await probeWrites(session, permission, ctx.signal);
+          const reads = probe.variables.length > 0 ? await session.readValues(probe.variables.map((variable) => variable.nodeId)) : [];
+          return { probe, readable: reads.filter((read) => isGood(read.status)).length };
+        }),
+      );
+      const details = { viewer: viewer.username, writes: permission.describe, probe };
+      const seen = `${describeProbe(probe)}; ${permission.describe}`;
+      if (probe.variables.length === 0) throw new Error('the viewer sees no variables outside namespace 0, so there is nothing to judge write access on');
+      if (probe.writable.length > 0) return fail(`the viewer may write ${probe.writable.length} of ${probe.variables.length} variables: ${describeSet(probe.writable)} (${seen})`, details);
+      if (probe.undecided.length === probe.variables.length) {
+        throw new Error(`the device gives no UserAccessLevel for the viewer and no write was allowed, so nothing shows what the viewer may write (${seen}); declare writeProbes or run --disruptive`);
+      }
+      if (readable === 0) return fail(`the viewer can read none of the ${probe.variables.length} variables, so read-only access is not what is enforced (${seen})`, details);
+      const refusals = probe.refused.length > 0 ? `; writes refused with ${refusalNames(probe)}` : '';
+      return pass(`the viewer reads ${readable} of ${probe.variables.length} variables and may write none (${seen})${refusals}`, details);
     } finally {
       target.attachTranscript();
     }

@@ -30,7 +30,7 @@ export default defineCheck({
   disruptive: false,
   title: 'OPC UA error responses reveal no internal details',
   expectation:
-    'Errors provoked with every diagnostics bit requested (unknown node, an attribute the node lacks, unknown method, write to an unknown node, a Hello with too small buffers) are answered with status codes and texts that carry no stack trace, source location, file path, exception name or software version',
+    'Errors provoked with every diagnostics bit requested (unknown node, an attribute the node lacks, unknown method, a Hello with too small buffers, and in a disruptive run a write to an unknown node) are answered with status codes and texts that carry no stack trace, source location, file path, exception name or software version',
   timeoutMs: 60_000,
   async run(ctx) {
     const target = opcuaTarget(ctx);
@@ -40,13 +40,14 @@ export default defineCheck({
       const account = target.account('admin', 'operator', 'viewer');
       const identity: Identity = account ? userIdentity(account) : { kind: 'anonymous' };
       const answers = await ctx.step(`provoke errors with all diagnostics requested, as ${account ? `"${account.username}"` : 'anonymous'} on ${channel.securityMode}/${channel.securityPolicy}`, () =>
-        target.probe.withSession(identity, channel, async (session) => {
+        target.withSession(identity, channel, async (session) => {
           const collected: DiagnosedAnswer[] = [];
           collected.push(await session.readDiagnosed(NO_SUCH_NODE));
           // An Object has no Value attribute.
           collected.push(await session.readDiagnosed(SERVER_NODES.server));
           collected.push(await session.browseDiagnosed(NO_SUCH_NODE));
-          collected.push(await session.writeDiagnosed(NO_SUCH_NODE, 'Double', 0));
+          // A write, even to a node that does not exist, is sent only where the run may write at all.
+          if (ctx.settings.disruptive) collected.push(await session.writeDiagnosed(NO_SUCH_NODE, 'Double', 0));
           collected.push(await session.callDiagnosed(SERVER_NODES.server, NO_SUCH_METHOD, []));
           return collected;
         }),
@@ -68,7 +69,8 @@ export default defineCheck({
         const example = findings[0]!;
         return fail(`${findings.length} of ${textCount} diagnostic texts reveal internal details (${kinds.join(', ')}), e.g. for ${example.operation}: "${example.text.split('\n').slice(0, 2).join(' | ').slice(0, 160)}"`, details);
       }
-      return pass(`${rows.length} provoked errors answered with ${textCount} diagnostic texts, none with internal details (${summary})`, details);
+      const unwritten = ctx.settings.disruptive ? '' : '; no write sent (run not disruptive)';
+      return pass(`${rows.length} provoked errors answered with ${textCount} diagnostic texts, none with internal details (${summary})${unwritten}`, details);
     } finally {
       target.attachTranscript();
     }

@@ -1,6 +1,7 @@
 import { defineCheck, fail, pass } from '../../core/check.js';
 import { OpcuaProbe, type ChannelOptions } from '../../adapters/opcua/client.js';
 import { OpcuaTimeoutError, OpcuaUnreachableError, pause } from '../../adapters/opcua/deadline.js';
+import { mayWrite, writePermissionFor } from '../../adapters/opcua/authorization.js';
 import { stableWritableVariable } from '../../adapters/opcua/subjects.js';
 import { flipMiddleByte, flippedValue, flipVariantValue, TamperProxy } from '../../adapters/opcua/mitm.js';
 import { SERVER_NODES } from '../../adapters/opcua/nodes.js';
@@ -24,10 +25,11 @@ export default defineCheck({
   disruptive: false,
   title: 'OPC UA rejects a signed message altered in transit',
   expectation:
-    'When a relay between client and device flips bits of a signed request after the secure channel is open, the device rejects it (closes the channel, answers a Bad status or discards it) and never acts on it: a Write altered this way leaves the value unchanged, as a clean session reads it back',
+    'When a relay between client and device flips bits of a signed request after the secure channel is open, the device rejects it (closes the channel, answers a Bad status or discards it) and never acts on it: a Write altered this way leaves the value unchanged, as a clean session reads it back (a Write of a variable\'s own value is sent only where writeProbes name it or the run is disruptive, a Read otherwise)',
   timeoutMs: 90_000,
   async run(ctx) {
     const target = opcuaTarget(ctx);
+    const permission = writePermissionFor(ctx);
     let proxy: TamperProxy | undefined;
     try {
       const inventory = await target.inventory();
@@ -43,7 +45,7 @@ export default defineCheck({
       const identity: Identity = account ? userIdentity(account) : { kind: 'anonymous' };
 
       const subject = await ctx.step(`find a writable numeric variable that holds its value, on a direct ${channel.securityMode}/${channel.securityPolicy} session`, () =>
-        target.probe.withSession(identity, channel, (session) => stableWritableVariable(session, ctx.signal)),
+        target.withSession(identity, channel, (session) => stableWritableVariable(session, ctx.signal, (nodeId) => mayWrite(permission, nodeId))),
       );
 
       proxy = await ctx.step('start the tampering relay on the harness side', () => TamperProxy.start(target.probe.url, { connectTimeoutMs: ctx.settings.connectTimeoutMs, signal: ctx.signal }));
@@ -60,6 +62,8 @@ export default defineCheck({
           // A clean request through the relay first: the relay itself must be transparent.
           const clean = await session.read(subject?.nodeId ?? SERVER_NODES.currentTime);
           if (!isGood(clean.status)) throw new Error(`a clean Read through the relay answered ${formatStatus(clean.status)}`);
+          // The Write carries the value read earlier: it is sent only while the variable still holds it.
+          if (subject && clean.value !== subject.value) throw new Error(`${subject.nodeId} moved from ${subject.value} to ${String(clean.value)} since it was found, so its earlier value is not written`);
           const armed = proxy!.armOnce(tamper);
           let answer: Answer;
           try {
@@ -85,11 +89,12 @@ export default defineCheck({
       if (subject) {
         const tamperedValue = channel.securityMode === 'Sign' ? flippedValue(subject.dataType, subject.value) : undefined;
         readBack = await ctx.step(`read ${subject.nodeId} back on a clean direct session`, () =>
-          target.probe.withSession(identity, channel, async (session) => {
+          target.withSession(identity, channel, async (session) => {
             const result = await session.read(subject.nodeId);
             if (!isGood(result.status)) throw new Error(`reading ${subject.nodeId} back answered ${formatStatus(result.status)}`);
             acted = tamperedValue !== undefined ? result.value === tamperedValue : result.value !== subject.value;
-            // The process is put back as it was when the device did act on the altered value.
+            // The process is put back as it was when the device did act on the altered value: the value read is the
+            // altered one, so nothing else has changed it since.
             if (acted) await session.write(subject.nodeId, subject.dataType, subject.value);
             return result.value;
           }),
@@ -99,7 +104,7 @@ export default defineCheck({
       const accepted = answer.kind === 'status' && isGood(answer.status);
       if (acted) return fail(`the device acted on a ${what} altered in transit (${change}): it ${describeAnswer(answer)} and the value read back is ${String(readBack)}; the original value was restored`, details);
       if (accepted) return fail(`the device accepted a ${what} altered in transit as valid (${change}): it ${describeAnswer(answer)}`, details);
-      const kept = subject ? `; ${subject.nodeId} still reads ${String(readBack)} on a clean session` : '';
+      const kept = subject ? `; ${subject.nodeId} still reads ${String(readBack)} on a clean session` : ` (no Write: ${permission.describe})`;
       return pass(`the ${what} altered in transit on ${channel.securityMode}/${channel.securityPolicy} (${change}) was rejected: the device ${describeAnswer(answer)}${kept}`, details);
     } finally {
       await proxy?.close();

@@ -38,12 +38,12 @@ export default defineCheck({
       const channel = await target.sessionChannel();
       const account = target.account('admin', 'operator', 'viewer');
       const identity: Identity = account ? userIdentity(account) : { kind: 'anonymous' };
-      return await target.probe.withSession(identity, channel, async (session) => {
+      return await target.withSession(identity, channel, async (session) => {
         const before = await ctx.step('read ServerDiagnostics.EnabledFlag and the ServerDiagnosticsSummary counters', () => readCounters(session));
         for (let attempt = 1; attempt <= REJECTED_LOGINS; attempt++) {
-          const login = await ctx.step(`rejected login ${attempt} of ${REJECTED_LOGINS} (unknown user, random password)`, () =>
-            target.probe.attemptSession({ kind: 'username', username: unknownUserName(), password: randomPassword() }, channel),
-          );
+          const stranger = { kind: 'username' as const, username: unknownUserName(), password: randomPassword() };
+          const login = await ctx.step(`rejected login ${attempt} of ${REJECTED_LOGINS} (unknown user, random password)`, () => target.probe.attemptSession(stranger, channel));
+          target.recordLogin(stranger, login);
           if (login.accepted) throw new Error('the device accepted an unknown user name with a random password, so no rejected login could be counted');
         }
         let after = before;

@@ -28,7 +28,7 @@ export default defineCheck({
     try {
       const channel = await target.sessionChannel();
       const reads = await ctx.step('read Server.ServerStatus.BuildInfo field by field', () =>
-        target.probe.withSession(target.leastPrivilegedIdentity(), channel, (session) => session.readValues(FIELDS.map((field) => BUILD_INFO_NODES[field]))),
+        target.withSession(target.leastPrivilegedIdentity(), channel, (session) => session.readValues(FIELDS.map((field) => BUILD_INFO_NODES[field]))),
       );
       const values = Object.fromEntries(
         FIELDS.map((field, index) => {

@@ -1,10 +1,10 @@
 import { expect } from 'chai';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parse } from 'yaml';
+import { parse, stringify } from 'yaml';
 import { parseProfile } from '../../core/profile/load.js';
 import { randomLoopbackHost } from '../../core/net/loopback.js';
 
@@ -75,9 +75,11 @@ describe('iec62443-harness with the simulated OPC UA PLC', function () {
   const work = mkdtempSync(join(tmpdir(), 'opcua-cli-'));
   after(() => rmSync(work, { recursive: true, force: true }));
 
-  for (const [profileName, exitCode, verdict, signal] of [
-    ['hardened', 0, 'pass', 'SIGTERM'],
-    ['weak', 1, 'fail', 'SIGINT'],
+  // The weak PLC documents no session cap: only a load long enough to reach the harness's bound of 500 sessions shows
+  // that it has none (the default 5 s may end short of it, which decides nothing). The user's knob: load.durationMs.
+  for (const [profileName, exitCode, verdict, signal, loadDurationMs] of [
+    ['hardened', 0, 'pass', 'SIGTERM', undefined],
+    ['weak', 1, 'fail', 'SIGINT', 12_000],
   ] as const) {
     it(`run --profile <written by simulate opcua --profile ${profileName}> --disruptive exits ${exitCode} with every OPC UA requirement ${verdict}`, async function () {
       const profileFile = join(work, `${profileName}.yaml`);
@@ -88,6 +90,7 @@ describe('iec62443-harness with the simulated OPC UA PLC', function () {
         expect(profile.endpoints.opcua?.clientCertificate, 'the profile names the client certificate the PLC trusts').to.be.a('string');
         expect(existsSync(profile.endpoints.opcua!.clientCertificate!)).to.equal(true);
         expect(profile.accounts.map((account) => account.role).sort()).to.deep.equal(['admin', 'lockout', 'operator', 'viewer']);
+        if (loadDurationMs) writeFileSync(profileFile, stringify({ ...parse(readFileSync(profileFile, 'utf8')), load: { durationMs: loadDurationMs } }));
 
         const out = join(work, `out-${profileName}`);
         const result = await run(['run', '--profile', profileFile, '--disruptive', '--out', out], 200_000);
