@@ -53,11 +53,11 @@ export function probeTftp(options: ProbeOptions): Promise<TftpProbe> {
         if (peer.address !== options.host) return;
         const answer = decodeTftp(packet);
         if (!answer) return;
-        if (answer.opcode === 'DATA') {
-          const stop = Buffer.concat([Buffer.from([0, OPCODE.error, 0, 0]), Buffer.from('probe only, transfer not wanted\0', 'latin1')]);
-          socket.send(stop, peer.port, peer.address);
-        }
-        resolve({ port: options.port, tftp: true, requested, answer, note: answer.opcode === 'DATA' ? `served block ${answer.block} of a file named ${requested}` : `answered ERROR ${answer.errorCode}` });
+        const observed: TftpProbe = { port: options.port, tftp: true, requested, answer, note: answer.opcode === 'DATA' ? `served block ${answer.block} of a file named ${requested}` : `answered ERROR ${answer.errorCode}` };
+        if (answer.opcode !== 'DATA') return resolve(observed);
+        // The stop must leave before the socket closes.
+        const stop = Buffer.concat([Buffer.from([0, OPCODE.error, 0, 0]), Buffer.from('probe only, transfer not wanted\0', 'latin1')]);
+        socket.send(stop, peer.port, peer.address, () => resolve(observed));
       });
       socket.send(encodeReadRequest(requested), options.port, options.host);
     },

@@ -206,6 +206,8 @@ const definition: SimulatorDefinition = {
     'SNMP agent of a field device (UDP): hardened (v3 only, authPriv with SHA-2 and AES, read-only, identifying system group) or weak (community "public", a read-write community, v2c, a v3 user without privacy, HMAC-MD5, an empty system group); weak-<flaw> for one flaw',
   profiles: SNMP_PROFILES,
   defaultProfile: 'hardened',
+  // Until the profile knows endpoints.snmp (the protocol plug-in API), the embedded default leaves this part out.
+  embedded: false,
   start,
 };
 
