@@ -11,9 +11,9 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { startEmbeddedComponent } from '../core/simulation/embedded.js';
+import { startEmbeddedComponent } from '../harness/simulation/embedded.js';
 import { parseProfile } from '../core/profile/load.js';
-import { runCampaign } from '../core/runner/campaign.js';
+import { runCampaign } from '../harness/run/campaign.js';
 import { writeReports } from '../reports/write.js';
 
 export interface CampaignCheckFigure {

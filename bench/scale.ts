@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { stringify } from 'yaml';
 import { randomLoopbackHost } from '../core/net/loopback.js';
-import { HARNESS_BIN } from '../core/runner/multi.js';
-import { mergeProfiles, type startSimulatorProcess } from '../core/simulation/embedded.js';
+import { HARNESS_BIN } from '../harness/run/multi.js';
+import { mergeProfiles, type startSimulatorProcess } from '../harness/simulation/embedded.js';
 import { startSimulatorWithRetry } from './simulators.js';
 import { loadSimulators } from '../simulators/registry.js';
 import { childPids, cpuSecondsOf, exitedChildrenCpuSeconds } from './cpu.js';
@@ -15,7 +15,7 @@ import { progress, round } from './util.js';
 
 /**
  * Scale: the same campaign against 1, 4 and 8 simulated targets at once, through `run --profiles DIR --concurrency N`
- * (one child process per target, core/runner/multi.ts). Each target is a copy of the embedded default (the OPC UA,
+ * (one child process per target, harness/run/multi.ts). Each target is a copy of the embedded default (the OPC UA,
  * Modbus and TLS simulators on a loopback host of its own, each started with `simulate <kind> --write-profile`),
  * described by one device profile. The campaign is every non-disruptive check (the default without --disruptive),
  * with the compliance reports written and Allure not rendered (--allure none).

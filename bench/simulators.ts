@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { randomLoopbackHost } from '../core/net/loopback.js';
 import { parseProfile } from '../core/profile/load.js';
 import type { Profile, ProfileInput } from '../core/profile/schema.js';
-import { startSimulatorProcess } from '../core/simulation/embedded.js';
+import { startSimulatorProcess } from '../harness/simulation/embedded.js';
 import { progress } from './util.js';
 
 export interface BenchSimulator {

@@ -8,5 +8,5 @@ process.stdout.on('error', (error) => {
   throw error;
 });
 register();
-const { main } = await import('../core/cli/main.ts');
+const { main } = await import('../harness/cli/main.ts');
 process.exitCode = await main(process.argv.slice(2));

@@ -1,18 +1,11 @@
 import type { Profile } from './profile/schema.js';
+import type { ComponentInterface, FoundInterface } from './protocol.js';
+import type { FailedLoginCount, LoginBudget } from './safety/failed-logins.js';
 
 /**
  * The check API. A check is one small file under suites/<fr>/ that default-exports defineCheck({...}).
  * Its metadata is read before anything connects, so selection (scope, endpoints, disruptive) never touches the device.
  */
-
-/** modbus: the Modbus endpoint on either transport; modbus-tls: only a Modbus/TCP Security endpoint. */
-export const PROTOCOLS = ['opcua', 'modbus', 'modbus-tls', 'tls', 'tcp'] as const;
-export type Protocol = (typeof PROTOCOLS)[number];
-
-/** The protocol filter the CLI offers: modbus-tls checks are selected with --protocol modbus. */
-export const PROTOCOL_FAMILIES = ['opcua', 'modbus', 'tls', 'tcp'] as const;
-export type ProtocolFamily = (typeof PROTOCOL_FAMILIES)[number];
-export const familyOf = (protocol: Protocol): ProtocolFamily => (protocol === 'modbus-tls' ? 'modbus' : protocol);
 
 export type SecurityLevel = 1 | 2 | 3 | 4;
 
@@ -25,7 +18,11 @@ export interface CheckMeta {
   enhancement?: number;
   /** SL-C levels at which the requirement (or RE) applies; linted against the catalog. */
   sl: SecurityLevel[];
-  protocol: Protocol;
+  /**
+   * Which interfaces the check runs against: one of the checkProtocols of a protocol definition
+   * (adapters/<name>/protocol.ts), e.g. "opcua", "modbus-tls", "tls", "tcp". It runs once per such interface.
+   */
+  protocol: string;
   /** Disruptive checks (lockout, floods, fuzzing, exhaustion) run only when the profile or CLI allows them. */
   disruptive: boolean;
   title: string;
@@ -75,6 +72,8 @@ export interface CheckContext {
   /** The only address any check may send traffic to. */
   readonly host: string;
   readonly settings: RunSettings;
+  /** The interface under test; its `endpoint` is the profile entry it comes from. */
+  readonly interface: ComponentInterface;
   /** Aborted on the check's timeout and on Ctrl-C; pass it to every network step. */
   readonly signal: AbortSignal;
   /** A timed, named step of the transcript; its failure is recorded and rethrown. */
@@ -89,10 +88,42 @@ export interface CheckContext {
    * monitor windows), so a run can tell the device's designed waits from the harness's own overhead.
    */
   designedWait(ms: number, reason: string): void;
+  /** Reports a service seen on a port no declared interface owns, so the report can name what the run did not test. */
+  foundInterface(found: FoundInterface): void;
+  /**
+   * The run's failed-login budget on this interface. Record every failed and successful login; a non-disruptive check
+   * sends no failed login when remaining() is 0 (core/safety/failed-logins.ts).
+   */
+  readonly logins: LoginBudget;
 }
 
 export interface Check extends CheckMeta {
   run(ctx: CheckContext): Promise<CheckOutcome>;
+}
+
+/** What the runner records for one check on one interface. */
+export interface CheckResult {
+  checkId: string;
+  requirementId: string;
+  title: string;
+  expectation: string;
+  /** The interface the check ran against; absent when it could not run on any. */
+  interface?: { name: string; kind: string };
+  status: CheckStatus;
+  observed?: string;
+  /** Why it did not run, or what broke. */
+  message?: string;
+  details?: unknown;
+  startedAt: string;
+  durationMs: number;
+  /** Part of durationMs the check spent waiting on purpose (declared with ctx.designedWait); absent when none. */
+  designedWaitMs?: number;
+  /** Services the check saw on ports no declared interface owns (ctx.foundInterface). */
+  foundInterfaces?: FoundInterface[];
+  /** Failed logins this check sent, per account. */
+  failedLogins?: FailedLoginCount[];
+  attachments: Attachment[];
+  transcript: string[];
 }
 
 export function defineCheck(check: Check): Check {

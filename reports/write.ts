@@ -1,7 +1,8 @@
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import type { ComplianceDocument } from './compliance/document.js';
-import { complianceJUnit, complianceMarkdown } from './compliance/document.js';
+import type { ComplianceDocument } from '../core/verdict/model.js';
+import { complianceJUnit } from './compliance/junit.js';
+import { complianceMarkdown } from './compliance/markdown.js';
 import { complianceHtml } from './compliance/html.js';
 import { complianceSarif } from './compliance/sarif.js';
 import { generateAllureReport } from './allure/generate.js';

@@ -1,7 +1,7 @@
 import type net from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { openSocket, abortError, type ModbusTarget, type StepOptions } from './connection.js';
-import { encodeFrame, decodeHeader, readReply, exceptionName, type MbapHeader, type ReplyReading, Limits } from './protocol.js';
+import { encodeFrame, decodeHeader, readReply, exceptionName, type MbapHeader, type ReplyReading, Limits } from './wire.js';
 
 /**
  * A raw Modbus/TCP channel: hand-built MBAP frames on a socket, replies split by their MBAP length. Used where the

@@ -2,7 +2,7 @@ import { setMaxListeners } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import { ModbusChannel, describeOutcome, type Outcome } from './channel.js';
 import { abortError, type ModbusTarget } from './connection.js';
-import { encodeFrame, exceptionName, FunctionCode, hex, Limits, Pdu, readReply, READ_FUNCTION_OF, type Table } from './protocol.js';
+import { encodeFrame, exceptionName, FunctionCode, hex, Limits, Pdu, readReply, READ_FUNCTION_OF, type Table } from './wire.js';
 
 /**
  * CR 3.5 robustness: a generated corpus of malformed Modbus/TCP requests in named categories, each with the answer

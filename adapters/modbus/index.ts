@@ -3,10 +3,10 @@ import type { Profile } from '../../core/profile/schema.js';
 import { describeOutcome, type Outcome } from './channel.js';
 import { describeTarget, targetFromProfile, type ModbusTarget } from './connection.js';
 import { primaryRead, type ReadSpec } from './load.js';
-import { readReply, wordsOf } from './protocol.js';
+import { readReply, wordsOf } from './wire.js';
 
 /** The Modbus adapter's public surface for checks, plus the few helpers every Modbus check shares. */
-export * from './protocol.js';
+export * from './wire.js';
 export * from './connection.js';
 export * from './channel.js';
 export * from './session.js';

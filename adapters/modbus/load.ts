@@ -4,7 +4,7 @@ import type { Profile } from '../../core/profile/schema.js';
 import type { EssentialProbe } from '../../core/load/index.js';
 import { FrameReader } from './channel.js';
 import { openSocket, ModbusConnectError, type ModbusTarget } from './connection.js';
-import { encodeFrame, exceptionName, Pdu, readReply, type Table } from './protocol.js';
+import { encodeFrame, exceptionName, Pdu, readReply, type Table } from './wire.js';
 import { ModbusSession } from './session.js';
 import { captureClientHello } from './security.js';
 

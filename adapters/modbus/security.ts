@@ -7,7 +7,7 @@ import { issuerFromPem } from '../pki/issuer.js';
 import { readUtf8Extension } from '../pki/extensions.js';
 import { FrameReader, ModbusChannel, type Outcome } from './channel.js';
 import { openSocket, abortError, ModbusConnectError, type ModbusTarget, type ModbusTlsCredentials, type StepOptions } from './connection.js';
-import { encodeFrame, MODBUS_ROLE_OID, Pdu, type Table } from './protocol.js';
+import { encodeFrame, MODBUS_ROLE_OID, Pdu, type Table } from './wire.js';
 
 /**
  * Modbus/TCP Security probes: access with chosen client certificates, the server's own certificate, tampered

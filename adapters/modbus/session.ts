@@ -3,7 +3,7 @@ import { ModbusTCPClient } from 'jsmodbus';
 import type net from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { openSocket, abortError, type ModbusTarget } from './connection.js';
-import { identificationObjectName, type IdentificationObject, type Table } from './protocol.js';
+import { identificationObjectName, type IdentificationObject, type Table } from './wire.js';
 
 /**
  * Normal Modbus operations through jsmodbus's client, wrapped so that every request has a deadline, honours the abort

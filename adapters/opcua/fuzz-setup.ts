@@ -1,4 +1,5 @@
 import type { CheckContext, RunSettings } from '../../core/check.js';
+import { componentInterfaces } from '../../core/protocol.js';
 import type { Profile } from '../../core/profile/schema.js';
 import { opcuaEssentialFunctions } from './availability.js';
 import type { ChannelOptions, OpcuaChannel, OpcuaSession } from './client.js';
@@ -175,9 +176,15 @@ export interface ReplayOptions {
 /** A check context for work outside a check run (a replay): the profile's device, the caller's signal and timeouts. */
 function replayContext(profile: Profile, options: ReplayOptions): CheckContext {
   const log = options.log ?? (() => undefined);
+  const target = componentInterfaces(profile).find((entry) => entry.protocols.includes('opcua'));
+  if (!target) throw new Error('the profile declares no OPC UA endpoint (endpoints.opcua)');
   return {
     profile,
     host: profile.host,
+    interface: target,
+    foundInterface: () => undefined,
+    // A replay sends malformed messages, never logins.
+    logins: { threshold: 0, remaining: () => 0, failed: () => undefined, succeeded: () => undefined },
     settings: { disruptive: true, connectTimeoutMs: options.connectTimeoutMs, requestTimeoutMs: options.requestTimeoutMs, load: { ratePerSecond: 1, durationMs: 1_000, sampleIntervalMs: 100, lossTolerance: 0, fuzzCasesPerSecond: 1 } },
     signal: options.signal,
     step: (_name, body) => body(),

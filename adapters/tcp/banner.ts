@@ -135,3 +135,10 @@ export async function grabBanners(ports: number[], options: Omit<BannerOptions, 
   await Promise.all(Array.from({ length: Math.min(concurrency, ports.length) }, worker));
   return results.sort((a, b) => a.port - b.port);
 }
+
+/** A short service kind for a banner's guess ("HTTP (GoAhead-Webs)" → "http"), or the port's well-known name, or "unknown". */
+export function serviceKind(guess: string | undefined, wellKnown: string | undefined): string {
+  const token = (text: string) => text.toLowerCase().replace(/\s*\(.*\)$/, '').replace(/\//g, '-').replace(/[^a-z0-9.+-]+/g, '-').replace(/^-+|-+$/g, '');
+  if (guess && guess !== 'unknown') return token(guess);
+  return wellKnown ? token(wellKnown.split(/[\s/]/)[0]!) : 'unknown';
+}

@@ -1,5 +1,5 @@
 import type { RunSettings } from '../../core/check.js';
-import { declaredPorts } from '../../core/profile/ports.js';
+import { declaredPorts } from '../../core/protocol.js';
 import type { Profile } from '../../core/profile/schema.js';
 import { parsePortList, tcpConnectScan, WELL_KNOWN_ICS_PORTS } from './scan.js';
 

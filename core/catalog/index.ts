@@ -34,13 +34,28 @@ export const catalog = (): CatalogData => load().data;
 export const catalogItems = (): CatalogItem[] => load().data.items;
 export const findRequirement = (id: string): CatalogItem | undefined => load().byId.get(id.trim().replace(/\s+/g, ' '));
 
-export function appliesToType(item: CatalogItem, type: ComponentType): boolean {
-  return item.appliesTo.includes(type);
+export interface ApplicabilityScope {
+  type?: ComponentType;
+  targetSL?: number;
+  /** true or false: the component has (no) wireless interfaces; undefined: wireless-only items are not judged. */
+  wireless?: boolean;
+}
+
+/**
+ * Why a catalog item does not apply to a component of this type at this target SL, or undefined when it applies.
+ * The one place applicability is decided: check selection, requirement verdicts and catalog listings all ask here.
+ */
+export function outOfScope(item: CatalogItem, scope: ApplicabilityScope): string | undefined {
+  if (scope.type !== undefined && !item.appliesTo.includes(scope.type)) return `applies to ${item.appliesTo.join(', ')}, not to a ${scope.type}`;
+  const lowest = Math.min(...item.sl);
+  if (scope.targetSL !== undefined && lowest > scope.targetSL) return `required from SL-C ${lowest}; the target is SL ${scope.targetSL}`;
+  if (scope.wireless === false && item.wirelessOnly) return 'applies only to wireless interfaces; the profile declares none (component.wireless)';
+  return undefined;
 }
 
 /** Items required of a component type at a target SL (SLs are cumulative: SL 3 includes what SL 1-3 require). */
-export function requirementsFor(type: ComponentType, targetSL: number): CatalogItem[] {
-  return catalogItems().filter((item) => appliesToType(item, type) && item.sl.some((level) => level <= targetSL));
+export function requirementsFor(type: ComponentType | undefined, targetSL: number | undefined): CatalogItem[] {
+  return catalogItems().filter((item) => outOfScope(item, { type, targetSL }) === undefined);
 }
 
 /** Catalog order: FR, base number, prefix (CR before SAR/EDR/HDR/NDR), then the base before its enhancements. */

@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { parseDocument } from 'yaml';
 import type { z } from 'zod';
-import { profileSchema, type Profile } from './schema.js';
+import type { Profile } from './schema.js';
+import { profileSchemaFor } from './compose.js';
+import { componentInterfaces } from '../protocol.js';
 import { findRequirement } from '../catalog/index.js';
 
 export interface ProfileProblem {
@@ -62,14 +64,48 @@ export function parseProfile(input: unknown, source = 'profile', env: NodeJS.Pro
   const problems: ProfileProblem[] = [];
   const substituted = substituteEnvironment(input, [], env, problems);
   if (problems.length > 0) throw new ProfileError(source, problems);
-  const result = profileSchema.safeParse(substituted);
+  const result = profileSchemaFor().safeParse(substituted);
   if (!result.success) throw new ProfileError(source, result.error.issues.flatMap(describeIssue));
-  const profile = result.data;
-  for (const id of Object.keys(profile.declarations)) {
-    if (!findRequirement(id)) problems.push({ path: `declarations.${id}`, message: 'not a requirement id of the catalog (write it as "CR 1.12" or "CR 3.1 RE(1)")' });
-  }
+  const profile = result.data as Profile;
+  problems.push(...interfaceProblems(profile));
   if (problems.length > 0) throw new ProfileError(source, problems);
   return profile;
+}
+
+/** Names that must agree across the profile: interfaces are unique, and declarations and accounts name existing ones. */
+function interfaceProblems(profile: Profile): ProfileProblem[] {
+  const problems: ProfileProblem[] = [];
+  const names = new Map<string, string>();
+  for (const entry of componentInterfaces(profile)) {
+    const other = names.get(entry.name);
+    if (other !== undefined) problems.push({ path: 'endpoints', message: `two interfaces are named "${entry.name}" (${other} and ${entry.label}); give one a name of its own` });
+    names.set(entry.name, entry.label);
+  }
+  const known = () => [...names.keys()].join(', ') || 'none';
+  for (const [id, declarations] of Object.entries(profile.declarations)) {
+    if (!findRequirement(id)) {
+      problems.push({ path: `declarations.${id}`, message: 'not a requirement id of the catalog (write it as "CR 1.12" or "CR 3.1 RE(1)")' });
+      continue;
+    }
+    declarations.forEach((declaration, index) => {
+      const path = declarations.length > 1 ? `declarations.${id}[${index}].interface` : `declarations.${id}.interface`;
+      if (declaration.interface !== undefined && !names.has(declaration.interface)) problems.push({ path, message: `no interface is named "${declaration.interface}" (interfaces: ${known()})` });
+    });
+    const scopes = declarations.map((declaration) => declaration.interface ?? '(whole requirement)');
+    const repeated = scopes.find((scope, index) => scopes.indexOf(scope) !== index);
+    if (repeated) problems.push({ path: `declarations.${id}`, message: `declares ${repeated} twice` });
+  }
+  profile.accounts.forEach((account, index) =>
+    (account.interfaces ?? []).forEach((name, position) => {
+      if (!names.has(name)) problems.push({ path: `accounts[${index}].interfaces[${position}]`, message: `no interface is named "${name}" (interfaces: ${known()})` });
+    }),
+  );
+  return problems;
+}
+
+/** The accounts that exist on an interface: those limited to it and those without a limit. */
+export function accountsFor(profile: Profile, interfaceName: string): Profile['accounts'] {
+  return profile.accounts.filter((account) => account.interfaces === undefined || account.interfaces.includes(interfaceName));
 }
 
 export function loadProfileFile(path: string, env: NodeJS.ProcessEnv = process.env): Profile {

@@ -1,8 +1,12 @@
 import { z } from 'zod';
+import type { EndpointSections, EssentialFunction } from './endpoints.js';
 
 /**
  * The device profile: what the harness knows about the component under test.
  * Objects are strict so that a misspelt field is reported instead of silently ignored.
+ *
+ * `endpoints` and the kinds of `essentialFunctions` belong to the protocols (adapters/<name>/protocol.ts); this file
+ * holds the rest, and profileSchemaFor() puts the two together (core/profile/compose.ts).
  */
 
 export const COMPONENT_TYPES = ['embedded-device', 'host-device', 'network-device', 'software-application'] as const;
@@ -13,59 +17,27 @@ export type AccountRole = (typeof ACCOUNT_ROLES)[number];
 
 export const DECLARED_VERDICTS = ['not-applicable', 'manual', 'compensated'] as const;
 
-const port = z.number().int().min(1).max(65535);
-const positiveMs = z.number().int().positive();
-
-const opcuaEndpoint = z.strictObject({
-  url: z.string().regex(/^opc\.tcp:\/\/[^/\s]+/, 'must be an opc.tcp:// URL'),
-  clientCertificate: z.string().optional().describe('PEM or DER file of the application certificate the device trusts'),
-  clientPrivateKey: z.string().optional().describe('PEM file of the private key belonging to clientCertificate'),
-  pkiDir: z.string().optional().describe('folder for the harness\'s own persistent client certificate'),
-  applicationUri: z.string().optional().describe('application URI of the harness client certificate'),
-  discoveryOnlyNone: z.boolean().optional().describe('the None endpoint is declared for discovery only (CR 3.1)'),
-  anonymousAccess: z
-    .enum(['none', 'read-only'])
-    .optional()
-    .describe('none (default): anonymous sessions must be refused; read-only: they may read but must not write (CR 1.1)'),
-});
-
-const modbusEndpoint = z.strictObject({
-  port,
-  unitId: z.number().int().min(0).max(255).optional(),
-  tls: z.boolean().optional().describe('true: Modbus/TCP Security (TLS with client certificates)'),
-  clientCertificate: z.string().optional().describe('PEM client certificate carrying a Modbus role'),
-  clientPrivateKey: z.string().optional(),
-  caCertificate: z.string().optional().describe('PEM of the CA that signs the device certificate and trusted client certificates'),
-  caPrivateKey: z.string().optional().describe('PEM key of that CA, so the harness can issue role certificates for tests'),
-});
-
-const tlsService = z.strictObject({
-  name: z.string().min(1),
-  port,
-  cleartextPort: port.optional().describe('port of a plain-text twin of the service, if one is known'),
-});
+export const portSchema = z.number().int().min(1).max(65535);
+export const positiveMsSchema = z.number().int().positive();
+/** An interface name as endpoints, accounts and declarations use it. */
+export const interfaceNameSchema = z.string().trim().min(1);
 
 const account = z.strictObject({
   role: z.enum(ACCOUNT_ROLES),
   username: z.string().min(1),
   password: z.string(),
+  interfaces: z
+    .array(interfaceNameSchema)
+    .min(1)
+    .optional()
+    .describe('the interfaces this account exists on (a web account need not be an OPC UA account); absent: every interface'),
 });
-
-const modbusRead = z.strictObject({
-  read: z.enum(['holding', 'input', 'coil', 'discrete']),
-  address: z.number().int().min(0).max(65535),
-  count: z.number().int().min(1).max(125).optional(),
-});
-
-const essentialFunction = z.union([
-  z.strictObject({ name: z.string().min(1), modbus: modbusRead, maxLatencyMs: positiveMs }),
-  z.strictObject({ name: z.string().min(1), opcua: z.strictObject({ nodeId: z.string().min(1) }), maxLatencyMs: positiveMs }),
-]);
 
 const declaration = z.strictObject({
   verdict: z.enum(DECLARED_VERDICTS),
   rationale: z.string().min(1),
   evidence: z.string().optional(),
+  interface: interfaceNameSchema.optional().describe('the interface this declaration is about; absent: the whole requirement'),
 });
 
 const scan = z.strictObject({
@@ -78,7 +50,7 @@ const scan = z.strictObject({
     .string()
     .optional()
     .describe('an address on the same machine that is not the component: ports answering there too belong to the shared host, not the component'),
-  connectTimeoutMs: positiveMs.optional(),
+  connectTimeoutMs: positiveMsSchema.optional(),
   concurrency: z.number().int().min(1).max(1024).optional(),
 });
 
@@ -91,12 +63,13 @@ const load = z.strictObject({
 });
 
 const timeouts = z.strictObject({
-  connectMs: positiveMs.optional(),
-  requestMs: positiveMs.optional(),
-  checkMs: positiveMs.optional(),
+  connectMs: positiveMsSchema.optional(),
+  requestMs: positiveMsSchema.optional(),
+  checkMs: positiveMsSchema.optional(),
 });
 
-export const profileSchema = z.strictObject({
+/** Every field but the protocols' own; profileSchemaFor() adds endpoints and essentialFunctions. */
+export const baseProfileShape = {
   component: z.strictObject({
     name: z.string().min(1),
     vendor: z.string().optional(),
@@ -107,17 +80,13 @@ export const profileSchema = z.strictObject({
   }),
   targetSL: z.number().int().min(1).max(4),
   host: z.string().min(1),
-  endpoints: z
-    .strictObject({
-      opcua: opcuaEndpoint.optional(),
-      modbus: modbusEndpoint.optional(),
-      tls: z.array(tlsService).optional(),
-    })
-    .default({}),
-  openPorts: z.array(port).default([]),
+  openPorts: z.array(portSchema).default([]),
   accounts: z.array(account).default([]),
-  essentialFunctions: z.array(essentialFunction).default([]),
-  declarations: z.record(z.string(), declaration).default({}),
+  declarations: z
+    .record(z.string(), z.union([declaration, z.array(declaration).min(1)]))
+    .default({})
+    .transform((record) => Object.fromEntries(Object.entries(record).map(([id, value]) => [id, Array.isArray(value) ? value : [value]])))
+    .describe('per requirement id: one declaration, or a list of them for several interfaces'),
   disruptive: z.boolean().default(false),
   scan: scan.optional(),
   load: load.optional(),
@@ -126,13 +95,14 @@ export const profileSchema = z.strictObject({
     .strictObject({ kind: z.string(), profile: z.string() })
     .optional()
     .describe('set by a simulator that wrote this profile about itself'),
-});
+};
 
-export type Profile = z.output<typeof profileSchema>;
-export type ProfileInput = z.input<typeof profileSchema>;
+const baseProfileSchema = z.strictObject(baseProfileShape);
+type BaseProfile = z.output<typeof baseProfileSchema>;
+type BaseProfileInput = z.input<typeof baseProfileSchema>;
+
+export type Profile = BaseProfile & { endpoints: EndpointSections; essentialFunctions: EssentialFunction[] };
+export type ProfileInput = BaseProfileInput & { endpoints?: EndpointSections; essentialFunctions?: EssentialFunction[] };
 export type Account = z.output<typeof account>;
-export type EssentialFunction = z.output<typeof essentialFunction>;
 export type Declaration = z.output<typeof declaration>;
-export type OpcuaEndpoint = z.output<typeof opcuaEndpoint>;
-export type ModbusEndpoint = z.output<typeof modbusEndpoint>;
-export type TlsService = z.output<typeof tlsService>;
+export type { EssentialFunction } from './endpoints.js';

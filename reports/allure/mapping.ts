@@ -2,8 +2,9 @@ import * as allure from 'allure-js-commons';
 import { requirementIdOf, type Check } from '../../core/check.js';
 import { findRequirement, frLabel } from '../../core/catalog/index.js';
 import type { Profile } from '../../core/profile/schema.js';
-import type { CheckResult } from '../../core/runner/execute.js';
-import type { Redactor } from '../../core/runner/redact.js';
+import type { ComponentInterface } from '../../core/protocol.js';
+import type { CheckResult } from '../../core/check.js';
+import type { Redactor } from '../../core/evidence/redact.js';
 
 /** Allure severity from the lowest SL that requires the item: what SL 1 requires matters most. */
 export function severityFor(sl: number[]): allure.Severity {
@@ -17,7 +18,7 @@ export function targetIdentity(profile: Profile): string {
 }
 
 /** Labels from the check's metadata, set before it runs so that even a crash is filed in the right place. */
-export async function labelTest(check: Check, profile: Profile): Promise<void> {
+export async function labelTest(check: Check, profile: Profile, target?: ComponentInterface): Promise<void> {
   const item = findRequirement(requirementIdOf(check));
   const fr = item?.fr ?? 0;
   await allure.epic(frLabel(fr));
@@ -29,6 +30,10 @@ export async function labelTest(check: Check, profile: Profile): Promise<void> {
   await allure.label('checkId', check.id);
   if (item) await allure.label('confidence', item.confidence.level);
   await allure.parameter('target', targetIdentity(profile));
+  if (target) {
+    await allure.parameter('interface', `${target.name} (${target.label})`);
+    await allure.label('interface', target.name);
+  }
   await allure.description(`**Expected:** ${check.expectation}`);
 }
 

@@ -1,6 +1,5 @@
 import { FUNCTIONAL_REQUIREMENTS, findRequirement, frLabel } from '../../core/catalog/index.js';
-import type { ComplianceDocument } from './document.js';
-import { VERDICTS, type RequirementVerdict, type Verdict } from './verdicts.js';
+import { VERDICTS, type ComplianceDocument, type RequirementVerdict, type Verdict } from '../../core/verdict/model.js';
 import { escapeHtml as esc } from '../html/escape.js';
 
 /**
@@ -83,13 +82,30 @@ function checkCell(requirement: RequirementVerdict, allureHref: string | undefin
   const checks = requirement.checks
     .map((check) => {
       const link = allureHref ? ` <a href="${esc(allureHref)}" title="open the Allure report">Allure</a>` : '';
-      return `<div class="check ${esc(check.status)}"><code>${esc(check.id)}</code> <b>${esc(check.status)}</b>${link}<div class="exp">expected: ${esc(check.expectation)}</div>${
+      const on = check.interface ? ` <span class="iface">on ${esc(check.interface)}</span>` : '';
+      return `<div class="check ${esc(check.status)}"><code>${esc(check.id)}</code>${on} <b>${esc(check.status)}</b>${link}<div class="exp">expected: ${esc(check.expectation)}</div>${
         check.observed !== undefined ? `<div class="obs">observed: ${esc(check.observed)}</div>` : check.message ? `<div class="obs">${check.status === 'error' ? 'error' : 'reason'}: ${esc(check.message)}</div>` : ''
       }</div>`;
     })
     .join('');
   const rationale = requirement.rationale ? `<div class="why">${esc(requirement.rationale)}</div>` : '';
   return checks + rationale;
+}
+
+/** Each interface the requirement concerns, with its own verdict: the requirement is their sum. */
+function interfaceCell(requirement: RequirementVerdict): string {
+  return requirement.interfaces
+    .map(
+      (entry) =>
+        `<div class="iface-verdict" title="${esc(entry.rationale ?? entry.label ?? '')}"><span class="dot" style="--c:${COLORS[entry.verdict]}"></span>${esc(entry.name)} <span class="muted">${esc(entry.kind)}${entry.found ? ', found by the scan' : ''}</span> <b>${esc(entry.verdict)}</b></div>`,
+    )
+    .join('');
+}
+
+function interfaceList(doc: ComplianceDocument): string {
+  return doc.interfaces
+    .map((entry) => `<li><b>${esc(entry.name)}</b> <span class="muted">${esc(entry.kind)}</span> ${esc(entry.label)}${entry.found ? ` <span class="warn">found by the port scan, no endpoint declared: untested</span>` : ''}</li>`)
+    .join('');
 }
 
 export interface HtmlOptions {
@@ -112,10 +128,10 @@ export function complianceHtml(doc: ComplianceDocument, options: HtmlOptions = {
       const rows = mine
         .map(
           (requirement) =>
-            `<tr class="req" data-verdict="${requirement.verdict}" id="${esc(requirement.id.replace(/[ ()]/g, '-'))}"><td class="id">${esc(requirement.id)}</td><td>${esc(requirement.title)}</td><td class="sl">${slRange(requirement.sl)}</td><td class="conf" title="${esc(requirement.confidence.note ?? 'confidence in the SL-C assignment')}">${esc(requirement.confidence.level)}</td><td><span class="badge" style="--c:${COLORS[requirement.verdict]}">${esc(requirement.verdict)}</span></td><td>${checkCell(requirement, options.allureHref)}</td></tr>`,
+            `<tr class="req" data-verdict="${requirement.verdict}" id="${esc(requirement.id.replace(/[ ()]/g, '-'))}"><td class="id">${esc(requirement.id)}</td><td>${esc(requirement.title)}</td><td class="sl">${slRange(requirement.sl)}</td><td class="conf" title="${esc(requirement.confidence.note ?? 'confidence in the SL-C assignment')}">${esc(requirement.confidence.level)}</td><td><span class="badge" style="--c:${COLORS[requirement.verdict]}">${esc(requirement.verdict)}</span></td><td class="ifaces">${interfaceCell(requirement)}</td><td>${checkCell(requirement, options.allureHref)}</td></tr>`,
         )
         .join('');
-      return `<section><h2>${esc(frLabel(fr))} <small>achieved SL-C ${summary?.achievedSL ?? 0} of ${doc.targetSL}</small></h2><table><thead><tr><th>Requirement</th><th>Title</th><th>SL-C</th><th>Conf.</th><th>Verdict</th><th>Checks: expected and observed</th></tr></thead><tbody>${rows}</tbody></table></section>`;
+      return `<section><h2>${esc(frLabel(fr))} <small>achieved SL-C ${summary?.achievedSL ?? 0} of ${doc.targetSL}</small></h2><table><thead><tr><th>Requirement</th><th>Title</th><th>SL-C</th><th>Conf.</th><th>Verdict</th><th>Interfaces</th><th>Checks: expected and observed</th></tr></thead><tbody>${rows}</tbody></table></section>`;
     })
     .join('');
   const outstanding = doc.requirements.filter((requirement) => requirement.verdict === 'manual');
@@ -147,6 +163,7 @@ table{border-collapse:collapse;width:100%;background:#fff;margin-bottom:22px}th,
 th{background:#eceff1;font-weight:600}td.id{white-space:nowrap;font-weight:600}td.sl,td.conf{text-align:center;white-space:nowrap}
 .badge{background:var(--c);color:#fff;border-radius:4px;padding:2px 8px;white-space:nowrap}
 .check{margin-bottom:6px}.check .exp,.check .obs{color:#555;font-size:12.5px}.check.fail .obs{color:#b71c1c}.check.error .obs{color:#e65100}
+.iface{color:#37474f;font-size:12px}.iface-verdict{white-space:nowrap;font-size:12.5px}.dot{display:inline-block;width:9px;height:9px;border-radius:50%;background:var(--c);margin-right:5px}
 .why{font-style:italic;color:#555;font-size:12.5px}.muted{color:#777;font-size:12.5px}.warn{color:#c62828}
 h2{font-size:18px;margin:26px 0 8px}h2 small{font-weight:400;color:#666;font-size:13px;margin-left:8px}
 svg text.lbl{font-size:12px;text-anchor:end;fill:#424242}svg text.seg{font-size:11px;text-anchor:middle;fill:#fff}svg text.leg{font-size:11px;fill:#424242}
@@ -164,6 +181,14 @@ code{font-size:12px;background:#f5f5f5;padding:0 3px;border-radius:3px}
 <div class="card"><h3>Verdicts by foundational requirement</h3>${verdictChart(doc)}</div>
 <div class="card"><h3>Achieved SL-C per FR (dashed line: target SL ${doc.targetSL})</h3>${slChart(doc)}</div>
 </div>
+<div class="card"><h3>Interfaces of the component</h3><ul>${interfaceList(doc)}</ul><p class="muted">A requirement that concerns every interface passes only when each one passes or is declared; an interface with no automated check for it needs documentary evidence.</p></div>
+${
+  doc.failedLogins && doc.failedLogins.length > 0
+    ? `<div class="card"><h3>Failed logins sent, per account</h3><table><thead><tr><th>Interface</th><th>Account</th><th>Sent</th><th>Most in a row</th></tr></thead><tbody>${doc.failedLogins
+        .map((entry) => `<tr><td>${esc(entry.interface)}</td><td>${esc(entry.username)}</td><td>${entry.sent}</td><td>${entry.mostInARow}</td></tr>`)
+        .join('')}</tbody></table></div>`
+    : ''
+}
 <div id="filters">${counts}</div>
 <p class="muted">Confidence (H, M, L) says how well public sources agree on a requirement's SL-C assignment; check M and L items against the standard. Click a verdict to hide or show its rows.</p>
 ${sections}

@@ -1,4 +1,4 @@
-import type { ComplianceDocument } from './document.js';
+import type { ComplianceDocument } from '../../core/verdict/model.js';
 
 /**
  * SARIF 2.1.0 for code-scanning dashboards: one rule per check, one result per check that did not pass.
@@ -18,19 +18,24 @@ export function complianceSarif(doc: ComplianceDocument, profileUri = 'device-pr
           properties: { requirement: requirement.id, fr: `FR ${requirement.fr}`, sl: requirement.sl, tags: [requirement.id, ...requirement.sl.map((level) => `SL${level}`)] },
         });
       }
-      const level = check.status === 'fail' ? (requirement.verdict === 'compensated' ? 'note' : 'error') : check.status === 'error' ? 'warning' : undefined;
+      // A failure the profile compensates on that interface is a note, not an error.
+      const verdict = requirement.interfaces.find((entry) => entry.name === check.interface)?.verdict ?? requirement.verdict;
+      const level = check.status === 'fail' ? (verdict === 'compensated' ? 'note' : 'error') : check.status === 'error' ? 'warning' : undefined;
       if (!level) continue;
       results.push({
         ruleId: check.id,
         level,
-        message: { text: `${requirement.id} ${requirement.verdict === 'compensated' ? 'compensated' : check.status === 'fail' ? 'not met' : 'not verified'}: ${check.observed ?? check.message ?? ''}` },
+        message: { text: `${requirement.id}${check.interface ? ` on ${check.interface}` : ''} ${verdict === 'compensated' ? 'compensated' : check.status === 'fail' ? 'not met' : 'not verified'}: ${check.observed ?? check.message ?? ''}` },
         locations: [
           {
             physicalLocation: { artifactLocation: { uri: profileUri } },
-            logicalLocations: [{ name: `${doc.component.name} @ ${doc.component.host}`, kind: 'module' }],
+            logicalLocations: [
+              { name: `${doc.component.name} @ ${doc.component.host}`, kind: 'module' },
+              ...(check.interface ? [{ name: check.interface, fullyQualifiedName: `${doc.component.name} @ ${doc.component.host}/${check.interface}`, kind: 'interface' }] : []),
+            ],
           },
         ],
-        properties: { requirement: requirement.id, verdict: requirement.verdict, ...(requirement.rationale ? { rationale: requirement.rationale } : {}) },
+        properties: { requirement: requirement.id, verdict: requirement.verdict, ...(check.interface ? { interface: check.interface, interfaceVerdict: verdict } : {}), ...(requirement.rationale ? { rationale: requirement.rationale } : {}) },
       });
     }
   }

@@ -1,8 +1,8 @@
 import { relative } from 'node:path';
 import { compareRequirementIds } from '../../core/catalog/index.js';
 import { HARNESS } from '../../core/version.js';
-import type { ComplianceDocument } from '../compliance/document.js';
-import type { Verdict } from '../compliance/verdicts.js';
+import type { ComplianceDocument } from '../../core/verdict/model.js';
+import type { Verdict } from '../../core/verdict/model.js';
 import type { CollectedRuns, FleetRun } from './collect.js';
 import { inventoryOf, type InventoryEntry } from './inventory.js';
 

@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ComplianceDocument } from '../compliance/document.js';
+import type { ComplianceDocument } from '../../core/verdict/model.js';
 
 /** One compliance.json found below the folders given to `fleet`. */
 export interface FleetRun {

@@ -1,4 +1,4 @@
-import type { ComplianceDocument } from '../compliance/document.js';
+import type { ComplianceDocument } from '../../core/verdict/model.js';
 
 /** The requirement whose checks read the component's own identification (Modbus FC 43/14, OPC UA BuildInfo). */
 export const INVENTORY_REQUIREMENT = 'CR 7.8';

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { ProfileInput } from '../../core/profile/schema.js';
 import type { RunningSimulator, SimulatorDefinition, SimulatorStartOptions } from '../types.js';
 import { issueCertificate, type IssuedCertificate } from '../../adapters/pki/certificates.js';
-import { MODBUS_ROLE_OID } from '../../adapters/modbus/protocol.js';
+import { MODBUS_ROLE_OID } from '../../adapters/modbus/wire.js';
 import { BEHAVIOURS, IDENTIFICATION } from './behaviour.js';
 import { ProcessImage } from './process-image.js';
 import { ModbusServer } from './server.js';

@@ -1,7 +1,7 @@
 import net from 'node:net';
 import tls from 'node:tls';
 import { performance } from 'node:perf_hooks';
-import { FunctionCode, ExceptionCode, Limits, MEI_READ_DEVICE_IDENTIFICATION, MODBUS_ROLE_OID } from '../../adapters/modbus/protocol.js';
+import { FunctionCode, ExceptionCode, Limits, MEI_READ_DEVICE_IDENTIFICATION, MODBUS_ROLE_OID } from '../../adapters/modbus/wire.js';
 import { readUtf8Extension } from '../../adapters/pki/extensions.js';
 import { ProcessImage, TABLE_SIZE } from './process-image.js';
 import type { ServerBehaviour, TokenBucketSpec } from './behaviour.js';

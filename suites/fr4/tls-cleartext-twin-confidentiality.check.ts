@@ -1,5 +1,5 @@
 import { defineCheck, fail, pass } from '../../core/check.js';
-import { surveyTwinsOfDeclaredServices } from '../../adapters/tls/services.js';
+import { surveyTwinsOfInterfaceService } from '../../adapters/tls/services.js';
 
 export default defineCheck({
   id: 'tls.cleartext-twin.confidentiality',
@@ -11,7 +11,7 @@ export default defineCheck({
   expectation: 'No open port of the device offers a TLS service\'s content without encryption; a plain-text port at most redirects to https://',
   timeoutMs: 120_000,
   async run(ctx) {
-    const { survey, scanned, sharedHost, findings } = await surveyTwinsOfDeclaredServices(ctx);
+    const { survey, scanned, sharedHost, findings } = await surveyTwinsOfInterfaceService(ctx);
     const details = { scanned, sharedHost, ...survey };
     if (findings.length > 0) return fail(`${findings.join('; ')}: there, credentials and page content travel unencrypted`, details);
     const redirects = survey.redirects.map((entry) => `${entry.port} → ${entry.location}`).join(', ');

@@ -1,19 +1,9 @@
 import { defineCheck, fail, pass } from '../../core/check.js';
 import { attachAvailabilityEvidence, judgeAvailability, MAX_DURATION_MS, measureUnderLoad, runLoad, type EssentialProbe } from '../../core/load/index.js';
-import { declaredPorts } from '../../core/profile/ports.js';
-import type { Profile } from '../../core/profile/schema.js';
-import { essentialProbes, targetFromProfile } from '../../adapters/modbus/index.js';
-import { opcuaEssentialProbes } from '../../adapters/opcua/availability.js';
+import { declaredPorts, protocolDefinitions, type AvailabilityMonitor } from '../../core/protocol.js';
 import { connectionStorm } from '../../adapters/tcp/storm.js';
-import { tlsServiceProbe } from '../../adapters/tls/availability.js';
-import { fetchRoot } from '../../adapters/tls/cleartext.js';
 
 const MAX_IN_FLIGHT = 256;
-/** The profile gives latency bounds only for Modbus and OPC UA functions; an operator's web page should answer within a second. */
-const TLS_SERVICE_BOUND_MS = 1_000;
-
-const hasModbusFunction = (profile: Profile) => profile.endpoints.modbus !== undefined && profile.essentialFunctions.some((entry) => 'modbus' in entry);
-const hasOpcuaFunction = (profile: Profile) => profile.endpoints.opcua !== undefined && profile.essentialFunctions.some((entry) => 'opcua' in entry);
 
 export default defineCheck({
   id: 'tcp.availability.connection-storm',
@@ -23,47 +13,31 @@ export default defineCheck({
   disruptive: true,
   title: 'Essential functions stay available during a TCP connection storm on every declared port',
   expectation:
-    'While TCP connections to every declared port are opened and closed at the configured rate, each monitored function (Modbus and OPC UA essential functions, TLS services) keeps its p99 latency within its bound, loses no more samples than the tolerance, and answers normally once the storm stops',
+    'While TCP connections to every declared port are opened and closed at the configured rate, each monitored function (the essential functions and services every protocol of the component offers to watch) keeps its p99 latency within its bound, loses no more samples than the tolerance, and answers normally once the storm stops',
   timeoutMs: MAX_DURATION_MS + 60_000,
   requires: (profile) => {
     if (declaredPorts(profile).length === 0) return 'the profile declares no port to storm (openPorts, endpoints)';
-    if (!hasModbusFunction(profile) && !hasOpcuaFunction(profile) && (profile.endpoints.tls ?? []).length === 0) {
-      return 'nothing this check can monitor: no Modbus or OPC UA essential function and no TLS service in the profile';
+    if (protocolDefinitions().every((definition) => (definition.watches?.(profile) ?? []).length === 0)) {
+      return 'nothing this check can monitor: no essential function in the profile and no service any of its protocols can watch';
     }
     return undefined;
   },
   async run(ctx) {
     const ports = declaredPorts(ctx.profile);
     const { ratePerSecond, durationMs, lossTolerance, sampleIntervalMs } = ctx.settings.load;
-    const probes: EssentialProbe[] = [];
-    const closers: Array<() => Promise<void>> = [];
     const notes: string[] = [];
-
-    if (hasModbusFunction(ctx.profile)) {
-      const modbus = essentialProbes(ctx.profile, targetFromProfile(ctx.profile, ctx.host), { connectTimeoutMs: ctx.settings.connectTimeoutMs, requestTimeoutMs: ctx.settings.requestTimeoutMs });
-      probes.push(...modbus.probes);
-      closers.push(modbus.close);
-    }
-    for (const service of ctx.profile.endpoints.tls ?? []) {
-      // The first request says whether the service is a web page (then each sample needs the page) and that it is up.
-      const answer = await ctx.step(`${service.name}: first request before the storm`, () =>
-        fetchRoot({ host: ctx.host, port: service.port, tls: true, connectTimeoutMs: ctx.settings.connectTimeoutMs, timeoutMs: ctx.settings.requestTimeoutMs, signal: ctx.signal }),
-      );
-      ctx.log(`${service.name} answers ${answer.http ? answer.http.statusLine : 'a TLS handshake (not HTTP)'} before the storm`);
-      probes.push(tlsServiceProbe({ host: ctx.host, port: service.port, name: service.name, http: answer.http !== undefined, maxLatencyMs: TLS_SERVICE_BOUND_MS }));
-    }
-
-    if (hasOpcuaFunction(ctx.profile)) {
-      const opcua = opcuaEssentialProbes(ctx);
-      closers.push(opcua.close);
-      try {
-        await ctx.step('OPC UA essential functions answer on a monitoring session before the storm', () => opcua.ready());
-      } catch (error) {
-        await Promise.all(closers.map((close) => close()));
-        throw error;
+    // Each protocol opens what its monitors sample (a session, a connection) before the storm, and closes it after.
+    const monitors: AvailabilityMonitor[] = [];
+    try {
+      for (const definition of protocolDefinitions()) {
+        const monitor = await definition.monitor?.(ctx);
+        if (monitor) monitors.push(monitor);
       }
-      probes.push(...opcua.probes);
+    } catch (error) {
+      await Promise.all(monitors.map((monitor) => monitor.close()));
+      throw error;
     }
+    const probes: EssentialProbe[] = monitors.flatMap((monitor) => monitor.probes);
     const storm = connectionStorm(ctx.host, ports, { connectTimeoutMs: ctx.settings.connectTimeoutMs });
     const bound = Math.max(...probes.map((probe) => probe.maxLatencyMs));
     let report;
@@ -81,7 +55,7 @@ export default defineCheck({
         }),
       );
     } finally {
-      await Promise.all(closers.map((close) => close()));
+      await Promise.all(monitors.map((monitor) => monitor.close()));
     }
 
     const { load } = report;

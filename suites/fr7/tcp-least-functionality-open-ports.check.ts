@@ -1,5 +1,6 @@
 import { defineCheck, fail, pass } from '../../core/check.js';
-import { grabBanners, type ServiceBanner } from '../../adapters/tcp/banner.js';
+import { componentInterfaces } from '../../core/protocol.js';
+import { grabBanners, serviceKind, type ServiceBanner } from '../../adapters/tcp/banner.js';
 import { serviceName, tcpConnectScan } from '../../adapters/tcp/scan.js';
 import { scanScope } from '../../adapters/tcp/scope.js';
 import { udpServiceScan, type UdpProbeResult } from '../../adapters/tcp/udp.js';
@@ -41,11 +42,14 @@ export default defineCheck({
       throw new Error(`none of the declared ports (${declared.join(', ')}) answered on ${ctx.host}: the component is unreachable or not running, so the scan proves nothing`);
     }
     const unexpected = componentPorts.filter((port) => !declared.includes(port));
+    // Ports an interface owns are tested by its protocol's checks; any other open port is a service nothing tested.
+    const owned = new Set(componentInterfaces(ctx.profile).flatMap((entry) => entry.ports.map(({ port }) => port)));
+    const unowned = componentPorts.filter((port) => !owned.has(port));
 
     let banners: ServiceBanner[] = [];
-    if (unexpected.length > 0) {
-      banners = await ctx.step(`service banners of ${unexpected.length} undeclared port(s)`, () =>
-        grabBanners(unexpected, {
+    if (unowned.length > 0) {
+      banners = await ctx.step(`service banners of ${unowned.length} open port(s) no declared interface owns`, () =>
+        grabBanners(unowned, {
           host: ctx.host,
           connectTimeoutMs: ctx.settings.connectTimeoutMs,
           greetingWaitMs: Math.min(ctx.settings.requestTimeoutMs, 1_000),
@@ -56,6 +60,10 @@ export default defineCheck({
       for (const banner of banners) ctx.log(`${banner.port}/tcp: ${banner.service ?? 'no banner'}${banner.banner ? ` "${banner.banner}"` : ''} (${banner.note})`);
     }
     const bannerOf = (port: number) => banners.find((banner) => banner.port === port);
+    for (const port of unowned) {
+      const banner = bannerOf(port);
+      ctx.foundInterface({ port, transport: 'tcp', service: serviceKind(banner?.service, serviceName(port)), ...(banner?.banner ? { banner: banner.banner } : {}), declared: declared.includes(port) });
+    }
 
     const udpTimeoutMs = Math.min(ctx.settings.requestTimeoutMs, 2_000);
     let udp = await ctx.step(`UDP probes of common ICS and management services on ${ctx.host}`, () => udpServiceScan({ host: ctx.host, timeoutMs: udpTimeoutMs, signal: ctx.signal }));
@@ -70,6 +78,9 @@ export default defineCheck({
       udpSharedHost = control.filter((result) => result.state === 'open' && !declared.includes(result.port)).map((result) => result.port);
       if (udpSharedHost.length) ctx.log(`UDP services also answering on ${controlHost}, attributed to the shared host: ${udpSharedHost.join(', ')}`);
       udp = udp.map((result) => (udpSharedHost.includes(result.port) ? { ...result, answer: `${result.answer ?? ''} (shared host, excluded)` } : result));
+    }
+    for (const result of udp.filter((entry) => entry.state === 'open' && !udpSharedHost.includes(entry.port) && !owned.has(entry.port))) {
+      ctx.foundInterface({ port: result.port, transport: 'udp', service: serviceKind(result.service, undefined), ...(result.answer ? { banner: result.answer } : {}), declared: declared.includes(result.port) });
     }
     // The profile lists ports without a transport, so a declared port number covers its UDP service as well.
     const unexpectedUdp: UdpProbeResult[] = udp.filter((result) => result.state === 'open' && !udpSharedHost.includes(result.port) && !declared.includes(result.port));

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ensureSimulatorImage } from '../../core/simulation/container.js';
+import { ensureSimulatorImage } from '../../harness/simulation/container.js';
 import { harnessContainers, skipWithoutEngine } from './engine.js';
 import { startCli as harness, type CliProcess } from '../support/harness-cli.js';
 

@@ -2,7 +2,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, openSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CONTAINER_LABEL, containerEngineStatus } from '../../core/simulation/container.js';
+import { CONTAINER_LABEL, containerEngineStatus } from '../../harness/simulation/container.js';
 
 const ENGINE_START_TIMEOUT_MS = 60_000;
 let checked: Promise<string | undefined> | undefined;

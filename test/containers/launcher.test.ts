@@ -7,7 +7,7 @@ import { createServer, type Server } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import { freePort, randomLoopbackHost } from '../../core/net/loopback.js';
 import { parseProfile } from '../../core/profile/load.js';
-import { ensureSimulatorImage, startSimulatorContainer, type SimulatorContainer } from '../../core/simulation/container.js';
+import { ensureSimulatorImage, startSimulatorContainer, type SimulatorContainer } from '../../harness/simulation/container.js';
 import { harnessContainers, skipWithoutEngine } from './engine.js';
 
 const HOLD_SIMULATOR = join(dirname(fileURLToPath(import.meta.url)), 'fixtures', 'hold-simulator.ts');

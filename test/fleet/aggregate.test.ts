@@ -3,8 +3,9 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { findRequirement } from '../../core/catalog/index.js';
-import { buildComplianceDocument, type ComplianceDocument } from '../../reports/compliance/document.js';
-import type { RequirementVerdict, Verdict } from '../../reports/compliance/verdicts.js';
+import { buildComplianceDocument } from '../../core/verdict/document.js';
+import type { ComplianceDocument } from '../../core/verdict/model.js';
+import type { RequirementVerdict, Verdict } from '../../core/verdict/model.js';
 import { buildFleet, complianceOf } from '../../reports/fleet/aggregate.js';
 import { collectRuns, type FleetRun } from '../../reports/fleet/collect.js';
 import { fleetHtml } from '../../reports/fleet/html.js';
@@ -34,6 +35,7 @@ function documentOf(spec: RunSpec): ComplianceDocument {
       confidence: item.confidence,
       testClass: item.testClass,
       verdict,
+      interfaces: [],
       checks: observed ? [{ id: 'test.check', title: 'a check', status: verdict === 'pass' ? 'pass' : 'fail', expectation: 'x', observed, durationMs: 1 }] : [],
     };
   });
@@ -42,6 +44,7 @@ function documentOf(spec: RunSpec): ComplianceDocument {
     harness: { name: 'iec62443-harness', version: 'test' },
     catalog: { edition: 'test' },
     component: { name: spec.name, vendor: 'Acme', model: 'GW-100', type: 'embedded-device', host: spec.host ?? '127.1.1.1', ...(spec.firmware ? { firmware: spec.firmware } : {}) },
+    interfaces: [],
     targetSL: spec.targetSL ?? 2,
     startedAt: new Date(spec.at).toISOString(),
     finishedAt: finished,

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { freePort, randomLoopbackHost } from '../../core/net/loopback.js';
-import { listProfiles, parseShard, shardOf, worstExitCode, type ChildRun } from '../../core/runner/multi.js';
+import { listProfiles, parseShard, shardOf, worstExitCode, type ChildRun } from '../../harness/run/multi.js';
 import { cli, startCli, waitForOutput } from './harness-cli.js';
 
 describe('run --profiles: shards, exit codes and usage', function () {

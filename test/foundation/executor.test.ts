@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { defineCheck, fail, pass, type Check } from '../../core/check.js';
 import { parseProfile } from '../../core/profile/load.js';
-import { executeCheck } from '../../core/runner/execute.js';
+import { executeCheck } from '../../harness/run/execute.js';
 
 /** Synthetic checks: they exercise the executor's own rules (selection, timeouts, redaction), not a protocol. */
 const profile = parseProfile({

@@ -73,7 +73,7 @@ describe('device profile', function () {
   });
 
   it('publishes a JSON Schema that matches the validator', function () {
-    expect(readFileSync(JSON_SCHEMA_FILE, 'utf8')).to.equal(profileJsonSchema(), 'schemas/device-profile.schema.json is stale: run node --import tsx core/profile/json-schema.ts');
+    expect(readFileSync(JSON_SCHEMA_FILE, 'utf8')).to.equal(profileJsonSchema(), 'schemas/device-profile.schema.json is stale: run npm run schema');
     const schema = JSON.parse(profileJsonSchema()) as { properties: Record<string, unknown>; additionalProperties: boolean };
     expect(schema.properties).to.include.keys('component', 'targetSL', 'host', 'endpoints', 'openPorts', 'accounts', 'essentialFunctions', 'declarations', 'disruptive');
     expect(schema.additionalProperties).to.equal(false);

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { createServer, type Server } from 'node:net';
-import { discoverChecks } from '../../core/runner/discover.js';
-import { executeCheck } from '../../core/runner/execute.js';
+import { discoverChecks } from '../../harness/run/discover.js';
+import { executeCheck } from '../../harness/run/execute.js';
 import { parseProfile } from '../../core/profile/load.js';
 import { freePort, randomLoopbackHost } from '../../core/net/loopback.js';
 import type { Check } from '../../core/check.js';

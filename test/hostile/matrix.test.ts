@@ -3,7 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseProfile } from '../../core/profile/load.js';
-import { runCampaign } from '../../core/runner/campaign.js';
+import { runCampaign } from '../../harness/run/campaign.js';
 import { writeReports } from '../../reports/write.js';
 import { HOSTILE_BEHAVIOURS } from '../../simulators/hostile/index.js';
 import { startSimulator } from '../support/both-ways.js';

@@ -4,10 +4,10 @@ import { findRequirement } from '../../core/catalog/index.js';
 import { randomLoopbackHost, freePort } from '../../core/net/loopback.js';
 import { parseProfile } from '../../core/profile/load.js';
 import type { ProfileInput } from '../../core/profile/schema.js';
-import { discoverChecks } from '../../core/runner/discover.js';
-import { executeCheck } from '../../core/runner/execute.js';
+import { discoverChecks } from '../../harness/run/discover.js';
+import { executeCheck } from '../../harness/run/execute.js';
 import type { Check } from '../../core/check.js';
-import { judge } from '../../reports/compliance/verdicts.js';
+import { judge } from '../../core/verdict/judge.js';
 import { startSimulator } from '../support/both-ways.js';
 
 const quick = { connectTimeoutMs: 1000, requestTimeoutMs: 500 };
@@ -51,7 +51,7 @@ describe('modbus checks: compensation on plain Modbus/TCP', function () {
       const result = await executeCheck(subject, profile, { settings: quick });
       expect(result.status, result.observed ?? result.message).to.equal('fail');
       expect(result.observed).to.match(/plain Modbus\/TCP/);
-      const verdict = judge(findRequirement(result.requirementId)!, profile, [result], 1);
+      const verdict = judge(findRequirement(result.requirementId)!, profile, [result], ['modbus']);
       expect(verdict.verdict).to.equal('compensated');
       expect(verdict.rationale).to.match(/segmentation|control zone/i);
     });

@@ -1,8 +1,8 @@
 import { expect } from 'chai';
 import { rmSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { discoverChecks } from '../../core/runner/discover.js';
-import { executeCheck } from '../../core/runner/execute.js';
+import { discoverChecks } from '../../harness/run/discover.js';
+import { executeCheck } from '../../harness/run/execute.js';
 import { parseProfile } from '../../core/profile/load.js';
 import { freePort } from '../../core/net/loopback.js';
 import type { ProfileInput } from '../../core/profile/schema.js';

@@ -6,7 +6,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseProfile } from '../../core/profile/load.js';
 import { freePort, randomLoopbackHost } from '../../core/net/loopback.js';
-import { runCampaign } from '../../core/runner/campaign.js';
+import { runCampaign } from '../../harness/run/campaign.js';
 import { writeReports } from '../../reports/write.js';
 import { CHROMIUM, renderedDom, screenshot } from '../support/chromium.js';
 

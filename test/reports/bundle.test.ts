@@ -2,8 +2,8 @@ import { expect } from 'chai';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createBundle, MANIFEST, SIGNATURE, verifyBundle } from '../../reports/bundle/bundle.js';
-import { readTarGz, writeTarGz } from '../../reports/bundle/tar.js';
+import { createBundle, MANIFEST, SIGNATURE, verifyBundle } from '../../harness/bundle/bundle.js';
+import { readTarGz, writeTarGz } from '../../harness/bundle/tar.js';
 import { generateSigningKey } from '../../adapters/pki/signing.js';
 
 describe('evidence bundle', function () {

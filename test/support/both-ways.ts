@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import type { RunSettings } from '../../core/check.js';
 import { parseProfile } from '../../core/profile/load.js';
 import type { ProfileInput } from '../../core/profile/schema.js';
-import { discoverChecks } from '../../core/runner/discover.js';
-import { executeCheck, type CheckResult } from '../../core/runner/execute.js';
+import { discoverChecks } from '../../harness/run/discover.js';
+import { executeCheck, type CheckResult } from '../../harness/run/execute.js';
 import { randomLoopbackHost } from '../../core/net/loopback.js';
 import { findSimulator } from '../../simulators/registry.js';
 import type { RunningSimulator } from '../../simulators/types.js';
@@ -18,6 +18,11 @@ export interface BothWaysSpec {
   checks: string[];
   settings?: Partial<RunSettings>;
   adjust?: (profile: ProfileInput, side: 'pass' | 'fail') => ProfileInput;
+  /**
+   * What the observed line must say, per check id and side: the flaw the check caught (fail) or the evidence it
+   * passed on (pass). A verdict for the wrong reason is no proof.
+   */
+  reasons?: Record<string, { pass?: RegExp; fail?: RegExp }>;
 }
 
 /** Starts a simulator profile in-process on its own loopback host; stop it with the returned handle. */
@@ -59,6 +64,8 @@ export function proveBothWays(spec: BothWaysSpec): void {
           const result: CheckResult = await executeCheck(found.check, profile, { disruptive: true, settings: spec.settings });
           const seen = `${result.status}: ${result.observed ?? result.message ?? ''}`;
           expect(result.status, seen).to.equal(side);
+          const reason = spec.reasons?.[checkId]?.[side];
+          if (reason) expect(result.observed, `${checkId} ${side}s, but not for the reason expected`).to.match(reason);
         });
       }
     });

@@ -8,7 +8,7 @@ import type { Check } from '../../core/check.js';
 import { freePort, randomLoopbackHost } from '../../core/net/loopback.js';
 import { parseProfile } from '../../core/profile/load.js';
 import type { ProfileInput } from '../../core/profile/schema.js';
-import { executeCheck } from '../../core/runner/execute.js';
+import { executeCheck } from '../../harness/run/execute.js';
 import identity from '../../suites/fr1/tls-certificate-identifies-host.check.js';
 import keyStrength from '../../suites/fr1/tls-certificate-key-strength.check.js';
 import integrityTwin from '../../suites/fr3/tls-cleartext-twin-integrity.check.js';

@@ -4,9 +4,9 @@ import { issueCertificate } from '../../adapters/pki/certificates.js';
 import { connectionStorm } from '../../adapters/tcp/storm.js';
 import { freePort, randomLoopbackHost } from '../../core/net/loopback.js';
 import { parseProfile } from '../../core/profile/load.js';
-import { executeCheck } from '../../core/runner/execute.js';
+import { executeCheck } from '../../harness/run/execute.js';
 import type { Check } from '../../core/check.js';
-import { discoverChecks } from '../../core/runner/discover.js';
+import { discoverChecks } from '../../harness/run/discover.js';
 import { startSimulator } from '../support/both-ways.js';
 
 /** CR 7.1's TCP connection storm beyond the TLS simulator: its worker, the Modbus monitor path, selection, abort. */

@@ -6,7 +6,7 @@ import { decodeSnmp, encodeGetRequest, encodeGetResponse, encodeV3Discovery, SYS
 import { UDP_PROBES, udpServiceScan, type UdpProbe } from '../../adapters/tcp/udp.js';
 import { freePort, randomLoopbackHost } from '../../core/net/loopback.js';
 import { parseProfile } from '../../core/profile/load.js';
-import { executeCheck } from '../../core/runner/execute.js';
+import { executeCheck } from '../../harness/run/execute.js';
 import leastFunctionality from '../../suites/fr7/tcp-least-functionality-open-ports.check.js';
 import { startSimulator } from '../support/both-ways.js';
 

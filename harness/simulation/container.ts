@@ -5,8 +5,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
-import { randomLoopbackHost } from '../net/loopback.js';
-import type { ProfileInput } from '../profile/schema.js';
+import { randomLoopbackHost } from '../../core/net/loopback.js';
+import type { ProfileInput } from '../../core/profile/schema.js';
 import { findSimulator, loadSimulators } from '../../simulators/registry.js';
 
 /**
@@ -162,7 +162,7 @@ async function resolveBaseImage(onStatus?: (line: string) => void, signal?: Abor
 }
 
 /** The folders the simulator Dockerfile copies; reports/ holds code and, below it, report output folders that are not code. */
-const SOURCE_FOLDERS = ['bin', 'core', 'adapters', 'reports', 'suites', 'simulators'];
+const SOURCE_FOLDERS = ['bin', 'core', 'harness', 'adapters', 'reports', 'suites', 'simulators'];
 const CODE_ONLY_FOLDERS = new Set(['reports']);
 const CODE_FILE = /\.(ts|js|mjs|cjs)$/;
 const DEPENDENCY_FILES = ['package.json', 'package-lock.json'];

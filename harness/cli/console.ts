@@ -1,8 +1,8 @@
-import type { Check } from '../check.js';
-import { findRequirement, frLabel } from '../catalog/index.js';
-import type { CheckResult } from '../runner/execute.js';
-import type { ComplianceDocument } from '../../reports/compliance/document.js';
-import { VERDICTS } from '../../reports/compliance/verdicts.js';
+import type { Check } from '../../core/check.js';
+import { findRequirement, frLabel } from '../../core/catalog/index.js';
+import type { CheckResult } from '../run/execute.js';
+import type { ComplianceDocument } from '../../core/verdict/model.js';
+import { VERDICTS } from '../../core/verdict/model.js';
 
 const useColor = process.stderr.isTTY && !process.env.NO_COLOR;
 const paint = (code: number) => (text: string) => (useColor ? `\u001b[${code}m${text}\u001b[0m` : text);

@@ -1,27 +1,11 @@
 import { setMaxListeners } from 'node:events';
-import { requirementIdOf, type Attachment, type Check, type CheckContext, type CheckStatus, type RunSettings } from '../check.js';
-import { findRequirement } from '../catalog/index.js';
-import { secretsOf } from '../profile/load.js';
-import type { Profile } from '../profile/schema.js';
-import { Redactor } from './redact.js';
-
-export interface CheckResult {
-  checkId: string;
-  requirementId: string;
-  title: string;
-  expectation: string;
-  status: CheckStatus;
-  observed?: string;
-  /** Why it did not run, or what broke. */
-  message?: string;
-  details?: unknown;
-  startedAt: string;
-  durationMs: number;
-  /** Part of durationMs the check spent waiting on purpose (declared with ctx.designedWait); absent when none. */
-  designedWaitMs?: number;
-  attachments: Attachment[];
-  transcript: string[];
-}
+import { requirementIdOf, type Attachment, type Check, type CheckContext, type CheckResult, type CheckStatus, type RunSettings } from '../../core/check.js';
+import { findRequirement, outOfScope } from '../../core/catalog/index.js';
+import { componentInterfaces, definitionOfCheckProtocol, type ComponentInterface, type FoundInterface } from '../../core/protocol.js';
+import { secretsOf } from '../../core/profile/load.js';
+import type { Profile } from '../../core/profile/schema.js';
+import { Redactor } from '../../core/evidence/redact.js';
+import { DEFAULT_LOCKOUT_THRESHOLD, FailedLoginLedger, type FailedLoginCount } from '../../core/safety/failed-logins.js';
 
 export interface ExecuteOptions {
   /** Overrides the profile's `disruptive` flag (the CLI's --disruptive). */
@@ -31,7 +15,13 @@ export interface ExecuteOptions {
   signal?: AbortSignal;
   /** Called with each transcript line as it happens (progress output). */
   onLog?: (line: string) => void;
+  /** The interface to run against, by name; default: the only interface the check's protocol has in the profile. */
+  interface?: string;
+  /** The run's failed-login ledger; a check run on its own gets a fresh one. */
+  logins?: FailedLoginLedger;
 }
+
+export type { CheckResult } from '../../core/check.js';
 
 export const DEFAULT_CHECK_TIMEOUT_MS = 60_000;
 
@@ -53,40 +43,35 @@ export function resolveSettings(profile: Profile, options: ExecuteOptions = {}):
   return { ...base, ...override, load: { ...base.load, ...(override.load ?? {}) } };
 }
 
-function endpointReason(check: Check, profile: Profile): string | undefined {
-  const { endpoints } = profile;
-  switch (check.protocol) {
-    case 'opcua':
-      return endpoints.opcua ? undefined : 'the profile declares no OPC UA endpoint (endpoints.opcua)';
-    case 'modbus':
-      // Checks of protocol "modbus" judge the Modbus endpoint on either transport, plain or Modbus/TCP Security.
-      return endpoints.modbus ? undefined : 'the profile declares no Modbus endpoint (endpoints.modbus)';
-    case 'modbus-tls':
-      return endpoints.modbus?.tls ? undefined : 'the profile declares no Modbus/TCP Security endpoint (endpoints.modbus.tls)';
-    case 'tls':
-      return endpoints.tls && endpoints.tls.length > 0 ? undefined : 'the profile declares no TLS service (endpoints.tls)';
-    case 'tcp':
-      return undefined;
-  }
+/** The interfaces of the profile a check runs against: those serving its protocol. */
+export function interfacesFor(check: Pick<Check, 'protocol'>, profile: Profile): ComponentInterface[] {
+  return componentInterfaces(profile).filter((entry) => entry.protocols.includes(check.protocol));
 }
 
 /**
- * Decides from metadata and profile alone, before anything connects, whether the check runs.
+ * Decides from metadata and profile alone, before anything connects, whether the check runs on this interface.
  * Returns the status and reason when it does not.
  */
-export function selectCheck(check: Check, profile: Profile, settings: RunSettings): { status: 'not-applicable' | 'not-tested'; reason: string } | undefined {
+export function selectCheck(
+  check: Check,
+  profile: Profile,
+  settings: RunSettings,
+  target: ComponentInterface | undefined,
+): { status: 'not-applicable' | 'not-tested'; reason: string } | undefined {
   const id = requirementIdOf(check);
   const item = findRequirement(id);
   if (!item) return { status: 'not-tested', reason: `${id} is not in the catalog` };
-  const type = profile.component.type;
-  if (!item.appliesTo.includes(type)) return { status: 'not-applicable', reason: `${id} applies to ${item.appliesTo.join(', ')}, not to a ${type}` };
-  const lowest = Math.min(...item.sl);
-  if (lowest > profile.targetSL) return { status: 'not-applicable', reason: `${id} is required from SL-C ${lowest}; the target is SL ${profile.targetSL}` };
-  const declared = profile.declarations[id] ?? profile.declarations[item.base];
-  if (declared?.verdict === 'not-applicable') return { status: 'not-applicable', reason: `declared not applicable in the profile: ${declared.rationale}` };
-  if (declared?.verdict === 'manual') return { status: 'not-tested', reason: `declared for manual assessment in the profile: ${declared.rationale}` };
-  const endpoint = endpointReason(check, profile);
-  if (endpoint) return { status: 'not-applicable', reason: endpoint };
+  const scope = outOfScope(item, { type: profile.component.type, targetSL: profile.targetSL, wireless: profile.component.wireless ?? false });
+  if (scope) return { status: 'not-applicable', reason: `${id} ${scope}` };
+  const declarations = [...(profile.declarations[id] ?? []), ...(id !== item.base ? (profile.declarations[item.base] ?? []) : [])];
+  const declared = declarations.find((declaration) => declaration.interface === target?.name) ?? declarations.find((declaration) => declaration.interface === undefined);
+  const on = declared?.interface ? ` for ${declared.interface}` : '';
+  if (declared?.verdict === 'not-applicable') return { status: 'not-applicable', reason: `declared not applicable${on} in the profile: ${declared.rationale}` };
+  if (declared?.verdict === 'manual') return { status: 'not-tested', reason: `declared for manual assessment${on} in the profile: ${declared.rationale}` };
+  if (!target) {
+    const definition = definitionOfCheckProtocol(check.protocol);
+    return { status: 'not-applicable', reason: definition?.checkProtocols[check.protocol] ?? `no protocol definition provides checks of protocol "${check.protocol}"` };
+  }
   const requirement = check.requires?.(profile);
   if (requirement) return { status: 'not-applicable', reason: requirement };
   if (check.disruptive && !settings.disruptive) {
@@ -104,16 +89,23 @@ export async function executeCheck(check: Check, profile: Profile, options: Exec
   const startedAt = new Date();
   const transcript: string[] = [];
   const attachments: Attachment[] = [];
+  const foundInterfaces: FoundInterface[] = [];
+  const failedLogins = new Map<string, FailedLoginCount>();
   let designedWaitMs = 0;
+  const candidates = interfacesFor(check, profile);
+  const target = options.interface === undefined ? candidates[0] : candidates.find((entry) => entry.name === options.interface);
   const result = (status: CheckStatus, fields: Partial<CheckResult>): CheckResult => ({
     checkId: check.id,
     requirementId: requirementIdOf(check),
     title: check.title,
     expectation: check.expectation,
+    ...(target ? { interface: { name: target.name, kind: target.kind } } : {}),
     status,
     startedAt: startedAt.toISOString(),
     durationMs: Date.now() - startedAt.getTime(),
     ...(designedWaitMs > 0 ? { designedWaitMs: Math.round(designedWaitMs) } : {}),
+    ...(foundInterfaces.length > 0 ? { foundInterfaces } : {}),
+    ...(failedLogins.size > 0 ? { failedLogins: [...failedLogins.values()] } : {}),
     attachments,
     transcript,
     ...fields,
@@ -123,8 +115,11 @@ export async function executeCheck(check: Check, profile: Profile, options: Exec
   });
 
   if (options.signal?.aborted) return result('not-tested', { message: 'the run was interrupted before this check started' });
-  const skip = selectCheck(check, profile, settings);
-  if (skip) return result(skip.status, { message: skip.reason });
+  if (options.interface !== undefined && !target) {
+    return result('error', { message: `no interface named "${options.interface}" serves ${check.protocol} checks (${candidates.map((entry) => entry.name).join(', ') || 'none'})` });
+  }
+  const skip = selectCheck(check, profile, settings, target);
+  if (skip || !target) return result(skip?.status ?? 'not-applicable', { message: skip?.reason ?? 'no interface' });
 
   // A profile's checkMs caps every check, so a lab can bound a run against a slow or hostile device.
   const cap = profile.timeouts?.checkMs;
@@ -140,14 +135,32 @@ export async function executeCheck(check: Check, profile: Profile, options: Exec
     transcript.push(`${((Date.now() - startedAt.getTime()) / 1000).toFixed(3).padStart(8)}s ${clean}`);
     options.onLog?.(clean);
   };
+  const ledger = options.logins ?? new FailedLoginLedger();
+  const threshold = target.lockoutThreshold ?? DEFAULT_LOCKOUT_THRESHOLD;
   const context: CheckContext = {
     profile,
     host: profile.host,
     settings,
+    interface: target,
     signal: controller.signal,
     log,
     attach: (attachment) => attachments.push({ ...attachment, content: redactor.content(attachment.content) }),
     throwIfAborted: () => controller.signal.throwIfAborted(),
+    logins: {
+      threshold,
+      remaining: (username) => ledger.remaining(target.name, username, threshold),
+      failed: (username) => {
+        ledger.failed(target.name, username);
+        const mine = failedLogins.get(username) ?? { interface: target.name, username, sent: 0, mostInARow: 0 };
+        mine.sent++;
+        mine.mostInARow = Math.max(mine.mostInARow, ledger.inARow(target.name, username));
+        failedLogins.set(username, mine);
+      },
+      succeeded: (username) => ledger.succeeded(target.name, username),
+    },
+    foundInterface: (found) => {
+      if (!foundInterfaces.some((known) => known.port === found.port && known.transport === found.transport)) foundInterfaces.push(found);
+    },
     designedWait: (ms, reason) => {
       if (!Number.isFinite(ms) || ms <= 0) return;
       designedWaitMs += ms;

@@ -2,31 +2,35 @@ import Mocha from 'mocha';
 import AllureMochaReporter from 'allure-mocha';
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { familyOf, requirementIdOf, type Check, type ProtocolFamily, type RunSettings } from '../check.js';
-import { catalog, compareRequirementIds, findRequirement, frLabel } from '../catalog/index.js';
-import { secretsOf } from '../profile/load.js';
-import type { Profile } from '../profile/schema.js';
-import { declaredPorts } from '../profile/ports.js';
+import { requirementIdOf, type Check, type RunSettings } from '../../core/check.js';
+import { catalog, compareRequirementIds, findRequirement, frLabel } from '../../core/catalog/index.js';
+import { secretsOf } from '../../core/profile/load.js';
+import type { Profile } from '../../core/profile/schema.js';
+import { declaredPorts, definitionOfCheckProtocol, type ComponentInterface } from '../../core/protocol.js';
 import { probePort } from '../../adapters/tcp/scan.js';
 import { categories, labelTest, recordResult } from '../../reports/allure/mapping.js';
-import { judgeAll } from '../../reports/compliance/verdicts.js';
-import { buildComplianceDocument, type ComplianceDocument } from '../../reports/compliance/document.js';
+import { judgeAll, judgedInterfaces } from '../../core/verdict/judge.js';
+import { buildComplianceDocument } from '../../core/verdict/document.js';
+import type { ComplianceDocument } from '../../core/verdict/model.js';
 import { discoverChecks, type DiscoveredCheck } from './discover.js';
-import { executeCheck, type CheckResult } from './execute.js';
-import { Redactor } from './redact.js';
-import { HARNESS } from '../version.js';
+import { executeCheck, interfacesFor, type CheckResult } from './execute.js';
+import { Redactor } from '../../core/evidence/redact.js';
+import { FailedLoginLedger } from '../../core/safety/failed-logins.js';
+import { loadProtocols } from '../protocols.js';
+import { HARNESS } from '../../core/version.js';
 
 export interface CampaignOptions {
   profile: Profile;
   outDir: string;
   /** Requirement ids; a base id also selects its enhancements. */
   only?: string[];
-  protocol?: ProtocolFamily;
+  /** A protocol definition's name (adapters/<name>/): only its checks run. */
+  protocol?: string;
   disruptive?: boolean;
   settings?: Partial<RunSettings>;
   signal: AbortSignal;
   /** Progress callbacks for the console. */
-  onCheckStart?: (check: Check, index: number, total: number) => void;
+  onCheckStart?: (check: Check, index: number, total: number, target?: ComponentInterface) => void;
   onCheckEnd?: (result: CheckResult, check: Check, index: number, total: number) => void;
   onLog?: (line: string) => void;
 }
@@ -50,8 +54,21 @@ export function selectsRequirement(only: string[] | undefined, requirementId: st
 export function planChecks(discovered: DiscoveredCheck[], options: Pick<CampaignOptions, 'only' | 'protocol'>): DiscoveredCheck[] {
   return discovered
     .filter(({ check }) => selectsRequirement(options.only, requirementIdOf(check)))
-    .filter(({ check }) => !options.protocol || familyOf(check.protocol) === options.protocol)
+    .filter(({ check }) => !options.protocol || definitionOfCheckProtocol(check.protocol)?.name === options.protocol)
     .sort((a, b) => compareRequirementIds(requirementIdOf(a.check), requirementIdOf(b.check)) || a.file.localeCompare(b.file));
+}
+
+/** One planned execution: a check on one interface, or on none when the profile declares no interface for it. */
+export interface PlannedRun extends DiscoveredCheck {
+  interface?: ComponentInterface;
+}
+
+/** Every check once per interface that serves its protocol; a check no interface serves runs once to record why. */
+export function planRuns(planned: DiscoveredCheck[], profile: Profile): PlannedRun[] {
+  return planned.flatMap((entry) => {
+    const targets = interfacesFor(entry.check, profile);
+    return targets.length === 0 ? [entry] : targets.map((target) => ({ ...entry, interface: target }));
+  });
 }
 
 /**
@@ -74,11 +91,17 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRes
   rmSync(allureResultsDir, { recursive: true, force: true });
   mkdirSync(allureResultsDir, { recursive: true });
 
+  await loadProtocols();
   const discovered = await discoverChecks();
-  const planned = planChecks(discovered, options);
-  const mappedChecks = new Map<string, number>();
-  for (const { check } of discovered) mappedChecks.set(requirementIdOf(check), (mappedChecks.get(requirementIdOf(check)) ?? 0) + 1);
+  const planned = planRuns(planChecks(discovered, options), profile);
+  const checkProtocols = new Map<string, string[]>();
+  for (const { check } of discovered) {
+    const id = requirementIdOf(check);
+    checkProtocols.set(id, [...new Set([...(checkProtocols.get(id) ?? []), check.protocol])]);
+  }
+  const several = new Set(planned.filter((run, index) => planned.findIndex((other) => other.check === run.check) !== index).map((run) => run.check.id));
 
+  const logins = new FailedLoginLedger();
   const connectTimeoutMs = profile.timeouts?.connectMs ?? 3_000;
   const unreachable = await preflight(profile, options.signal, connectTimeoutMs);
   const results: CheckResult[] = [];
@@ -97,7 +120,7 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRes
   const total = planned.length;
   const byFr = new Map<number, Mocha.Suite>();
   const byRequirement = new Map<string, Mocha.Suite>();
-  for (const { check, file } of planned) {
+  for (const { check, file, interface: target } of planned) {
     const item = findRequirement(requirementIdOf(check));
     const fr = item?.fr ?? 0;
     let frSuite = byFr.get(fr);
@@ -111,14 +134,17 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRes
       requirementSuite = Mocha.Suite.create(frSuite, `${requirementId} ${item?.title ?? ''}`.trim());
       byRequirement.set(requirementId, requirementSuite);
     }
-    const test = new Mocha.Test(check.title, async function (this: Mocha.Context) {
+    // A check that runs on several interfaces gets one test each, named after the interface.
+    const name = target && several.has(check.id) ? `${check.title} [${target.name}]` : check.title;
+    const test = new Mocha.Test(name, async function (this: Mocha.Context) {
       const position = ++index;
-      await labelTest(check, profile);
-      options.onCheckStart?.(check, position, total);
+      await labelTest(check, profile, target);
+      options.onCheckStart?.(check, position, total, target);
+      const executeOptions = { disruptive: options.disruptive, settings: options.settings, signal: options.signal, logins, ...(target ? { interface: target.name } : {}) };
       const result =
         unreachable && check.protocol !== 'tcp'
-          ? await unreachableResult(check, profile, options, unreachable)
-          : await executeCheck(check, profile, { disruptive: options.disruptive, settings: options.settings, signal: options.signal, onLog: options.onLog });
+          ? await unreachableResult(check, profile, executeOptions, unreachable)
+          : await executeCheck(check, profile, { ...executeOptions, onLog: options.onLog });
       results.push(result);
       options.onCheckEnd?.(result, check, position, total);
       await recordResult(result, redactor);
@@ -139,7 +165,8 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRes
   await new Promise<void>((resolve) => mocha.run(() => resolve()));
 
   const interrupted = options.signal.aborted ? String((options.signal.reason as Error | undefined)?.message ?? options.signal.reason ?? 'interrupted') : undefined;
-  const requirements = judgeAll(profile, results, mappedChecks, { only: options.only?.flatMap((id) => expandOnly(id)) });
+  const requirements = judgeAll(profile, results, checkProtocols, { only: options.only?.flatMap((id) => expandOnly(id)) });
+  const interfaces = judgedInterfaces(profile, results).map(({ name, kind, label, found }) => ({ name, kind, label, ...(found ? { found } : {}) }));
   const document = buildComplianceDocument({
     harness: { name: HARNESS.name, version: HARNESS.version },
     catalog: { edition: catalog().edition },
@@ -154,6 +181,8 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRes
       ...(interrupted ? { interrupted } : {}),
       ...(unreachable ? { unreachable } : {}),
     },
+    interfaces,
+    failedLogins: logins.report(),
     requirements,
   });
   return { document: redactor.value(document), results, ...(unreachable ? { unreachable } : {}), ...(interrupted ? { interrupted } : {}), allureResultsDir };
@@ -166,14 +195,9 @@ function expandOnly(id: string): string[] {
     .map((item) => item.id);
 }
 
-async function unreachableResult(check: Check, profile: Profile, options: CampaignOptions, reason: string): Promise<CheckResult> {
+async function unreachableResult(check: Check, profile: Profile, options: Parameters<typeof executeCheck>[2], reason: string): Promise<CheckResult> {
   // Selection still decides first: a check that would not run anyway keeps its own reason.
-  const selected = await executeCheck({ ...check, run: async () => Promise.reject(new Error(`target unreachable: ${reason}`)) }, profile, {
-    disruptive: options.disruptive,
-    settings: options.settings,
-    signal: options.signal,
-  });
-  return selected;
+  return executeCheck({ ...check, run: async () => Promise.reject(new Error(`target unreachable: ${reason}`)) }, profile, options);
 }
 
 function environmentOf(profile: Profile): Record<string, string> {

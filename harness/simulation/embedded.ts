@@ -4,9 +4,11 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
-import { randomLoopbackHost } from '../net/loopback.js';
-import type { ProfileInput } from '../profile/schema.js';
-import { HARNESS } from '../version.js';
+import { randomLoopbackHost } from '../../core/net/loopback.js';
+import type { Declaration, ProfileInput } from '../../core/profile/schema.js';
+import { parseProfile } from '../../core/profile/load.js';
+import { componentInterfaces } from '../../core/protocol.js';
+import { HARNESS } from '../../core/version.js';
 import { loadSimulators } from '../../simulators/registry.js';
 import type { SimulatorDefinition } from '../../simulators/types.js';
 
@@ -73,13 +75,32 @@ function stopChild(child: ChildProcess): Promise<void> {
   });
 }
 
-/** Parts of the embedded default merged into one component, as a PLC with OPC UA, Modbus and a web UI would be. */
+/**
+ * Parts of the embedded default merged into one component, as a PLC with OPC UA, Modbus and a web UI would be.
+ * What a part says of itself stays about its own interfaces: its accounts and its declarations are limited to them,
+ * so one simulator's countermeasure never covers another's interface.
+ */
 export function mergeProfiles(host: string, controlHost: string, parts: Array<Pick<Part, 'kind' | 'profileName' | 'profile'>>): ProfileInput {
-  const endpoints: NonNullable<ProfileInput['endpoints']> = {};
-  for (const { profile } of parts) {
-    if (profile.endpoints?.opcua) endpoints.opcua = profile.endpoints.opcua;
-    if (profile.endpoints?.modbus) endpoints.modbus = profile.endpoints.modbus;
-    if (profile.endpoints?.tls) endpoints.tls = [...(endpoints.tls ?? []), ...profile.endpoints.tls];
+  const endpoints: Record<string, unknown> = {};
+  const accounts: NonNullable<ProfileInput['accounts']> = [];
+  const declarations: Record<string, Declaration[]> = {};
+  for (const { kind, profile } of parts) {
+    for (const [key, section] of Object.entries(profile.endpoints ?? {})) {
+      const merged = endpoints[key];
+      if (merged === undefined) endpoints[key] = section;
+      else if (Array.isArray(merged) && Array.isArray(section)) endpoints[key] = [...merged, ...section];
+      else throw new Error(`two built-in simulators declare endpoints.${key}; a component has one such section`);
+    }
+    const names = componentInterfaces(parseProfile(profile, `${kind} simulator`)).map((entry) => entry.name);
+    const own = (list: string[] | undefined) => list ?? names;
+    for (const account of profile.accounts ?? []) accounts.push({ ...account, interfaces: own(account.interfaces) });
+    for (const [id, value] of Object.entries(profile.declarations ?? {})) {
+      const list = (Array.isArray(value) ? value : [value]) as Declaration[];
+      declarations[id] = [
+        ...(declarations[id] ?? []),
+        ...list.flatMap((declaration) => (declaration.interface ? [declaration] : names.map((name) => ({ ...declaration, interface: name })))),
+      ];
+    }
   }
   return {
     component: {
@@ -91,11 +112,11 @@ export function mergeProfiles(host: string, controlHost: string, parts: Array<Pi
     },
     targetSL: Math.max(1, ...parts.map((part) => part.profile.targetSL)),
     host,
-    endpoints,
+    endpoints: endpoints as ProfileInput['endpoints'],
     openPorts: [...new Set(parts.flatMap((part) => part.profile.openPorts ?? []))].sort((a, b) => a - b),
-    accounts: parts.flatMap((part) => part.profile.accounts ?? []),
+    accounts,
     essentialFunctions: parts.flatMap((part) => part.profile.essentialFunctions ?? []),
-    declarations: Object.assign({}, ...parts.map((part) => part.profile.declarations ?? {})),
+    declarations,
     disruptive: false,
     scan: { controlHost },
     ...(parts.some((part) => part.profile.load) ? { load: Object.assign({}, ...parts.map((part) => part.profile.load ?? {})) } : {}),

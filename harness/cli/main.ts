@@ -3,24 +3,26 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { stringify } from 'yaml';
-import { PROTOCOL_FAMILIES, type ProtocolFamily } from '../check.js';
-import { catalog, findRequirement } from '../catalog/index.js';
-import { COMPONENT_TYPES, type ComponentType, type Profile } from '../profile/schema.js';
-import { loadProfileFile, parseProfile, ProfileError } from '../profile/load.js';
-import { discoverChecks } from '../runner/discover.js';
-import { runCampaign } from '../runner/campaign.js';
+import { requirementIdOf } from '../../core/check.js';
+import { protocolDefinitions } from '../../core/protocol.js';
+import { loadProtocols } from '../protocols.js';
+import { catalog, findRequirement, outOfScope } from '../../core/catalog/index.js';
+import { COMPONENT_TYPES, type ComponentType, type Profile } from '../../core/profile/schema.js';
+import { loadProfileFile, parseProfile, ProfileError } from '../../core/profile/load.js';
+import { discoverChecks } from '../run/discover.js';
+import { runCampaign } from '../run/campaign.js';
 import { startEmbeddedComponent, READY_PREFIX, type SimulatedComponent } from '../simulation/embedded.js';
 import { findSimulator, loadSimulators } from '../../simulators/registry.js';
 import { writeAtomically, writeReports } from '../../reports/write.js';
-import { BUNDLE_NAME, createBundle, verifyBundle } from '../../reports/bundle/bundle.js';
+import { BUNDLE_NAME, createBundle, verifyBundle } from '../bundle/bundle.js';
 import { loadSigningKey } from '../../adapters/pki/signing.js';
 import { replayCase, UnknownCaseError } from '../replay/index.js';
-import { Redactor } from '../runner/redact.js';
-import { secretsOf } from '../profile/load.js';
+import { Redactor } from '../../core/evidence/redact.js';
+import { secretsOf } from '../../core/profile/load.js';
 import { ConsoleProgress, bold, dim, red, yellow } from './console.js';
-import { HARNESS } from '../version.js';
-import { randomLoopbackHost } from '../net/loopback.js';
-import { listProfiles, parseShard, runProfilesCommand } from '../runner/multi.js';
+import { HARNESS } from '../../core/version.js';
+import { randomLoopbackHost } from '../../core/net/loopback.js';
+import { listProfiles, parseShard, runProfilesCommand } from '../run/multi.js';
 import { writeFleetReports } from '../../reports/fleet/write.js';
 import { procurementMarkdown } from '../../reports/fleet/procurement.js';
 
@@ -29,7 +31,7 @@ export const EXIT = { ok: 0, failed: 1, usage: 2, harness: 3, interrupted: 130 }
 /** Bad flags or profile: exit 2, and nothing has been written yet. */
 export class UsageError extends Error {}
 
-const USAGE = `Usage: iec62443-harness <command> [options]
+const usage = (protocols: string[]) => `Usage: iec62443-harness <command> [options]
 
 Commands:
   run       Test a component against IEC 62443-4-2 and write the reports
@@ -43,7 +45,7 @@ run options:
   --out DIR            output folder (default reports/latest)
   --sl N               target security level 1-4 (overrides the profile)
   --only IDS           comma-separated requirement ids, e.g. "CR 1.11,CR 7.1"
-  --protocol P         only checks of one protocol: ${PROTOCOL_FAMILIES.join('|')}
+  --protocol P         only checks of one protocol: ${protocols.join('|')}
   --disruptive         allow disruptive checks (lockout, floods, fuzzing, exhaustion)
   --simulators MODE    embedded default: process (default), inprocess or container (needs Docker)
   --allure ENGINE      allure3 (default, no Java) or allure2 (allure-commandline, needs Java) or none
@@ -117,7 +119,7 @@ export async function main(argv: string[]): Promise<number> {
       case 'help':
       case '--help':
       case '-h':
-        process.stdout.write(USAGE);
+        process.stdout.write(usage((await loadProtocols()).map((definition) => definition.name)));
         return command === undefined ? EXIT.usage : EXIT.ok;
       default:
         throw new UsageError(`unknown command "${command}"`);
@@ -145,12 +147,10 @@ async function catalogCommand(args: string[]): Promise<number> {
   const type = values.type as string | undefined;
   if (type !== undefined && !COMPONENT_TYPES.includes(type as ComponentType)) throw new UsageError(`--type must be one of ${COMPONENT_TYPES.join(', ')}, not "${type}"`);
   const checks = await discoverChecks();
-  const items = catalog().items.filter(
-    (item) => (type === undefined || item.appliesTo.includes(type as ComponentType)) && (sl === undefined || item.sl.some((level) => level <= sl)),
-  );
+  const items = catalog().items.filter((item) => outOfScope(item, { type: type as ComponentType | undefined, targetSL: sl }) === undefined);
   const withChecks = items.map((item) => ({
     ...item,
-    checks: checks.filter(({ check }) => (check.enhancement === undefined ? check.requirement : `${check.requirement} RE(${check.enhancement})`) === item.id).map(({ check }) => ({ id: check.id, title: check.title, protocol: check.protocol, disruptive: check.disruptive })),
+    checks: checks.filter(({ check }) => requirementIdOf(check) === item.id).map(({ check }) => ({ id: check.id, title: check.title, protocol: check.protocol, disruptive: check.disruptive })),
   }));
   if (format === 'md') {
     process.stdout.write(procurementMarkdown(withChecks, { ...(sl ? { sl } : {}), ...(type ? { type } : {}) }, catalog()));
@@ -310,8 +310,10 @@ async function runCommand(args: string[]): Promise<number> {
   });
   const sl = levelFlag(values);
   const only = parseOnly(values.only as string | undefined);
-  const protocol = values.protocol as ProtocolFamily | undefined;
-  if (protocol !== undefined && !PROTOCOL_FAMILIES.includes(protocol)) throw new UsageError(`--protocol must be one of ${PROTOCOL_FAMILIES.join(', ')}, not "${protocol}"`);
+  await loadProtocols();
+  const protocolNames = protocolDefinitions().map((definition) => definition.name);
+  const protocol = values.protocol as string | undefined;
+  if (protocol !== undefined && !protocolNames.includes(protocol)) throw new UsageError(`--protocol must be one of ${protocolNames.join(', ')}, not "${protocol}"`);
   const mode = (values.simulators as string | undefined) ?? 'process';
   if (mode !== 'process' && mode !== 'inprocess' && mode !== 'container') throw new UsageError(`--simulators must be process, inprocess or container, not "${mode}"`);
   if (values.simulators !== undefined && values.profile !== undefined) throw new UsageError('--simulators goes with the embedded default only, not with --profile');

@@ -1,0 +1,171 @@
+import type { ZodType } from 'zod';
+import type { CheckContext } from './check.js';
+import type { EssentialProbe } from './load/availability.js';
+import type { Profile } from './profile/schema.js';
+import type { CaseReplayer } from './fuzz/replay.js';
+
+/**
+ * The protocol plug-in API. Each adapters/<name>/protocol.ts default-exports defineProtocol({...}); the harness finds
+ * the folders (harness/protocols.ts) and registers the definitions here before it reads a profile. The kernel knows
+ * protocols only through this list, so adding one means new files only.
+ *
+ * A definition is a light module: it must not import its protocol library at load time (use `await import()` inside
+ * monitor and replay), so that commands which never talk to a device start fast.
+ */
+
+export type Transport = 'tcp' | 'udp';
+
+export interface InterfacePort {
+  port: number;
+  transport: Transport;
+  /** A TLS handshake is served on this port (the TLS analysis applies to it). */
+  tls?: boolean;
+}
+
+/** One way into the component: a declared endpoint, judged on its own in every requirement that concerns it. */
+export interface ComponentInterface {
+  /** Unique within the component: "opcua", "modbus", "web-ui". Declarations and accounts name interfaces by it. */
+  name: string;
+  /** The protocol definition it belongs to ("opcua", "tls"), or the service a scan saw ("ssh") for a found one. */
+  kind: string;
+  /** Check protocols that run against it: a Modbus/TCP Security endpoint serves "modbus" and "modbus-tls" checks. */
+  protocols: readonly string[];
+  ports: InterfacePort[];
+  /** For people: "opc.tcp://127.0.0.1:4840", "modbus+tls://127.0.0.1:802". */
+  label: string;
+  /** Requirement ids (a base id covers its enhancements) that this interface must answer for on its own. */
+  concerns: readonly string[];
+  /** The profile entry the interface comes from (endpoints.<key> or one element of it). */
+  endpoint?: unknown;
+  /** Consecutive failed logins after which the vendor documents a lockout on this interface (default 3). */
+  lockoutThreshold?: number;
+}
+
+/** A service the CR 7.7 scan saw on a port for which the profile declares no endpoint. */
+export interface FoundInterface {
+  port: number;
+  transport: Transport;
+  /** Service name from the banner or the port ("ssh", "http", "telnet", "snmp"); "unknown" when neither says. */
+  service: string;
+  banner?: string;
+  /** The port is listed in openPorts (an intended service nothing tested) or not (also a CR 7.7 finding). */
+  declared: boolean;
+}
+
+/** What the CR 7.1 monitors sample while a load runs, opened before and closed after. */
+export interface AvailabilityMonitor {
+  probes: EssentialProbe[];
+  close(): Promise<void>;
+}
+
+export interface ProtocolDefinition {
+  /** The folder name under adapters/, also the --protocol filter. */
+  name: string;
+  /** For people: "OPC UA", "Modbus/TCP". */
+  title: string;
+  /** Values a check's `protocol` may take for this definition, each with the reason its checks do not apply when no interface serves it. */
+  checkProtocols: Readonly<Record<string, string>>;
+  /** npm packages (and node: modules) that only this adapter may import; the import lint enforces it. */
+  libraries?: readonly string[];
+  /** The profile section `endpoints.<key>` this protocol owns. */
+  endpoint?: { key: string; schema: ZodType };
+  /** The essential-function kind `essentialFunctions[].<key>` this protocol adds. */
+  essentialFunction?: { key: string; schema: ZodType };
+  /** The interfaces the profile's endpoints of this protocol make. */
+  interfaces(profile: Profile): ComponentInterface[];
+  /** Service names a scan reports for this protocol ("http", "https"), so a found service gets this protocol's concerns. */
+  services?: readonly string[];
+  /** Requirements every interface of this kind must answer for; used for services found by a scan. */
+  concerns?: readonly string[];
+  /** What monitor() would sample for this profile, by name, decided from the profile alone (empty: nothing). */
+  watches?(profile: Profile): string[];
+  /** Opens what the CR 7.1 monitors sample on this protocol's interfaces; undefined when there is nothing to sample. */
+  monitor?(ctx: CheckContext): Promise<AvailabilityMonitor | undefined>;
+  /** Replays one case of this protocol's CR 3.5 corpus by id ("<name>:<case id>"). */
+  replay?: CaseReplayer;
+}
+
+export function defineProtocol(definition: ProtocolDefinition): ProtocolDefinition {
+  return definition;
+}
+
+/**
+ * Requirements a management or data interface answers for on its own: identification and authentication, use control,
+ * integrity, confidentiality and denial of service. Applied to services a scan finds but no definition claims.
+ */
+export const INTERFACE_CONCERNS: readonly string[] = [
+  'CR 1.1',
+  'CR 1.2',
+  'CR 1.5',
+  'CR 1.7',
+  'CR 1.10',
+  'CR 1.11',
+  'CR 2.1',
+  'CR 3.1',
+  'CR 3.5',
+  'CR 4.1',
+  'CR 4.3',
+  'CR 7.1',
+];
+
+/**
+ * One registry per process, even when a loader makes two instances of this module (mocha requires some files and
+ * imports others): it lives on globalThis under a registered symbol.
+ */
+const REGISTRY = Symbol.for('iec62443-harness.protocols');
+type RegistryHolder = { [REGISTRY]?: readonly ProtocolDefinition[] };
+const holder = globalThis as RegistryHolder;
+
+/** Called once the definitions are discovered; later calls replace the list (tests add definitions from temporary folders). */
+export function registerProtocols(definitions: readonly ProtocolDefinition[]): void {
+  const seen = new Map<string, string>();
+  for (const definition of definitions) {
+    for (const protocol of Object.keys(definition.checkProtocols)) {
+      const other = seen.get(protocol);
+      if (other) throw new Error(`check protocol "${protocol}" is defined twice: by ${other} and by ${definition.name}`);
+      seen.set(protocol, definition.name);
+    }
+  }
+  holder[REGISTRY] = definitions;
+}
+
+export function protocolDefinitions(): readonly ProtocolDefinition[] {
+  const registered = holder[REGISTRY];
+  if (!registered) throw new Error('no protocol definitions are registered: load them first (loadProtocols() in harness/protocols.ts)');
+  return registered;
+}
+
+export function protocolsRegistered(): boolean {
+  return holder[REGISTRY] !== undefined;
+}
+
+/** The definition that owns a check protocol ("modbus-tls" → the Modbus definition). */
+export function definitionOfCheckProtocol(protocol: string): ProtocolDefinition | undefined {
+  return protocolDefinitions().find((definition) => protocol in definition.checkProtocols);
+}
+
+export function definitionOfKind(kind: string): ProtocolDefinition | undefined {
+  return protocolDefinitions().find((definition) => definition.name === kind || definition.services?.includes(kind));
+}
+
+/** Every interface the profile declares, in definition order. */
+export function componentInterfaces(profile: Profile): ComponentInterface[] {
+  return protocolDefinitions().flatMap((definition) => definition.interfaces(profile));
+}
+
+/** Ports the profile says the component serves on purpose: openPorts plus every port of a declared interface (TCP and UDP alike). */
+export function declaredPorts(profile: Profile): number[] {
+  const ports = new Set<number>(profile.openPorts);
+  for (const entry of componentInterfaces(profile)) for (const { port } of entry.ports) ports.add(port);
+  return [...ports].sort((a, b) => a - b);
+}
+
+/** The requirements a service found by a scan answers for: its protocol's, when a definition claims it, else the common set. */
+export function concernsOfService(service: string): readonly string[] {
+  return definitionOfKind(service)?.concerns ?? INTERFACE_CONCERNS;
+}
+
+/** Does a concern list cover this catalog item? A base id covers its enhancements. */
+export function concernsRequirement(concerns: readonly string[], id: string, base: string): boolean {
+  return concerns.includes(id) || concerns.includes(base);
+}
