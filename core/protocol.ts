@@ -83,6 +83,8 @@ export interface ProtocolDefinition {
   monitor?(ctx: CheckContext): Promise<AvailabilityMonitor | undefined>;
   /** Replays one case of this protocol's CR 3.5 corpus by id ("<name>:<case id>"). */
   replay?: CaseReplayer;
+  /** Secrets this protocol's profile section holds (communities, keys), so that reports and logs mask them. */
+  secrets?(profile: Profile): string[];
 }
 
 export function defineProtocol(definition: ProtocolDefinition): ProtocolDefinition {

@@ -13,12 +13,13 @@ export interface FtpReply {
   text: string;
 }
 
-export type AnonymousOutcome = 'accepted' | 'refused' | 'tls-required' | 'not-tried';
+export type AnonymousOutcome = 'accepted' | 'refused' | 'tls-required' | 'not-tried' | 'password-requested';
 
 export interface FtpProbe {
   port: number;
   ftp: boolean;
   greeting?: FtpReply;
+  /** What USER anonymous (and, unless userOnly, the conventional password) brought. */
   anonymous: AnonymousOutcome;
   /** The dialogue, commands prefixed with "> " and replies with "< ". */
   transcript: string[];
@@ -42,7 +43,11 @@ export function takeReplies(buffer: string): { replies: FtpReply[]; rest: string
   return { replies, rest };
 }
 
-export function probeFtp(options: ProbeOptions & { tryAnonymous: boolean }): Promise<FtpProbe> {
+/**
+ * tryAnonymous: send USER anonymous; userOnly: stop at the answer to USER (331 "password-requested" shows the server
+ * takes a login in clear) without sending any password.
+ */
+export function probeFtp(options: ProbeOptions & { tryAnonymous: boolean; userOnly?: boolean }): Promise<FtpProbe> {
   const socket = new Socket();
   const transcript: string[] = [];
   let buffer = '';
@@ -83,6 +88,7 @@ export function probeFtp(options: ProbeOptions & { tryAnonymous: boolean }): Pro
           } else if (stage === 'user') {
             if (reply.code === 230) return done('accepted');
             if (reply.code === 331 || reply.code === 332) {
+              if (options.userOnly) return done('password-requested');
               stage = 'pass';
               send(`PASS ${ANONYMOUS_PASSWORD}`);
             } else return done(/tls|ssl|secure/i.test(reply.text) || reply.code === 534 ? 'tls-required' : 'refused');

@@ -42,6 +42,11 @@ export const snmpEndpointSchema = z.strictObject({
   versions: z.array(z.enum(SNMP_VERSIONS)).min(1).describe('SNMP versions the vendor says are enabled'),
   community: secret('the v1/v2c read community configured on the device').optional(),
   users: z.array(snmpUserSchema).default([]).describe('SNMPv3 users the harness may use'),
+  writeProbe: z
+    .string()
+    .regex(/^\d+(\.\d+)+$/, 'must be a dotted OID such as 1.3.6.1.2.1.1.4.0')
+    .optional()
+    .describe(`object instance the CR 2.1 write check may SET to the value it just read (disruptive runs only); default sysContact.0`),
 });
 
 export type SnmpEndpoint = z.output<typeof snmpEndpointSchema>;
@@ -57,6 +62,9 @@ export function snmpSecrets(endpoint: SnmpEndpoint | undefined): string[] {
   if (!endpoint) return [];
   return [endpoint.community, ...endpoint.users.flatMap((user) => [user.authKey, user.privKey])].filter((value): value is string => typeof value === 'string' && value.length > 0);
 }
+
+/** What the CR 2.1 write check writes when the profile names no writeProbe. */
+export const DEFAULT_WRITE_PROBE = '1.3.6.1.2.1.1.4.0';
 
 /** `essentialFunctions[]` kind `snmp: {oid}`: a GET of one object, sampled by the CR 7.1 monitors. */
 export const snmpEssentialFunctionSchema = z.strictObject({

@@ -16,7 +16,9 @@ export type LoginOutcome =
   /** The server let the user in without any password ("none" accepted). */
   | 'accepted-without-password'
   /** The server offers neither password nor keyboard-interactive, so no password was sent. */
-  | 'no-password-method';
+  | 'no-password-method'
+  /** Only the methods were asked for (LoginOptions.password undefined): no password was sent. */
+  | 'methods-only';
 
 export interface LoginAttempt {
   username: string;
@@ -37,7 +39,8 @@ export interface LoginOptions {
   host: string;
   port: number;
   username: string;
-  password: string;
+  /** Undefined: only ask which methods the server offers (and collect its banner); no password is sent. */
+  password: string | undefined;
   /** For the whole attempt: connection, key exchange and authentication. */
   timeoutMs: number;
   signal?: AbortSignal;
@@ -81,7 +84,7 @@ async function authenticate(options: LoginOptions, keepOpen: boolean): Promise<A
         });
         client.on('error', (error: Error & { level?: string }) => {
           if (error.level === 'client-authentication') {
-            outcome = method ? 'refused' : 'no-password-method';
+            outcome = method ? 'refused' : options.password === undefined ? 'methods-only' : 'no-password-method';
             resolve({ attempt: attempt(outcome), client });
           } else reject(new Error(`SSH login at ${options.host}:${options.port} failed before a verdict: ${error.message}`));
         });
@@ -101,10 +104,12 @@ async function authenticate(options: LoginOptions, keepOpen: boolean): Promise<A
             }
             if (method) return next(false);
             methodsOffered = methodsLeft ?? [];
+            if (options.password === undefined) return next(false);
+            const password = options.password;
             sentAt = Date.now();
             if (methodsOffered.includes('password')) {
               method = 'password';
-              return next({ type: 'password', username: options.username, password: options.password });
+              return next({ type: 'password', username: options.username, password });
             }
             if (methodsOffered.includes('keyboard-interactive')) {
               method = 'keyboard-interactive';
@@ -114,7 +119,7 @@ async function authenticate(options: LoginOptions, keepOpen: boolean): Promise<A
                 username: options.username,
                 // Only the first round is answered with the password; a second round means it was not taken.
                 prompt: (_name: string, _instructions: string, _lang: string, prompts: unknown[], finish: (answers: string[]) => void) =>
-                  finish(round++ === 0 ? prompts.map(() => options.password) : prompts.map(() => '')),
+                  finish(round++ === 0 ? prompts.map(() => password) : prompts.map(() => '')),
               });
             }
             sentAt = undefined;
@@ -134,8 +139,16 @@ async function authenticate(options: LoginOptions, keepOpen: boolean): Promise<A
 }
 
 /** One password login on a connection of its own; the connection is closed afterwards. */
-export async function attemptPasswordLogin(options: LoginOptions): Promise<LoginAttempt> {
+export async function attemptPasswordLogin(options: LoginOptions & { password: string }): Promise<LoginAttempt> {
   return (await authenticate(options, false)).attempt;
+}
+
+/**
+ * Asks the server which authentication methods it offers, by the "none" method only, and collects the banner it
+ * shows before authentication. No password is sent, so no failed login is counted anywhere.
+ */
+export async function probeAuthentication(options: Omit<LoginOptions, 'password'>): Promise<LoginAttempt> {
+  return (await authenticate({ ...options, password: undefined }, false)).attempt;
 }
 
 export interface IdleObservation {
@@ -149,6 +162,7 @@ export interface IdleObservation {
 }
 
 export interface IdleOptions extends LoginOptions {
+  password: string;
   /** How long to stay idle at most before concluding that the server does not end the session. */
   maxIdleMs: number;
 }

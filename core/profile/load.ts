@@ -3,7 +3,7 @@ import { parseDocument } from 'yaml';
 import type { z } from 'zod';
 import type { Profile } from './schema.js';
 import { profileSchemaFor } from './compose.js';
-import { componentInterfaces } from '../protocol.js';
+import { componentInterfaces, protocolDefinitions, protocolsRegistered } from '../protocol.js';
 import { findRequirement } from '../catalog/index.js';
 
 export interface ProfileProblem {
@@ -127,5 +127,7 @@ export function loadProfileFile(path: string, env: NodeJS.ProcessEnv = process.e
 
 /** Every secret the profile holds; reports and logs redact them. */
 export function secretsOf(profile: Profile): string[] {
-  return profile.accounts.map((account) => account.password).filter((password) => password.length > 0);
+  const passwords = profile.accounts.map((account) => account.password);
+  const sections = protocolsRegistered() ? protocolDefinitions().flatMap((definition) => definition.secrets?.(profile) ?? []) : [];
+  return [...passwords, ...sections].filter((secret) => secret.length > 0);
 }

@@ -27,6 +27,8 @@ export const SNMP_FLAWS = [
   'md5',
   /** sysDescr, sysObjectID and sysName say nothing about the device. */
   'sysinfo',
+  /** net-snmp's disableAuthorization: requests without authentication are served whoever sends them. */
+  'any-user',
 ] as const;
 export type SnmpFlaw = (typeof SNMP_FLAWS)[number];
 export const SNMP_PROFILES = ['hardened', 'weak', ...SNMP_FLAWS.map((flaw) => `weak-${flaw}` as const)] as const;
@@ -92,7 +94,7 @@ async function start(startOptions: SimulatorStartOptions): Promise<RunningSnmpSi
 
   const counters: SnmpSimulatorCounters = { setRequests: 0, setsApplied: 0 };
   const agent = snmp.createAgent(
-    { port: startOptions.port ?? 0, address: host, accessControlModelType: snmp.AccessControlModelType.Simple, engineID: `8000B98380${randomBytes(8).toString('hex')}` },
+    { port: startOptions.port ?? 0, address: host, disableAuthorization: flaws.has('any-user'), accessControlModelType: snmp.AccessControlModelType.Simple, engineID: `8000B98380${randomBytes(8).toString('hex')}` },
     () => undefined,
   );
   const authorizer = agent.getAuthorizer();
@@ -104,6 +106,11 @@ async function start(startOptions: SimulatorStartOptions): Promise<RunningSnmpSi
   for (const user of users) {
     authorizer.addUser(netSnmpUser(user));
     access.setUserAccess(user.user, snmp.AccessLevel.ReadOnly);
+  }
+  if (flaws.has('any-user')) {
+    // With authorization disabled, net-snmp takes any unauthenticated v3 request for the empty user name.
+    authorizer.addUser({ name: '', level: snmp.SecurityLevel.noAuthNoPriv });
+    access.setUserAccess('', snmp.AccessLevel.ReadOnly);
   }
 
   const startedAt = Date.now();
@@ -203,11 +210,9 @@ async function start(startOptions: SimulatorStartOptions): Promise<RunningSnmpSi
 const definition: SimulatorDefinition = {
   kind: 'snmp',
   description:
-    'SNMP agent of a field device (UDP): hardened (v3 only, authPriv with SHA-2 and AES, read-only, identifying system group) or weak (community "public", a read-write community, v2c, a v3 user without privacy, HMAC-MD5, an empty system group); weak-<flaw> for one flaw',
+    'SNMP agent of a field device (UDP): hardened (v3 only, authPriv with SHA-2 and AES, read-only, identifying system group) or weak (community "public", a read-write community, v2c, a v3 user without privacy, HMAC-MD5, an empty system group, unauthenticated requests served); weak-<flaw> for one flaw',
   profiles: SNMP_PROFILES,
   defaultProfile: 'hardened',
-  // Until the profile knows endpoints.snmp (the protocol plug-in API), the embedded default leaves this part out.
-  embedded: false,
   start,
 };
 

@@ -99,7 +99,7 @@ async function start(options: SimulatorStartOptions): Promise<RunningSshSimulato
     { role: 'operator', username: `op-${suffix()}`, password: strongPassword() },
     { role: 'lockout', username: `lockme-${suffix()}`, password: strongPassword() },
   ];
-  if (flaws.has('default-credentials')) accounts.push({ role: 'admin', username: 'admin', password: 'admin' });
+  if (flaws.has('default-credentials')) accounts.push({ role: 'admin', username: 'admin', password: 'admin', undocumented: true });
   if (flaws.has('shared-account')) accounts.push({ role: 'operator', username: 'shift', password: 'shift', undocumented: true });
   if (flaws.has('root-login')) accounts.push({ role: 'admin', username: 'root', password: strongPassword() });
 
@@ -252,8 +252,6 @@ const definition: SimulatorDefinition = {
     'SSH management service of a field device: hardened (modern algorithms, Ed25519 and ECDSA host keys, banner, lockout, idle timeout) or weak (SHA-1/CBC/3DES/MD5 algorithms, RSA-1024 and DSA host keys, admin/admin, a shared account, root login, no lockout, no banner, no idle timeout, no version); weak-<flaw> for one flaw',
   profiles: SSH_PROFILES,
   defaultProfile: 'hardened',
-  // Until the profile knows endpoints.ssh (the protocol plug-in API), the embedded default leaves this part out.
-  embedded: false,
   start,
 };
 
