@@ -162,6 +162,16 @@ export function declaredPorts(profile: Profile): number[] {
   return [...ports].sort((a, b) => a - b);
 }
 
+/**
+ * The declared ports that should accept TCP connections: openPorts (which name no transport) and the TCP ports of the
+ * declared interfaces. A component whose interfaces are all UDP (an SNMP agent) has none beyond openPorts.
+ */
+export function declaredTcpPorts(profile: Profile): number[] {
+  const ports = new Set<number>(profile.openPorts);
+  for (const entry of componentInterfaces(profile)) for (const { port, transport } of entry.ports) if (transport === 'tcp') ports.add(port);
+  return [...ports].sort((a, b) => a - b);
+}
+
 /** The requirements a service found by a scan answers for: its protocol's, when a definition claims it, else the common set. */
 export function concernsOfService(service: string): readonly string[] {
   return definitionOfKind(service)?.concerns ?? INTERFACE_CONCERNS;
