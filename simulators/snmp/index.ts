@@ -1,5 +1,5 @@
 import { randomBytes, randomInt } from 'node:crypto';
-import type { Socket as UdpSocket } from 'node:dgram';
+import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import snmp from 'net-snmp';
 import type { SnmpUser } from '../../adapters/snmp/endpoint.js';
 import type { ProfileInput } from '../../core/profile/schema.js';
@@ -45,6 +45,18 @@ export interface SnmpSimulatorCounters {
 
 export interface RunningSnmpSimulator extends RunningSimulator {
   counters: SnmpSimulatorCounters;
+}
+
+/** net-snmp binds 161 when asked for port 0, so a free port is found first (and bound right after). */
+function freeUdpPort(host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createSocket('udp4');
+    probe.once('error', reject);
+    probe.bind(0, host, () => {
+      const { port } = probe.address();
+      probe.close(() => resolve(port));
+    });
+  });
 }
 
 function flawsOf(profile: string): Set<SnmpFlaw> {
@@ -94,7 +106,7 @@ async function start(startOptions: SimulatorStartOptions): Promise<RunningSnmpSi
 
   const counters: SnmpSimulatorCounters = { setRequests: 0, setsApplied: 0 };
   const agent = snmp.createAgent(
-    { port: startOptions.port ?? 0, address: host, disableAuthorization: flaws.has('any-user'), accessControlModelType: snmp.AccessControlModelType.Simple, engineID: `8000B98380${randomBytes(8).toString('hex')}` },
+    { port: startOptions.port || (await freeUdpPort(host)), address: host, disableAuthorization: flaws.has('any-user'), accessControlModelType: snmp.AccessControlModelType.Simple, engineID: `8000B98380${randomBytes(8).toString('hex')}` },
     () => undefined,
   );
   const authorizer = agent.getAuthorizer();

@@ -1,6 +1,6 @@
 import { defineCheck, fail, pass } from '../../core/check.js';
 import { observeUsmReports } from '../../adapters/snmp/client.js';
-import { snmpTarget, summarise } from '../../adapters/snmp/target.js';
+import { proveListening, snmpTarget, summarise } from '../../adapters/snmp/target.js';
 
 export default defineCheck({
   id: 'snmp.authenticator-feedback.usm-reports',
@@ -17,11 +17,13 @@ export default defineCheck({
     const target = snmpTarget(ctx);
     const user = target.endpoint.users.find((entry) => entry.authProtocol);
     if (!user) throw new Error('no SNMPv3 user with authentication is known for this interface');
+    // Silence to both requests would look like refusal; only an agent shown to be listening can refuse.
+    const listening = await proveListening(ctx, target, target.endpoint);
     const observed = await ctx.step(`an unknown user, then "${user.user}" with a wrong key`, () => observeUsmReports(target, user));
     const unknownUser = summarise(observed.unknownUser);
     const wrongKey = observed.wrongKey ? summarise(observed.wrongKey) : 'not tried';
     ctx.log(`unknown user: ${unknownUser}; wrong key: ${wrongKey}`);
-    const details = { user: user.user, unknownUser, wrongKey, distinguishable: observed.distinguishable ?? null };
+    const details = { listening, user: user.user, unknownUser, wrongKey, distinguishable: observed.distinguishable ?? null };
     const leaks = [...(observed.unknownUser.kind === 'answered' ? [`an unknown user was served (${unknownUser})`] : []), ...(observed.wrongKey?.kind === 'answered' ? [`"${user.user}" with a wrong key was served (${wrongKey})`] : [])];
     if (leaks.length > 0) return fail(`wrong credentials got data: ${leaks.join('; ')}`, details);
     const told = observed.distinguishable
