@@ -25,6 +25,7 @@ export interface FtpProbe {
   transcript: string[];
 }
 
+export const ANONYMOUS_USER = 'anonymous';
 export const ANONYMOUS_PASSWORD = 'iec62443-harness@example.invalid';
 
 /** Reads complete replies (RFC 959 4.2: "123-" opens a multi-line reply that "123 " closes). */
@@ -84,7 +85,7 @@ export function probeFtp(options: ProbeOptions & { tryAnonymous: boolean; userOn
             greeting = reply;
             if (!options.tryAnonymous) return done('not-tried');
             stage = 'user';
-            send('USER anonymous');
+            send(`USER ${ANONYMOUS_USER}`);
           } else if (stage === 'user') {
             if (reply.code === 230) return done('accepted');
             if (reply.code === 331 || reply.code === 332) {

@@ -20,6 +20,7 @@ describe('cleartext management services in a run', function () {
   const sockets = new Set<Socket>();
   let telnetPort = 0;
   let ftpPort = 0;
+  let refusingFtpPort = 0;
   const work = mkdtempSync(join(tmpdir(), 'cleartext-run-'));
 
   async function listen(session: (socket: Socket) => void): Promise<number> {
@@ -45,6 +46,15 @@ describe('cleartext management services in a run', function () {
         const line = data.toString('latin1');
         if (line.startsWith('USER')) socket.write('331 Send password\r\n');
         else if (line.startsWith('PASS')) socket.write('230 Logged in\r\n');
+        else if (line.startsWith('QUIT')) socket.end('221 Bye\r\n');
+      });
+    });
+    refusingFtpPort = await listen((socket) => {
+      socket.write('220 RTU-40 FTP\r\n');
+      socket.on('data', (data: Buffer) => {
+        const line = data.toString('latin1');
+        if (line.startsWith('USER')) socket.write('331 Send password\r\n');
+        else if (line.startsWith('PASS')) socket.write('530 Login incorrect\r\n');
         else if (line.startsWith('QUIT')) socket.end('221 Bye\r\n');
       });
     });
@@ -95,5 +105,14 @@ describe('cleartext management services in a run', function () {
     expect(confidentiality.interfaces.find((entry) => entry.name === `telnet:${telnetPort}`)?.verdict).to.equal('compensated');
     expect(confidentiality.interfaces.find((entry) => entry.name === `ftp:${ftpPort}`)?.verdict).to.equal('fail');
     expect(confidentiality.verdict).to.equal('fail');
+  });
+
+  it('a refused anonymous FTP login passes CR 1.1 and is counted in the failed-login ledger', async function () {
+    const input = { ...profile(), endpoints: { cleartext: [{ service: 'ftp', port: refusingFtpPort }] }, openPorts: [refusingFtpPort] } as unknown as ProfileInput;
+    const campaign = await runCampaign({ profile: parseProfile(input, 'cleartext test'), outDir: join(work, 'refusing'), only: ['CR 1.1'], protocol: 'cleartext', signal: new AbortController().signal });
+    const result = campaign.results.find((entry) => entry.checkId === 'cleartext.authentication.anonymous-ftp-refused')!;
+    expect(result.status, result.observed ?? result.message).to.equal('pass');
+    expect(result.observed).to.match(/refused "anonymous" \(< 530 Login incorrect\)/);
+    expect(result.failedLogins).to.deep.equal([{ interface: `ftp:${refusingFtpPort}`, username: 'anonymous', sent: 1, mostInARow: 1 }]);
   });
 });
