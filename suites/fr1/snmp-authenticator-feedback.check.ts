@@ -19,9 +19,17 @@ export default defineCheck({
     if (!user) throw new Error('no SNMPv3 user with authentication is known for this interface');
     // Silence to both requests would look like refusal; only an agent shown to be listening can refuse.
     const listening = await proveListening(ctx, target, target.endpoint);
-    const observed = await ctx.step(`an unknown user, then "${user.user}" with a wrong key`, () => observeUsmReports(target, user));
+    if (listening.kind === 'credential' && listening.credentials.version === '3') ctx.logins.succeeded(listening.credentials.user.user);
+    // A wrong key is a failed login of a real user: it is sent only while the run's failed-login budget allows.
+    const sendWrongKey = ctx.logins.remaining(user.user) > 0;
+    if (!sendWrongKey) ctx.log(`no wrong key sent for "${user.user}": its failed-login budget (lockout threshold ${ctx.logins.threshold}) is spent`);
+    const observed = await ctx.step(`an unknown user${sendWrongKey ? `, then "${user.user}" with a wrong key` : ''}`, () => observeUsmReports(target, sendWrongKey ? user : undefined));
+    if (observed.wrongKey) {
+      if (observed.wrongKey.kind === 'answered') ctx.logins.succeeded(user.user);
+      else ctx.logins.failed(user.user);
+    }
     const unknownUser = summarise(observed.unknownUser);
-    const wrongKey = observed.wrongKey ? summarise(observed.wrongKey) : 'not tried';
+    const wrongKey = observed.wrongKey ? summarise(observed.wrongKey) : 'not tried (failed-login budget spent)';
     ctx.log(`unknown user: ${unknownUser}; wrong key: ${wrongKey}`);
     const details = { listening, user: user.user, unknownUser, wrongKey, distinguishable: observed.distinguishable ?? null };
     const leaks = [...(observed.unknownUser.kind === 'answered' ? [`an unknown user was served (${unknownUser})`] : []), ...(observed.wrongKey?.kind === 'answered' ? [`"${user.user}" with a wrong key was served (${wrongKey})`] : [])];

@@ -62,6 +62,12 @@ describe('SNMP checks against Debian snmpd', function () {
     });
   }
 
+  it('v3-only snmpd: the wrong key of the CR 1.10 check is one failed login of "mon" in the run\'s ledger', async function () {
+    const result = await run('snmp.authenticator-feedback.usm-reports', profileFor(v3only!, { versions: ['3'], users: [secure] }));
+    expect(result.status, result.observed ?? result.message).to.equal('pass');
+    expect(result.failedLogins).to.deep.equal([{ interface: 'snmp', username: 'mon', sent: 1, mostInARow: 1 }]);
+  });
+
   for (const [checkId, reason] of [
     ['snmp.identification.anonymous-access-refused', /served without identification .*v1 "public", v2c "public"/],
     ['snmp.authenticators.default-communities-refused', /v1 "public", v2c "public", v1 "private", v2c "private"/],
