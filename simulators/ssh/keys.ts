@@ -73,8 +73,15 @@ export function rsaHostKey(bits: number): string {
   return ssh2.utils.generateKeyPairSync('rsa', { bits }).private;
 }
 
+/**
+ * ssh2's key generator strips leading zero bytes from the 32-byte ed25519 public key (mscdex/ssh2#1390), so about one
+ * key in 256 is one ssh2 itself cannot read back and the server would not start: such a key is drawn again.
+ */
 export function ed25519HostKey(): string {
-  return ssh2.utils.generateKeyPairSync('ed25519').private;
+  for (;;) {
+    const key = ssh2.utils.generateKeyPairSync('ed25519').private;
+    if (!(ssh2.utils.parseKey(key) instanceof Error)) return key;
+  }
 }
 
 export function ecdsaHostKey(bits: 256 | 384 | 521): string {
