@@ -3,9 +3,9 @@ import { settleWithin } from '../../core/net/deadline.js';
 import type { ProbeOptions } from './telnet.js';
 
 /**
- * Is this TCP port an FTP server, and does it let "anonymous" in? The probe reads the 220 greeting, then (only when
- * asked to) sends USER anonymous and, if a password is requested, the conventional e-mail-style password, and QUITs.
- * It lists no directory and transfers nothing. A server that demands TLS before USER is recorded as such.
+ * Is this TCP port an FTP server, and does it take a login in clear? The probe reads the 220 greeting, then (only when
+ * asked to) sends USER and, if a password is requested and one is given, PASS, and QUITs. It lists no directory and
+ * transfers nothing. A server that demands TLS before USER is recorded as such.
  */
 
 export interface FtpReply {
@@ -13,14 +13,14 @@ export interface FtpReply {
   text: string;
 }
 
-export type AnonymousOutcome = 'accepted' | 'refused' | 'tls-required' | 'not-tried' | 'password-requested';
+export type LoginOutcome = 'accepted' | 'refused' | 'tls-required' | 'not-tried' | 'password-requested';
 
 export interface FtpProbe {
   port: number;
   ftp: boolean;
   greeting?: FtpReply;
-  /** What USER anonymous (and, unless userOnly, the conventional password) brought. */
-  anonymous: AnonymousOutcome;
+  /** What USER (and PASS, when a password was given) brought. */
+  login: LoginOutcome;
   /** The dialogue, commands prefixed with "> " and replies with "< ". */
   transcript: string[];
 }
@@ -45,10 +45,10 @@ export function takeReplies(buffer: string): { replies: FtpReply[]; rest: string
 }
 
 /**
- * tryAnonymous: send USER anonymous; userOnly: stop at the answer to USER (331 "password-requested" shows the server
- * takes a login in clear) without sending any password.
+ * user: the name to send (none: read the greeting only); password: sent when the server asks for one; without it the
+ * probe stops at the answer to USER (331 "password-requested" shows the server takes a login in clear).
  */
-export function probeFtp(options: ProbeOptions & { tryAnonymous: boolean; userOnly?: boolean }): Promise<FtpProbe> {
+export function probeFtp(options: ProbeOptions & { user?: string; password?: string }): Promise<FtpProbe> {
   const socket = new Socket();
   const transcript: string[] = [];
   let buffer = '';
@@ -63,12 +63,12 @@ export function probeFtp(options: ProbeOptions & { tryAnonymous: boolean; userOn
     options.timeoutMs,
     options.signal,
     ({ resolve, reject }) => {
-      const done = (anonymous: AnonymousOutcome) => {
+      const done = (login: LoginOutcome) => {
         if (socket.writable && stage !== 'quit') {
           stage = 'quit';
           send('QUIT');
         }
-        resolve({ port: options.port, ftp: greeting !== undefined, ...(greeting ? { greeting } : {}), anonymous, transcript });
+        resolve({ port: options.port, ftp: greeting !== undefined, ...(greeting ? { greeting } : {}), login, transcript });
       };
       socket.setEncoding('latin1');
       socket.on('data', (chunk: string) => {
@@ -83,16 +83,16 @@ export function probeFtp(options: ProbeOptions & { tryAnonymous: boolean; userOn
             if (reply.code === 120) continue;
             if (reply.code !== 220) return done('not-tried');
             greeting = reply;
-            if (!options.tryAnonymous) return done('not-tried');
+            if (options.user === undefined) return done('not-tried');
             stage = 'user';
-            send(`USER ${ANONYMOUS_USER}`);
+            send(`USER ${options.user}`);
           } else if (stage === 'user') {
             if (reply.code === 230) return done('accepted');
             if (reply.code === 331 || reply.code === 332) {
-              if (options.userOnly) return done('password-requested');
+              if (options.password === undefined) return done('password-requested');
               stage = 'pass';
-              send(`PASS ${ANONYMOUS_PASSWORD}`);
-            } else return done(/tls|ssl|secure/i.test(reply.text) || reply.code === 534 ? 'tls-required' : 'refused');
+              send(`PASS ${options.password}`, options.password === ANONYMOUS_PASSWORD ? undefined : 'PASS ***');
+            } else return done(/tls|ssl|secur|encrypt/i.test(reply.text) || reply.code === 534 ? 'tls-required' : 'refused');
           } else if (stage === 'pass') {
             return done(reply.code === 230 || reply.code === 202 ? 'accepted' : 'refused');
           }

@@ -1,5 +1,6 @@
+import { randomBytes } from 'node:crypto';
 import { defineCheck, fail, pass } from '../../core/check.js';
-import { probeFtp } from '../../adapters/cleartext/ftp.js';
+import { ANONYMOUS_USER, probeFtp, type FtpProbe } from '../../adapters/cleartext/ftp.js';
 import { cleartextTarget, refusedConnection } from '../../adapters/cleartext/target.js';
 import { probeTelnet } from '../../adapters/cleartext/telnet.js';
 import { probeTftp } from '../../adapters/cleartext/tftp.js';
@@ -26,12 +27,21 @@ export default defineCheck({
         return pass(`${target.where}${source} does not speak Telnet (${probe.note}${probe.text ? `, "${probe.text.slice(0, 60)}"` : ''})`, probe);
       }
       if (service === 'ftp') {
-        const probe = await ctx.step(`FTP probe of ${target.where}: greeting and USER, no password`, () => probeFtp({ ...target, tryAnonymous: true, userOnly: true }));
-        for (const line of probe.transcript) ctx.log(line);
-        if (!probe.ftp) return pass(`${target.where}${source} gives no FTP greeting (${probe.transcript.join(' ') || 'nothing'})`, probe);
-        if (probe.anonymous === 'tls-required') return pass(`${target.where}${source} demands TLS before a login ("${probe.transcript.at(-2) ?? ''}")`, probe);
-        if (probe.anonymous === 'password-requested' || probe.anonymous === 'accepted') return fail(`${target.where}${source} takes a login in clear (${probe.anonymous === 'accepted' ? 'USER alone let the client in' : '331 to USER: the password would follow in clear'})`, probe);
-        return pass(`${target.where}${source} refused USER in clear (${probe.transcript.at(-1) ?? ''})`, probe);
+        // A made-up account name first: servers that refuse "anonymous" may still ask any other name for its password in
+        // clear, and some (vsftpd) answer 331 to "anonymous" even where every named login must come over TLS.
+        // USER alone sends no password, so no failed login is counted.
+        const named = `iec62443-${randomBytes(3).toString('hex')}`;
+        const probes: FtpProbe[] = [];
+        for (const user of [named, ANONYMOUS_USER]) {
+          const probe = await ctx.step(`FTP probe of ${target.where}: greeting and USER ${user}, no password`, () => probeFtp({ ...target, user }));
+          for (const line of probe.transcript) ctx.log(line);
+          probes.push(probe);
+          if (!probe.ftp) return pass(`${target.where}${source} gives no FTP greeting (${probe.transcript.join(' ') || 'nothing'})`, { probes });
+          const answer = probe.transcript.filter((line) => line.startsWith('<')).at(-1) ?? '';
+          if (probe.login === 'password-requested' || probe.login === 'accepted') return fail(`${target.where}${source} takes a login in clear (USER ${user}: ${probe.login === 'accepted' ? 'USER alone let the client in' : '331, the password would follow in clear'})`, { probes });
+          if (probe.login === 'tls-required') return pass(`${target.where}${source} demands TLS before a login (USER ${user}: "${answer}")`, { probes });
+        }
+        return pass(`${target.where}${source} refused USER in clear for a named account and for "${ANONYMOUS_USER}" (${probes.map((probe) => probe.transcript.filter((line) => line.startsWith('<')).at(-1) ?? '').join('; ')})`, { probes });
       }
       const probe = await ctx.step(`TFTP read request to ${target.where}`, () => probeTftp(target));
       if (probe.tftp) return fail(`${target.where}${source} answers TFTP read requests (${probe.note}): files travel in clear and without authentication`, probe);

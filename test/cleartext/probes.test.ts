@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { createServer, type Server, type Socket } from 'node:net';
-import { probeFtp, takeReplies } from '../../adapters/cleartext/ftp.js';
+import { ANONYMOUS_PASSWORD, probeFtp, takeReplies } from '../../adapters/cleartext/ftp.js';
 import { probeTelnet, readTelnet } from '../../adapters/cleartext/telnet.js';
 import { probeTftp } from '../../adapters/cleartext/tftp.js';
 import { randomLoopbackHost } from '../../core/net/loopback.js';
@@ -74,13 +74,13 @@ describe('cleartext service probes', function () {
 
   it('FTP: reads a multi-line greeting and sees anonymous login accepted or refused', async function () {
     const open = await ftpServer(true);
-    const accepted = await probeFtp({ ...open, timeoutMs: 3_000, tryAnonymous: true });
-    expect(accepted).to.include({ ftp: true, anonymous: 'accepted' });
+    const accepted = await probeFtp({ ...open, timeoutMs: 3_000, user: 'anonymous', password: ANONYMOUS_PASSWORD });
+    expect(accepted).to.include({ ftp: true, login: 'accepted' });
     expect(accepted.greeting?.code).to.equal(220);
     expect(accepted.transcript).to.include('> USER anonymous');
     const closed = await ftpServer(false);
-    expect(await probeFtp({ ...closed, timeoutMs: 3_000, tryAnonymous: true })).to.include({ ftp: true, anonymous: 'refused' });
-    expect(await probeFtp({ ...closed, timeoutMs: 3_000, tryAnonymous: false })).to.include({ ftp: true, anonymous: 'not-tried' });
+    expect(await probeFtp({ ...closed, timeoutMs: 3_000, user: 'anonymous', password: ANONYMOUS_PASSWORD })).to.include({ ftp: true, login: 'refused' });
+    expect(await probeFtp({ ...closed, timeoutMs: 3_000, })).to.include({ ftp: true, login: 'not-tried' });
     expect(takeReplies('220-a\r\n220-b\r\n220 c\r\n331 x\r\n').replies.map((reply) => reply.code)).to.deep.equal([220, 331]);
   });
 
@@ -89,9 +89,9 @@ describe('cleartext service probes', function () {
       socket.write('220 FTP server ready\r\n');
       socket.once('data', () => socket.write('530 Non-anonymous sessions must use encryption (TLS required)\r\n'));
     });
-    expect((await probeFtp({ ...tlsFirst, timeoutMs: 3_000, tryAnonymous: true })).anonymous).to.equal('tls-required');
+    expect((await probeFtp({ ...tlsFirst, timeoutMs: 3_000, user: 'anonymous', password: ANONYMOUS_PASSWORD })).login).to.equal('tls-required');
     const ssh = await tcp((socket) => socket.write('SSH-2.0-OpenSSH_9.2\r\n'));
-    const error = await probeFtp({ ...ssh, timeoutMs: 800, tryAnonymous: true }).then(
+    const error = await probeFtp({ ...ssh, timeoutMs: 800, user: 'anonymous', password: ANONYMOUS_PASSWORD }).then(
       () => undefined,
       (caught: Error) => caught,
     );

@@ -1,6 +1,6 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createSocket } from 'node:dgram';
 import { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -8,8 +8,8 @@ import { join } from 'node:path';
 import { freePort, randomLoopbackHost } from '../../core/net/loopback.js';
 
 /**
- * Independent implementations from Debian for the SSH and SNMP checks to meet (rule 3): OpenSSH's sshd and
- * net-snmp's snmpd, each started on a random 127.x address with a generated configuration in a temporary folder
+ * Independent implementations from Debian for the SSH, SNMP and FTP checks to meet (rule 3): OpenSSH's sshd,
+ * net-snmp's snmpd and vsftpd, each started on a random 127.x address with a generated configuration in a temporary folder
  * and stopped afterwards. By hand, the same is:
  *
  *   ssh-keygen -q -t ed25519 -N '' -f /tmp/t/hostkey
@@ -19,7 +19,7 @@ import { freePort, randomLoopbackHost } from '../../core/net/loopback.js';
  *   printf '[snmp] persistentDir /tmp/s\ncreateUser mon SHA-256 authpass123 AES privpass123\nrouser mon priv\n' > /tmp/s/snmpd.conf
  *   /usr/sbin/snmpd -f -Lo -C -c /tmp/s/snmpd.conf -p /tmp/s/snmpd.pid udp:127.77.1.3:1161
  *
- * Packages: openssh-server (sshd, ssh-keygen), snmpd and snmp (.ci/run installs them). Tests skip with a line saying
+ * Packages: openssh-server (sshd, ssh-keygen), snmpd and snmp, vsftpd (.ci/run installs them). Tests skip with a line saying
  * why where they are missing or where sshd cannot run (it needs root for privilege separation and password logins).
  */
 
@@ -171,4 +171,55 @@ export async function startSnmpd(options: SnmpdOptions): Promise<RunningDaemon> 
     async (output) => /NET-SNMP version/.test(output),
     () => undefined,
   );
+}
+
+export const VSFTPD = '/usr/sbin/vsftpd';
+
+export function vsftpdUnavailable(): string | undefined {
+  if (!existsSync(VSFTPD)) return `${VSFTPD} is not installed (apt-get install vsftpd)`;
+  if (process.getuid?.() !== 0) return 'vsftpd in standalone mode needs root';
+  return undefined;
+}
+
+export interface VsftpdOptions {
+  /** vsftpd.conf lines added after the standalone settings (anonymous_enable, local_enable, ssl_enable, …). */
+  config: string[];
+}
+
+/**
+ * Starts Debian's vsftpd in the foreground on a random loopback address, reading only our config (by hand:
+ * `vsftpd /tmp/f/vsftpd.conf` with listen=YES, listen_address, listen_port and background=NO). Sandboxing that needs
+ * namespaces is off so it runs in containers too; the anonymous root is an empty folder the ftp user can read.
+ */
+export async function startVsftpd(options: VsftpdOptions): Promise<RunningDaemon> {
+  const dir = mkdtempSync(join(tmpdir(), 'iec62443-vsftpd-'));
+  const host = randomLoopbackHost();
+  const port = await freePort(host);
+  const anonRoot = join(dir, 'anon');
+  mkdirSync(anonRoot, { mode: 0o755 });
+  chmodSync(dir, 0o755);
+  const lines = [
+    'listen=YES',
+    'listen_ipv6=NO',
+    `listen_address=${host}`,
+    `listen_port=${port}`,
+    'background=NO',
+    'secure_chroot_dir=/var/run/vsftpd/empty',
+    `anon_root=${anonRoot}`,
+    'seccomp_sandbox=NO',
+    'isolate=NO',
+    'isolate_network=NO',
+    'xferlog_enable=NO',
+    ...options.config,
+  ];
+  writeFileSync(join(dir, 'vsftpd.conf'), `${lines.join('\n')}\n`);
+  const greets = () =>
+    new Promise<boolean>((resolve) => {
+      const socket = new Socket();
+      socket.once('data', () => (socket.destroy(), resolve(true)));
+      socket.once('error', () => resolve(false));
+      socket.setTimeout(500, () => (socket.destroy(), resolve(false)));
+      socket.connect(port, host);
+    });
+  return spawnDaemon(VSFTPD, [join(dir, 'vsftpd.conf')], dir, host, port, greets, () => undefined);
 }
