@@ -1,8 +1,8 @@
 import { expect } from 'chai';
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { issueEcCertificate } from '../../adapters/pki/ec-certificates.js';
 import { parseProfile } from '../../core/profile/load.js';
 import type { ProfileInput } from '../../core/profile/schema.js';
 import { discoverChecks } from '../../harness/run/discover.js';
@@ -17,7 +17,7 @@ import { startVsftpd, vsftpdUnavailable, type RunningDaemon } from '../support/d
 describe('FTP checks against Debian vsftpd', function () {
   this.timeout(60_000);
   const unavailable = vsftpdUnavailable();
-  const work = mkdtempSync(join(tmpdir(), 'vsftpd-test-'));
+  let work = '';
   const daemons: Record<string, RunningDaemon> = {};
 
   before(async function () {
@@ -25,16 +25,19 @@ describe('FTP checks against Debian vsftpd', function () {
       console.log(`      skipped: ${unavailable}`);
       return this.skip();
     }
+    work = mkdtempSync(join(tmpdir(), 'vsftpd-test-'));
     const key = join(work, 'key.pem');
     const cert = join(work, 'cert.pem');
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', key, '-out', cert, '-subj', '/CN=vsftpd test', '-days', '1'], { stdio: 'ignore' });
+    const issued = issueEcCertificate({ commonName: 'vsftpd test' });
+    writeFileSync(key, issued.keyPem, { mode: 0o600 });
+    writeFileSync(cert, issued.certPem);
     daemons.anonymous = await startVsftpd({ config: ['anonymous_enable=YES', 'no_anon_password=NO', 'local_enable=NO'] });
     daemons.plain = await startVsftpd({ config: ['anonymous_enable=NO', 'local_enable=YES'] });
     daemons.tls = await startVsftpd({ config: ['anonymous_enable=NO', 'local_enable=YES', 'ssl_enable=YES', 'force_local_logins_ssl=YES', 'force_local_data_ssl=YES', `rsa_cert_file=${cert}`, `rsa_private_key_file=${key}`] });
   });
   after(async function () {
     await Promise.all(Object.values(daemons).map((daemon) => daemon.stop()));
-    rmSync(work, { recursive: true, force: true });
+    if (work) rmSync(work, { recursive: true, force: true });
   });
 
   async function run(checkId: string, daemon: RunningDaemon): Promise<CheckResult> {
