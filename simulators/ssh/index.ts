@@ -139,7 +139,11 @@ async function start(options: SimulatorStartOptions): Promise<RunningSshSimulato
   const connections = new Set<Connection>();
   const timers = new Set<NodeJS.Timeout>();
 
-  const serveShell = (channel: ServerChannel, touch: () => void) => {
+  const serveShell = (channel: ServerChannel | undefined, touch: () => void) => {
+    // The client may already have gone (accept then returns nothing), or go while a prompt is written: a stream
+    // error without a listener would end the whole simulator.
+    if (!channel) return;
+    channel.on('error', () => undefined);
     channel.write(`device-${firmware}> `);
     channel.on('data', (data: Buffer) => {
       touch();
@@ -184,11 +188,14 @@ async function start(options: SimulatorStartOptions): Promise<RunningSshSimulato
         touch();
         connection.on('session', (accept) => {
           const session = accept();
+          if (!session) return;
           session.on('pty', (ok) => ok?.());
           session.on('env', (ok) => ok?.());
-          session.on('shell', (ok) => serveShell(ok(), touch));
+          session.on('shell', (ok) => serveShell(ok?.(), touch));
           session.on('exec', (ok) => {
-            const channel = ok();
+            const channel = ok?.();
+            if (!channel) return;
+            channel.on('error', () => undefined);
             channel.exit(0);
             channel.end();
           });

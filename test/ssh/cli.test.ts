@@ -24,14 +24,16 @@ describe('iec62443-harness with the simulated SSH service', function () {
     it(`${profileName}: the SSH requirements ${verdict} on interface "ssh" (exit ${exitCode})`, async function () {
       const profileFile = join(work, `${profileName}.yaml`);
       const out = join(work, profileName);
-      const { child } = await simulate('ssh', profileName, profileFile);
+      const { child, stderr } = await simulate('ssh', profileName, profileFile);
+      // Whether the simulator itself went away during the run, for a failing assertion to tell.
+      const simulatorState = () => (child.exitCode !== null || child.signalCode !== null ? `; the simulator exited (${child.exitCode ?? child.signalCode}): ${stderr().slice(-1500)}` : '');
       try {
         const run = await cli(['run', '--profile', profileFile, '--disruptive', '--out', out, '--allure', 'none'], { timeoutMs: 240_000 });
         const document = JSON.parse(readFileSync(join(out, 'compliance.json'), 'utf8')) as Compliance;
         for (const id of REQUIREMENTS) {
           const requirement = document.requirements.find((entry) => entry.id === id);
           const ssh = requirement?.interfaces.find((entry) => entry.name === 'ssh');
-          expect(ssh?.verdict, `${id} on ssh: ${JSON.stringify(ssh?.checks ?? requirement)}`).to.equal(verdict);
+          expect(ssh?.verdict, `${id} on ssh: ${JSON.stringify(ssh?.checks ?? requirement)}${simulatorState()}`).to.equal(verdict);
         }
         expect(run.code, run.output.slice(-3000)).to.equal(exitCode);
       } finally {

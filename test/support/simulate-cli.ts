@@ -3,7 +3,7 @@ import { randomLoopbackHost } from '../../core/net/loopback.js';
 import { BIN } from './harness-cli.js';
 
 /** `simulate <kind>` as a user starts it: one ready line on stdout, then a profile file describing the simulator. */
-export function simulate(kind: string, profileName: string, profileFile: string): Promise<{ child: ChildProcess; ready: string }> {
+export function simulate(kind: string, profileName: string, profileFile: string): Promise<{ child: ChildProcess; ready: string; stderr: () => string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, 'simulate', kind, '--profile', profileName, '--host', randomLoopbackHost(), '--write-profile', profileFile], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
@@ -18,7 +18,7 @@ export function simulate(kind: string, profileName: string, profileFile: string)
       const line = stdout.split('\n').find((candidate) => candidate.startsWith('ready:'));
       if (line) {
         clearTimeout(timer);
-        resolve({ child, ready: line });
+        resolve({ child, ready: line, stderr: () => stderr });
       }
     });
     child.once('exit', (code) => {
