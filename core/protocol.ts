@@ -154,6 +154,8 @@ export interface ProtocolDefinition {
   replay?: CaseReplayer;
   /** How `init --host` finds this protocol's interfaces on a device nobody has described yet. */
   discovery?: ProtocolDiscovery;
+  /** Secrets this protocol's profile section holds (communities, keys), so that reports and logs mask them. */
+  secrets?(profile: Profile): string[];
 }
 
 export function defineProtocol(definition: ProtocolDefinition): ProtocolDefinition {
@@ -228,6 +230,16 @@ export function componentInterfaces(profile: Profile): ComponentInterface[] {
 export function declaredPorts(profile: Profile): number[] {
   const ports = new Set<number>(profile.openPorts);
   for (const entry of componentInterfaces(profile)) for (const { port } of entry.ports) ports.add(port);
+  return [...ports].sort((a, b) => a - b);
+}
+
+/**
+ * The declared ports that should accept TCP connections: openPorts (which name no transport) and the TCP ports of the
+ * declared interfaces. A component whose interfaces are all UDP (an SNMP agent) has none beyond openPorts.
+ */
+export function declaredTcpPorts(profile: Profile): number[] {
+  const ports = new Set<number>(profile.openPorts);
+  for (const entry of componentInterfaces(profile)) for (const { port, transport } of entry.ports) if (transport === 'tcp') ports.add(port);
   return [...ports].sort((a, b) => a - b);
 }
 

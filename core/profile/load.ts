@@ -3,7 +3,7 @@ import { isMap, isNode, isScalar, isSeq, LineCounter, parseDocument } from 'yaml
 import type { z } from 'zod';
 import { takesNumberAsText, type Profile } from './schema.js';
 import { profileSchemaFor } from './compose.js';
-import { componentInterfaces, FOUND_INTERFACE_NAME } from '../protocol.js';
+import { componentInterfaces, FOUND_INTERFACE_NAME, protocolDefinitions, protocolsRegistered } from '../protocol.js';
 import { findRequirement } from '../catalog/index.js';
 import { isVulnerabilityId, vulnerabilityDeclarationProblems } from '../advisories/declarations.js';
 
@@ -200,7 +200,9 @@ function keepNumberSpelling(node: unknown, schemas: z.ZodType[]): void {
 
 /** Every secret the profile holds; reports and logs redact them. */
 export function secretsOf(profile: Profile): string[] {
-  return profile.accounts.map((account) => account.password).filter((password) => password.length > 0);
+  const passwords = profile.accounts.map((account) => account.password);
+  const sections = protocolsRegistered() ? protocolDefinitions().flatMap((definition) => definition.secrets?.(profile) ?? []) : [];
+  return [...passwords, ...sections].filter((secret) => secret.length > 0);
 }
 
 /** The 1-based line of a field of a profile file ("endpoints", "tls", 1), for locations in reports; undefined when absent. */

@@ -6,7 +6,7 @@ import { requirementIdOf, type Check, type ProgressUpdate, type RunSettings } fr
 import { catalog, compareRequirementIds, findRequirement, frLabel } from '../../core/catalog/index.js';
 import { secretsOf } from '../../core/profile/load.js';
 import type { Profile } from '../../core/profile/schema.js';
-import { declaredPorts, definitionOfCheckProtocol, type ComponentInterface } from '../../core/protocol.js';
+import { declaredTcpPorts, definitionOfCheckProtocol, type ComponentInterface } from '../../core/protocol.js';
 import { probePort } from '../../adapters/tcp/scan.js';
 import { categories, labelTest, recordResult } from '../../reports/allure/mapping.js';
 import { allureKey, allureTestIds } from '../../reports/allure/links.js';
@@ -84,7 +84,8 @@ export function planRuns(planned: DiscoveredCheck[], profile: Profile): PlannedR
  * connection, the network checks are recorded as errors with that reason instead of being run.
  */
 export async function preflight(profile: Profile, signal: AbortSignal, timeoutMs: number): Promise<string | undefined> {
-  const ports = declaredPorts(profile);
+  // UDP services show nothing to a TCP probe; a component with UDP interfaces only is not judged here.
+  const ports = declaredTcpPorts(profile);
   if (ports.length === 0) return undefined;
   const states = await Promise.all(ports.map((port) => probePort(profile.host, port, timeoutMs, signal)));
   if (states.some((state) => state === 'open')) return undefined;

@@ -1,3 +1,4 @@
+import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { createServer as createNetServer, type Server, type Socket } from 'node:net';
 import { createServer as createTlsServer } from 'node:tls';
 import { randomBytes } from 'node:crypto';
@@ -17,6 +18,7 @@ import type { RunningSimulator, SimulatorDefinition, SimulatorStartOptions } fro
  * oversized         answers with a header that announces a huge frame, then a stream of filler
  * looping-chain     a TLS service whose certificate chain loops (A issued by B, B issued by A); other ports: garbage
  * dies-mid-run      behaves like silent, then stops serving altogether after a few seconds
+ * The device also has an SSH service (reset-mid-frame: it closes during the handshake) and an SNMP agent on UDP.
  */
 
 export const HOSTILE_BEHAVIOURS = ['silent', 'slow-drip', 'reset-mid-frame', 'garbage', 'oversized', 'looping-chain', 'dies-mid-run'] as const;
@@ -26,7 +28,11 @@ type Behaviour = (typeof HOSTILE_BEHAVIOURS)[number];
 const LIFETIME_MS = 4_000;
 const OVERSIZED_FILLER_LIMIT = 4 * 1024 * 1024;
 
-function oversizedHeader(kind: 'opcua' | 'modbus' | 'tls'): Buffer {
+type Kind = 'opcua' | 'modbus' | 'tls' | 'ssh';
+
+function oversizedHeader(kind: Kind): Buffer {
+  // An identification, then a binary packet that claims 2 GiB.
+  if (kind === 'ssh') return Buffer.concat([Buffer.from('SSH-2.0-Hostile_1.0\r\n'), Buffer.from([0x7f, 0xff, 0xff, 0xff, 0x04, 0x14])]);
   if (kind === 'opcua') {
     // An acknowledge message claiming 2 GiB.
     const header = Buffer.alloc(8);
@@ -39,7 +45,9 @@ function oversizedHeader(kind: 'opcua' | 'modbus' | 'tls'): Buffer {
   return Buffer.from([0x16, 0x03, 0x03, 0xff, 0xff, 0x02]);
 }
 
-function plausibleStart(kind: 'opcua' | 'modbus' | 'tls'): Buffer {
+function plausibleStart(kind: Kind): Buffer {
+  // An SSH server that closes during the handshake: identification, then the first bytes of its KEXINIT.
+  if (kind === 'ssh') return Buffer.concat([Buffer.from('SSH-2.0-Hostile_1.0\r\n'), Buffer.from([0x00, 0x00, 0x01, 0x2c, 0x06, 0x14])]);
   if (kind === 'opcua') return Buffer.from('ACKF\x1c\x00\x00\x00\x00\x00', 'binary');
   if (kind === 'modbus') return Buffer.from([0x00, 0x01, 0x00, 0x00, 0x00, 0x05, 0x01]);
   return Buffer.from([0x16, 0x03, 0x03, 0x00, 0x40, 0x02, 0x00]);
@@ -50,7 +58,7 @@ interface Tracker {
   timers: Set<NodeJS.Timeout>;
 }
 
-function behave(behaviour: Behaviour, kind: 'opcua' | 'modbus' | 'tls', socket: Socket, tracker: Tracker): void {
+function behave(behaviour: Behaviour, kind: Kind, socket: Socket, tracker: Tracker): void {
   tracker.sockets.add(socket);
   socket.on('close', () => tracker.sockets.delete(socket));
   socket.on('error', () => undefined);
@@ -119,12 +127,34 @@ function loopingChain(host: string): { key: string; cert: string } {
   return { key: keyA, cert: a.certPem + b.certPem };
 }
 
+/**
+ * The SNMP agent of the hostile device, on UDP: garbage answers random bytes, reset-mid-frame a message cut short,
+ * oversized a message whose length field claims 4 GiB; the others never answer.
+ */
+async function hostileUdpAgent(behaviour: Behaviour, host: string): Promise<{ socket: UdpSocket; port: number }> {
+  const socket = createSocket('udp4');
+  socket.on('error', () => undefined);
+  socket.on('message', (_request, peer) => {
+    const answer =
+      behaviour === 'garbage'
+        ? randomBytes(48)
+        : behaviour === 'reset-mid-frame'
+          ? Buffer.from([0x30, 0x2c, 0x02, 0x01, 0x01, 0x04])
+          : behaviour === 'oversized'
+            ? Buffer.concat([Buffer.from([0x30, 0x84, 0xff, 0xff, 0xff, 0xff]), Buffer.alloc(1400, 0x5a)])
+            : undefined;
+    if (answer) socket.send(answer, peer.port, peer.address);
+  });
+  await new Promise<void>((resolve) => socket.bind(0, host, () => resolve()));
+  return { socket, port: socket.address().port };
+}
+
 async function start(options: SimulatorStartOptions): Promise<RunningSimulator> {
   const behaviour = options.profile as Behaviour;
   if (!HOSTILE_BEHAVIOURS.includes(behaviour)) throw new Error(`unknown hostile behaviour ${options.profile}`);
   const tracker: Tracker = { sockets: new Set(), timers: new Set() };
   const servers: Server[] = [];
-  const serve = async (kind: 'opcua' | 'modbus' | 'tls', port?: number): Promise<number> => {
+  const serve = async (kind: Kind, port?: number): Promise<number> => {
     const server =
       kind === 'tls' && behaviour === 'looping-chain'
         ? createTlsServer({ ...loopingChain(options.host), minVersion: 'TLSv1.2' }, (socket) => behave('garbage', kind, socket, tracker))
@@ -136,6 +166,8 @@ async function start(options: SimulatorStartOptions): Promise<RunningSimulator> 
   const opcuaPort = await serve('opcua', options.port);
   const modbusPort = await serve('modbus');
   const tlsPort = await serve('tls');
+  const sshPort = await serve('ssh');
+  const snmp = await hostileUdpAgent(behaviour, options.host);
 
   let stopped = false;
   const stop = async () => {
@@ -143,6 +175,7 @@ async function start(options: SimulatorStartOptions): Promise<RunningSimulator> 
     stopped = true;
     for (const timer of tracker.timers) clearInterval(timer);
     for (const socket of tracker.sockets) socket.destroy();
+    snmp.socket.close();
     await Promise.all(servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve()))));
   };
   if (behaviour === 'dies-mid-run') {
@@ -158,8 +191,10 @@ async function start(options: SimulatorStartOptions): Promise<RunningSimulator> 
       opcua: { url: `opc.tcp://${options.host}:${opcuaPort}` },
       modbus: { port: modbusPort, unitId: 1 },
       tls: [{ name: 'web-ui', port: tlsPort }],
+      ssh: { port: sshPort, lockout: { threshold: 3, durationS: 2 } },
+      snmp: { port: snmp.port, versions: ['3'], users: [{ user: 'monitor', authProtocol: 'sha256', authKey: 'Hostile-Auth-1', privProtocol: 'aes', privKey: 'Hostile-Priv-1', role: 'viewer' }] },
     },
-    openPorts: [opcuaPort, modbusPort, tlsPort],
+    openPorts: [opcuaPort, modbusPort, tlsPort, sshPort],
     accounts: [
       { role: 'admin', username: 'admin', password: 'Hostile-Admin-1' },
       { role: 'operator', username: 'operator', password: 'Hostile-Operator-1' },
@@ -170,10 +205,10 @@ async function start(options: SimulatorStartOptions): Promise<RunningSimulator> 
     disruptive: true,
     timeouts: { connectMs: 1_000, requestMs: 1_000, checkMs: 6_000 },
     load: { ratePerSecond: 50, durationMs: 1_000, sampleIntervalMs: 100, lossTolerance: 0.05, fuzzCasesPerSecond: 200 },
-    scan: { ports: `${opcuaPort},${modbusPort},${tlsPort}` },
+    scan: { ports: `${opcuaPort},${modbusPort},${tlsPort},${sshPort}` },
     simulator: { kind: 'hostile', profile: behaviour },
   };
-  return { kind: 'hostile', profileName: behaviour, host: options.host, ports: [opcuaPort, modbusPort, tlsPort], profile, stop };
+  return { kind: 'hostile', profileName: behaviour, host: options.host, ports: [opcuaPort, modbusPort, tlsPort, sshPort, snmp.port], profile, stop };
 }
 
 const hostile: SimulatorDefinition = {

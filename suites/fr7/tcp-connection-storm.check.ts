@@ -1,6 +1,6 @@
 import { defineCheck, fail, pass } from '../../core/check.js';
 import { attachAvailabilityEvidence, judgeAvailability, MAX_DURATION_MS, measureDuringCheck, runLoad, type EssentialProbe } from '../../core/load/index.js';
-import { declaredPorts, protocolDefinitions, type AvailabilityMonitor } from '../../core/protocol.js';
+import { declaredTcpPorts, protocolDefinitions, type AvailabilityMonitor } from '../../core/protocol.js';
 import { connectionStorm } from '../../adapters/tcp/storm.js';
 
 const MAX_IN_FLIGHT = 256;
@@ -16,14 +16,14 @@ export default defineCheck({
     'While TCP connections to every declared port are opened and closed at the configured rate, each monitored function (the essential functions and services every protocol of the component offers to watch) keeps its p99 latency within its bound, loses no more samples than the tolerance, and answers normally once the storm stops',
   timeoutMs: MAX_DURATION_MS + 60_000,
   requires: (profile) => {
-    if (declaredPorts(profile).length === 0) return 'the profile declares no port to storm (openPorts, endpoints)';
+    if (declaredTcpPorts(profile).length === 0) return 'the profile declares no TCP port to storm (openPorts, endpoints)';
     if (protocolDefinitions().every((definition) => (definition.watches?.(profile) ?? []).length === 0)) {
       return 'nothing this check can monitor: no essential function in the profile and no service any of its protocols can watch';
     }
     return undefined;
   },
   async run(ctx) {
-    const ports = declaredPorts(ctx.profile);
+    const ports = declaredTcpPorts(ctx.profile);
     const { ratePerSecond, durationMs, lossTolerance } = ctx.settings.load;
     const notes: string[] = [];
     // Each protocol opens what its monitors sample (a session, a connection) before the storm, and closes it after.

@@ -1,6 +1,6 @@
 import { defineCheck, fail, pass } from '../../core/check.js';
 import { csvField } from '../../core/evidence/csv.js';
-import { componentInterfaces } from '../../core/protocol.js';
+import { componentInterfaces, declaredTcpPorts } from '../../core/protocol.js';
 import { grabBanners, serviceKind, type ServiceBanner } from '../../adapters/tcp/banner.js';
 import { serviceName, tcpConnectScan } from '../../adapters/tcp/scan.js';
 import { DEFAULT_SCAN_RANGE, scanScope, scanSummary } from '../../adapters/tcp/scope.js';
@@ -40,9 +40,11 @@ export default defineCheck({
     }
 
     const componentPorts = scan.open.filter((port) => !sharedHost.includes(port));
-    const declaredOpen = declared.filter((port) => componentPorts.includes(port));
-    if (declared.length > 0 && declaredOpen.length === 0) {
-      throw new Error(`none of the declared ports (${declared.join(', ')}) answered on ${ctx.host}: the component is unreachable or not running, so the scan proves nothing`);
+    // UDP-only interfaces (an SNMP agent) accept no TCP connection: only the declared TCP ports show the component is up.
+    const declaredTcp = declaredTcpPorts(ctx.profile);
+    const declaredOpen = declaredTcp.filter((port) => componentPorts.includes(port));
+    if (declaredTcp.length > 0 && declaredOpen.length === 0) {
+      throw new Error(`none of the declared TCP ports (${declaredTcp.join(', ')}) answered on ${ctx.host}: the component is unreachable or not running, so the scan proves nothing`);
     }
     const unexpected = componentPorts.filter((port) => !declared.includes(port));
     // Ports an interface owns are tested by its protocol's checks; any other open port is a service nothing tested.

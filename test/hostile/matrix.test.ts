@@ -49,6 +49,12 @@ describe('hostile targets', function () {
           `checks that did not end as error within ${checkMs} ms against ${behaviour}`,
         ).to.deep.equal([]);
         expect(campaign.results.filter((result) => result.status === 'error').length).to.be.greaterThan(0);
+        // The device's SSH service and SNMP agent are among the hostile ones: their checks ran and ended as error.
+        for (const protocol of ['ssh', 'snmp']) {
+          const ran = campaign.results.filter((result) => result.checkId.startsWith(`${protocol}.`) && result.status !== 'not-applicable' && result.status !== 'not-tested');
+          expect(ran.length, `${protocol} checks that ran against ${behaviour}`).to.be.greaterThan(0);
+          expect(ran.every((result) => result.status === 'error')).to.equal(true);
+        }
         expect(escaped.map(String), 'unhandled errors escaped the harness').to.deep.equal([]);
       } finally {
         await simulator.cleanup();
