@@ -55,11 +55,10 @@ export class WebTarget {
 
   /**
    * Names a value of a public list that the device accepted (ctx.disclose, core/check.ts): the finding is that value,
-   * so it must not be masked where the profile happens to hold it as a password. A kernel without ctx.disclose keeps
-   * masking it, which hides the value but leaks nothing.
+   * so it must not be masked where the profile happens to hold it as a password.
    */
   disclose(publicValue: string, list: string): void {
-    (this.ctx as CheckContext & { disclose?: (value: string, listName: string) => void }).disclose?.(publicValue, list);
+    this.ctx.disclose(publicValue, list);
   }
 
   /** The page that shows the login: the form's page, else the interface's root. */

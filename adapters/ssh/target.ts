@@ -96,6 +96,10 @@ export function loadPairs(url: URL): CredentialPair[] {
 
 export interface PairTrial {
   username: string;
+  /** Position in the public list, from 1. */
+  entry: number;
+  /** Only for a pair the device accepted: the public value that is the finding. */
+  password?: string;
   /** The outcome, or why the pair was not sent. */
   outcome: LoginAttempt['outcome'] | 'skipped: failed-login budget spent';
 }
@@ -106,18 +110,28 @@ export interface PairTrial {
  */
 export async function tryPairs(ctx: CheckContext, target: SshTarget, pairs: CredentialPair[], purpose: string): Promise<PairTrial[]> {
   const trials: PairTrial[] = [];
-  for (const pair of pairs) {
+  for (const [index, pair] of pairs.entries()) {
     ctx.throwIfAborted();
+    const entry = index + 1;
     if (ctx.logins.remaining(pair.username) <= 0) {
-      trials.push({ username: pair.username, outcome: 'skipped: failed-login budget spent' });
+      trials.push({ username: pair.username, entry, outcome: 'skipped: failed-login budget spent' });
       continue;
     }
     const attempt = await sshLogin(ctx, target, pair.username, pair.password, purpose);
-    trials.push({ username: pair.username, outcome: attempt.outcome });
+    if (attempt.outcome === 'accepted' || attempt.outcome === 'accepted-without-password') {
+      // A public list's pair that worked is the finding: named in the evidence even if the profile holds the same value.
+      ctx.disclose(pair.username, purpose);
+      ctx.disclose(pair.password, purpose);
+      trials.push({ username: pair.username, entry, password: pair.password, outcome: attempt.outcome });
+    } else trials.push({ username: pair.username, entry, outcome: attempt.outcome });
     if (attempt.outcome === 'no-password-method') break;
   }
   return trials;
 }
+
+/** "root" with password "root" (list entry 3): how an accepted pair of a public list is named. */
+export const describeAcceptedPair = (trial: PairTrial): string =>
+  trial.outcome === 'accepted-without-password' ? `"${trial.username}" without a password (list entry ${trial.entry})` : `"${trial.username}" with password "${trial.password}" (list entry ${trial.entry})`;
 
 export function budgetNote(ctx: CheckContext, trials: PairTrial[]): string {
   const skipped = trials.filter((trial) => trial.outcome.startsWith('skipped')).length;

@@ -1,5 +1,5 @@
-import { defineCheck, fail, pass } from '../../core/check.js';
-import { budgetNote, loadPairs, positiveControl, requiresKnownAccount, sshTarget, tryPairs } from '../../adapters/ssh/target.js';
+import { defineCheck, fail, notApplicable, pass } from '../../core/check.js';
+import { budgetNote, describeAcceptedPair, loadPairs, positiveControl, requiresKnownAccount, sshTarget, tryPairs } from '../../adapters/ssh/target.js';
 
 const DEFAULT_CREDENTIALS = new URL('../data/ssh-default-credentials.json', import.meta.url);
 
@@ -17,7 +17,7 @@ export default defineCheck({
     const target = sshTarget(ctx);
     const control = await positiveControl(ctx, target);
     if (control.kind === 'no-password-login') {
-      return pass(`not applicable: no password login (the server offers ${control.methods.join(', ') || 'no method'}), so no default password can be used; none was sent`, { control });
+      return notApplicable(`no password login (the server offers ${control.methods.join(', ') || 'no method'}), so no default password can be used; none was sent`, { control });
     }
     const trials = await tryPairs(ctx, target, loadPairs(DEFAULT_CREDENTIALS), 'factory default');
     ctx.attach({ name: 'Default credential trials', contentType: 'application/json', extension: 'json', content: JSON.stringify(trials, null, 2) });
@@ -25,7 +25,7 @@ export default defineCheck({
     const tried = trials.filter((trial) => !trial.outcome.startsWith('skipped')).length;
     const details = { control: { account: control.account.username }, trials, threshold: ctx.logins.threshold };
     const bound = budgetNote(ctx, trials);
-    if (accepted.length > 0) return fail(`factory-default password accepted for ${[...new Set(accepted.map((trial) => `"${trial.username}"`))].join(', ')} (${accepted.length} of ${tried} pairs tried; ${bound})`, details);
+    if (accepted.length > 0) return fail(`factory-default credentials accepted: ${accepted.map(describeAcceptedPair).join(', ')} (${accepted.length} of ${tried} pairs tried; ${bound})`, details);
     return pass(`"${control.account.username}" logged in with its password; all ${tried} factory-default pairs were refused (${bound})`, details);
   },
 });

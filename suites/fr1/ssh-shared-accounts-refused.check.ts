@@ -1,5 +1,5 @@
 import { defineCheck, fail, pass } from '../../core/check.js';
-import { budgetNote, loadPairs, positiveControl, requiresKnownAccount, sshTarget, tryPairs } from '../../adapters/ssh/target.js';
+import { budgetNote, describeAcceptedPair, loadPairs, positiveControl, requiresKnownAccount, sshTarget, tryPairs } from '../../adapters/ssh/target.js';
 
 const SHARED_ACCOUNTS = new URL('../data/ssh-shared-accounts.json', import.meta.url);
 
@@ -26,7 +26,7 @@ export default defineCheck({
     const tried = trials.filter((trial) => !trial.outcome.startsWith('skipped')).length;
     const details = { control: { account: control.account.username }, trials, threshold: ctx.logins.threshold };
     const bound = budgetNote(ctx, trials);
-    if (accepted.length > 0) return fail(`shared account(s) ${accepted.map((trial) => `"${trial.username}"`).join(', ')} logged in (${tried} tried; ${bound})`, details);
+    if (accepted.length > 0) return fail(`shared account(s) logged in: ${accepted.map(describeAcceptedPair).join(', ')} (${tried} tried; ${bound})`, details);
     return pass(`"${control.account.username}" logged in; none of ${tried} shared account names did (${bound})`, details);
   },
 });
