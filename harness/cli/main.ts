@@ -179,13 +179,13 @@ async function simulateCommand(args: string[]): Promise<number> {
     { profile: { type: 'string' }, host: { type: 'string' }, port: { type: 'string' }, 'write-profile': { type: 'string' } },
     true,
   );
-  const [{ findSimulator, loadSimulators }, { writeAtomically }, { READY_PREFIX }, { stringify }] = await Promise.all([
+  const [{ findSimulator, simulatorKinds }, { writeAtomically }, { READY_PREFIX }, { stringify }] = await Promise.all([
     import('../../simulators/registry.js'),
     import('../../reports/write.js'),
     import('../simulation/embedded.js'),
     import('yaml'),
   ]);
-  const kinds = (await loadSimulators()).map((definition) => definition.kind);
+  const kinds = simulatorKinds();
   const kind = positionals[0];
   if (!kind || positionals.length > 1) throw new UsageError(`simulate needs one simulator kind: ${kinds.join(', ') || '(none built in)'}`);
   const definition = await findSimulator(kind);
