@@ -34,7 +34,7 @@ export async function discoverProtocols(roots: string[] = pluginRoots()): Promis
       const file = definitionFile(join(adapters, name));
       if (!file) continue;
       const shown = relative(root, file);
-      if (file.endsWith('.ts')) await typeScriptLoader(root);
+      if (file.endsWith('.ts')) await typeScriptLoader(file);
       const module = (await import(pathToFileURL(file).href)) as { default?: ProtocolDefinition };
       const definition = module.default;
       if (!definition || typeof definition.interfaces !== 'function') throw new Error(`${shown}: default export is not a protocol made with defineProtocol`);
@@ -67,18 +67,21 @@ export function loadProtocols(roots?: string[]): Promise<readonly ProtocolDefini
 
 let tsxRegistered: Promise<void> | undefined;
 
+/** A plugin folder the harness cannot load as it is set up (the CLI exits 2 with the message). */
+export class PluginError extends Error {}
+
 /**
  * The compiled harness runs JavaScript; a plugin folder may still hold TypeScript (adapters/<name>/protocol.ts,
  * suites/**\/*.check.ts). Then tsx, when the lab has it installed, is registered once, on first need, so that commands
  * without such plugins never load it. From the sources tsx is already registered.
  */
-export function typeScriptLoader(root: string): Promise<void> {
+export function typeScriptLoader(file: string): Promise<void> {
   if (FROM_SOURCES) return Promise.resolve();
   tsxRegistered ??= import('tsx/esm/api').then(
     ({ register }) => void register(),
     () => {
       tsxRegistered = undefined;
-      throw new Error(`${root} holds TypeScript plugin files: install tsx beside the harness (npm install tsx) or compile the plugin to .js`);
+      throw new PluginError(`${file} is TypeScript: install tsx beside the harness (npm install tsx) or compile the plugin to .js`);
     },
   );
   return tsxRegistered;

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { requirementIdOf } from '../../core/check.js';
 import { protocolDefinitions } from '../../core/protocol.js';
-import { loadProtocols } from '../protocols.js';
+import { loadProtocols, PluginError } from '../protocols.js';
 import { catalog, findRequirement, outOfScope } from '../../core/catalog/index.js';
 import { COMPONENT_TYPES, type ComponentType, type Profile } from '../../core/profile/schema.js';
 import { loadProfileFile, parseProfile, profileLineOf, ProfileError } from '../../core/profile/load.js';
@@ -130,7 +130,7 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`${red('error:')} ${error.message}\n${dim("Run 'iec62443-harness --help' for the options.")}\n`);
       return EXIT.usage;
     }
-    if (error instanceof ProfileError) {
+    if (error instanceof ProfileError || error instanceof PluginError) {
       process.stderr.write(`${red('error:')} ${error.message}\n`);
       return EXIT.usage;
     }

@@ -102,6 +102,8 @@ async function entriesOfRoot(root: string): Promise<RootEntry[]> {
   const shipped = readManifest(join(suites, MANIFEST_NAME));
   // A built package's manifest describes its files; a repository's sources change, so theirs is a cache checked against them.
   if (shipped && shipped.sources === undefined && !FROM_SOURCES) return withPaths(shipped);
+  // An installed harness computes a plugin's entries each time rather than write into its own package folder.
+  if (!FROM_SOURCES) return withPaths({ version: MANIFEST_VERSION, checks: await computeEntries(root) });
   const fingerprint = sourcesFingerprint(root);
   const cacheFile = join(PACKAGE_ROOT, 'node_modules', '.cache', 'iec62443-harness', `checks-${createHash('sha256').update(root).digest('hex').slice(0, 16)}.json`);
   const cached = readManifest(cacheFile);
@@ -111,7 +113,7 @@ async function entriesOfRoot(root: string): Promise<RootEntry[]> {
     mkdirSync(join(cacheFile, '..'), { recursive: true });
     writeFileSync(cacheFile, JSON.stringify({ version: MANIFEST_VERSION, sources: fingerprint, checks } satisfies Manifest));
   } catch {
-    // A read-only installation computes the entries each time; slower, still correct.
+    // A read-only checkout computes the entries each time; slower, still correct.
   }
   return withPaths({ version: MANIFEST_VERSION, checks });
 }
@@ -163,7 +165,7 @@ async function importCheck(entry: RootEntry): Promise<Check> {
 }
 
 async function importCheckFile(path: string, shown: string): Promise<Check> {
-  if (path.endsWith('.ts')) await typeScriptLoader(join(path, '..'));
+  if (path.endsWith('.ts')) await typeScriptLoader(path);
   const module = (await import(pathToFileURL(path).href)) as { default?: Check };
   const check = module.default;
   if (!check || typeof check.run !== 'function' || typeof check.id !== 'string') throw new Error(`${shown}: default export is not a check made with defineCheck`);

@@ -69,6 +69,36 @@ describe('the packed package, installed without dev dependencies', function () {
     expect(loadedLibraries(catalogImports, [...libraries, 'node-forge', 'tsx'])).to.deep.equal([]);
   });
 
+  it('finds a plugin compiled to .js, and asks for tsx when a plugin holds TypeScript', async function () {
+    const plugin = join(work, 'plugin');
+    const harness = join(install, 'node_modules', 'iec62443-harness', 'dist', 'core');
+    const write = (path: string, text: string) => {
+      mkdirSync(dirname(join(plugin, path)), { recursive: true });
+      writeFileSync(join(plugin, path), text);
+    };
+    write('package.json', '{ "name": "lab-plugin", "private": true, "type": "module" }\n');
+    write(
+      'adapters/echo/protocol.js',
+      `import { defineProtocol } from '${join(harness, 'protocol.js')}';
+export default defineProtocol({ name: 'echo', title: 'Echo service', checkProtocols: { echo: 'no echo endpoint' }, interfaces: () => [] });
+`,
+    );
+    write(
+      'suites/fr3/echo-answers.check.js',
+      `import { defineCheck, pass } from '${join(harness, 'check.js')}';
+export default defineCheck({ id: 'echo.errors.answers', requirement: 'CR 3.7', sl: [1, 2, 3, 4], protocol: 'echo', disruptive: false, title: 'Echo answers', expectation: 'it answers', run: async () => pass('answered') });
+`,
+    );
+    const listed = await run(process.execPath, [bin, 'catalog', '--json'], { cwd: install, env: cleanEnv({ IEC62443_PLUGINS: plugin }) });
+    expect(listed.code, listed.output).to.equal(0);
+    expect(listed.stdout).to.include('echo.errors.answers');
+
+    write('suites/fr3/echo-typed.check.ts', 'export {};\n');
+    const typed = await run(process.execPath, [bin, 'catalog'], { cwd: install, env: cleanEnv({ IEC62443_PLUGINS: plugin }) });
+    expect(typed.code, typed.output).to.equal(2);
+    expect(typed.output).to.include(`${join(plugin, 'suites', 'fr3', 'echo-typed.check.ts')} is TypeScript: install tsx`);
+  });
+
   it('runs against a simulator it starts and writes the reports', async function () {
     const profile = join(work, 'modbus.yaml');
     simulator = spawn(process.execPath, [bin, 'simulate', 'modbus', '--profile', 'hardened', '--host', randomLoopbackHost(), '--write-profile', profile], { cwd: install, env: cleanEnv() });
