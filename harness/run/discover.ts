@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Check, CheckMeta } from '../../core/check.js';
@@ -111,7 +111,10 @@ async function entriesOfRoot(root: string): Promise<RootEntry[]> {
   const checks = await computeEntries(root);
   try {
     mkdirSync(join(cacheFile, '..'), { recursive: true });
-    writeFileSync(cacheFile, JSON.stringify({ version: MANIFEST_VERSION, sources: fingerprint, checks } satisfies Manifest));
+    // Written aside and renamed: harness processes started together never read half a file.
+    const partial = `${cacheFile}.${process.pid}`;
+    writeFileSync(partial, JSON.stringify({ version: MANIFEST_VERSION, sources: fingerprint, checks } satisfies Manifest));
+    renameSync(partial, cacheFile);
   } catch {
     // A read-only checkout computes the entries each time; slower, still correct.
   }
