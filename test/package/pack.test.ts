@@ -28,8 +28,15 @@ describe('the packed package, installed without dev dependencies', function () {
   };
   let simulator: ChildProcess | undefined;
 
-  after(function () {
-    simulator?.kill('SIGKILL');
+  after(async function () {
+    // SIGTERM lets the simulator remove its work folder; SIGKILL only if it does not exit.
+    if (simulator && simulator.exitCode === null && simulator.signalCode === null) {
+      const exited = new Promise((resolve) => simulator!.once('exit', resolve));
+      simulator.kill('SIGTERM');
+      const force = setTimeout(() => simulator!.kill('SIGKILL'), 10_000);
+      await exited;
+      clearTimeout(force);
+    }
     rmSync(work, { recursive: true, force: true });
   });
 
