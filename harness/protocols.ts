@@ -1,7 +1,8 @@
 import { existsSync, readdirSync } from 'node:fs';
-import { delimiter, dirname, join, relative } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { delimiter, join, relative } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { protocolsRegistered, registerProtocols, type ProtocolDefinition } from '../core/protocol.js';
+import { CODE_ROOT, FROM_SOURCES } from '../core/paths.js';
 
 /**
  * Protocols are found by folder: every adapters/<name>/protocol.ts default-exports a definition named <name>.
@@ -9,7 +10,8 @@ import { protocolsRegistered, registerProtocols, type ProtocolDefinition } from 
  * this repository (adapters/<name>/protocol.ts, suites/**\/*.check.ts), so a lab can add a protocol of its own.
  */
 
-export const ROOT_DIR = join(dirname(fileURLToPath(import.meta.url)), '..');
+/** The built-in folders: the repository root from the sources, dist/ in the compiled package. */
+export const ROOT_DIR = CODE_ROOT;
 
 /** The project root and the plugin folders, in that order. */
 export function pluginRoots(env: NodeJS.ProcessEnv = process.env): string[] {
@@ -32,6 +34,7 @@ export async function discoverProtocols(roots: string[] = pluginRoots()): Promis
       const file = definitionFile(join(adapters, name));
       if (!file) continue;
       const shown = relative(root, file);
+      if (file.endsWith('.ts')) await typeScriptLoader(file);
       const module = (await import(pathToFileURL(file).href)) as { default?: ProtocolDefinition };
       const definition = module.default;
       if (!definition || typeof definition.interfaces !== 'function') throw new Error(`${shown}: default export is not a protocol made with defineProtocol`);
@@ -60,4 +63,26 @@ export function loadProtocols(roots?: string[]): Promise<readonly ProtocolDefini
     return definitions;
   });
   return loading;
+}
+
+let tsxRegistered: Promise<void> | undefined;
+
+/** A plugin folder the harness cannot load as it is set up (the CLI exits 2 with the message). */
+export class PluginError extends Error {}
+
+/**
+ * The compiled harness runs JavaScript; a plugin folder may still hold TypeScript (adapters/<name>/protocol.ts,
+ * suites/**\/*.check.ts). Then tsx, when the lab has it installed, is registered once, on first need, so that commands
+ * without such plugins never load it. From the sources tsx is already registered.
+ */
+export function typeScriptLoader(file: string): Promise<void> {
+  if (FROM_SOURCES) return Promise.resolve();
+  tsxRegistered ??= import('tsx/esm/api').then(
+    ({ register }) => void register(),
+    () => {
+      tsxRegistered = undefined;
+      throw new PluginError(`${file} is TypeScript: install tsx beside the harness (npm install tsx) or compile the plugin to .js`);
+    },
+  );
+  return tsxRegistered;
 }

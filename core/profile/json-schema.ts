@@ -2,13 +2,13 @@
  * The device profile as JSON Schema, for editors (yaml-language-server) and other tools; `npm run schema` writes
  * schemas/device-profile.schema.json from the registered protocols.
  */
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { z } from 'zod';
 import { profileSchemaFor } from './compose.js';
 import { takesNumberAsText } from './schema.js';
+import { PACKAGE_ROOT } from '../paths.js';
 
-export const JSON_SCHEMA_FILE = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'schemas', 'device-profile.schema.json');
+export const JSON_SCHEMA_FILE = join(PACKAGE_ROOT, 'schemas', 'device-profile.schema.json');
 
 export function profileJsonSchema(): string {
   const schema = z.toJSONSchema(profileSchemaFor(), {

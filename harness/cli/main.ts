@@ -2,21 +2,14 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { stringify } from 'yaml';
 import { requirementIdOf } from '../../core/check.js';
 import { protocolDefinitions } from '../../core/protocol.js';
-import { loadProtocols } from '../protocols.js';
+import { loadProtocols, PluginError } from '../protocols.js';
 import { catalog, findRequirement, outOfScope } from '../../core/catalog/index.js';
 import { COMPONENT_TYPES, type ComponentType, type Profile } from '../../core/profile/schema.js';
 import { loadProfileFile, parseProfile, profileLineOf, ProfileError } from '../../core/profile/load.js';
-import { discoverChecks } from '../run/discover.js';
-import { runCampaign } from '../run/campaign.js';
-import { startEmbeddedComponent, READY_PREFIX, type SimulatedComponent } from '../simulation/embedded.js';
-import { findSimulator, loadSimulators } from '../../simulators/registry.js';
-import { writeAtomically, writeReports } from '../../reports/write.js';
-import { BUNDLE_NAME, createBundle, verifyBundle } from '../bundle/bundle.js';
-import { loadSigningKey } from '../../adapters/pki/signing.js';
-import { replayCase, UnknownCaseError } from '../replay/index.js';
+import { checkManifest } from '../run/discover.js';
+import type { SimulatedComponent } from '../simulation/embedded.js';
 import { Redactor } from '../../core/evidence/redact.js';
 import { secretsOf } from '../../core/profile/load.js';
 import { ConsoleProgress, bold, dim, red, yellow } from './console.js';
@@ -24,11 +17,11 @@ import { HARNESS } from '../../core/version.js';
 import type { ComplianceDocument } from '../../core/verdict/model.js';
 import { isLoopback, randomLoopbackHost } from '../../core/net/loopback.js';
 import { listProfiles, parseShard, runProfilesCommand } from '../run/multi.js';
-import { writeFleetReports } from '../../reports/fleet/write.js';
 import { gateMisses, GateSyntaxError, parseGate, type GateKpi } from '../fleet-gate.js';
-import { procurementMarkdown } from '../../reports/fleet/procurement.js';
 import { AdvisoriesFolderError, checkAdvisoriesFolder, loadAdvisories, type LoadedAdvisories } from '../advisories/load.js';
 
+// Commands import what they use when they run (reports, simulators, the runner, node-forge for signatures), and a
+// check's adapter is imported only when the check runs: --help, catalog and profile errors load no protocol library.
 import { EXIT, UsageError } from './errors.js';
 
 export { EXIT, UsageError };
@@ -127,7 +120,7 @@ export async function main(argv: string[]): Promise<number> {
       case 'verify':
         return await verifyCommand(rest);
       case 'fleet':
-        return fleetCommand(rest);
+        return await fleetCommand(rest);
       case '--version':
       case '-v':
         process.stdout.write(`${HARNESS.version}\n`);
@@ -146,7 +139,7 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`${red('error:')} ${error.message}\n${dim("Run 'iec62443-harness --help' for the options.")}\n`);
       return EXIT.usage;
     }
-    if (error instanceof ProfileError) {
+    if (error instanceof ProfileError || error instanceof PluginError) {
       process.stderr.write(`${red('error:')} ${error.message}\n`);
       return EXIT.usage;
     }
@@ -163,13 +156,14 @@ async function catalogCommand(args: string[]): Promise<number> {
   const sl = levelFlag(values);
   const type = values.type as string | undefined;
   if (type !== undefined && !COMPONENT_TYPES.includes(type as ComponentType)) throw new UsageError(`--type must be one of ${COMPONENT_TYPES.join(', ')}, not "${type}"`);
-  const checks = await discoverChecks();
+  const checks = (await checkManifest()).map((check) => ({ check }));
   const items = catalog().items.filter((item) => outOfScope(item, { type: type as ComponentType | undefined, targetSL: sl }) === undefined);
   const withChecks = items.map((item) => ({
     ...item,
     checks: checks.filter(({ check }) => requirementIdOf(check) === item.id).map(({ check }) => ({ id: check.id, title: check.title, protocol: check.protocol, disruptive: check.disruptive })),
   }));
   if (format === 'md') {
+    const { procurementMarkdown } = await import('../../reports/fleet/procurement.js');
     process.stdout.write(procurementMarkdown(withChecks, { ...(sl ? { sl } : {}), ...(type ? { type } : {}) }, catalog()));
     return EXIT.ok;
   }
@@ -194,7 +188,13 @@ async function simulateCommand(args: string[]): Promise<number> {
     { profile: { type: 'string' }, host: { type: 'string' }, port: { type: 'string' }, 'write-profile': { type: 'string' } },
     true,
   );
-  const kinds = (await loadSimulators()).map((definition) => definition.kind);
+  const [{ findSimulator, simulatorKinds }, { writeAtomically }, { READY_PREFIX }, { stringify }] = await Promise.all([
+    import('../../simulators/registry.js'),
+    import('../../reports/write.js'),
+    import('../simulation/embedded.js'),
+    import('yaml'),
+  ]);
+  const kinds = simulatorKinds();
   const kind = positionals[0];
   if (!kind || positionals.length > 1) throw new UsageError(`simulate needs one simulator kind: ${kinds.join(', ') || '(none built in)'}`);
   const definition = await findSimulator(kind);
@@ -242,6 +242,7 @@ export function parseDuration(text: string, flag: string): number {
 }
 
 async function replayCommand(profile: Profile, caseId: string, signal: AbortSignal): Promise<number> {
+  const { replayCase, UnknownCaseError } = await import('../replay/index.js');
   const redactor = new Redactor(secretsOf(profile));
   const log = (line: string) => process.stderr.write(dim(`  ${redactor.text(line)}\n`));
   const outcome = await replayCase(profile, caseId, {
@@ -266,7 +267,8 @@ async function replayCommand(profile: Profile, caseId: string, signal: AbortSign
   return verdict ? EXIT.ok : EXIT.failed;
 }
 
-function readLabKey(path: string): string {
+async function readLabKey(path: string): Promise<string> {
+  const { loadSigningKey } = await import('../../adapters/pki/signing.js');
   let pem: string;
   try {
     pem = readFileSync(path, 'utf8');
@@ -298,6 +300,7 @@ async function verifyCommand(args: string[]): Promise<number> {
       throw new UsageError(`--key: cannot read ${String(values.key)} (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
     }
   }
+  const { verifyBundle } = await import('../bundle/bundle.js');
   const result = verifyBundle(archive, trustedPublicKeyPem ? { trustedPublicKeyPem } : {});
   if (!result.ok) {
     process.stdout.write(`${red('NOT VERIFIED')} ${positionals[0]}\n${result.problems.map((problem) => `  - ${problem}`).join('\n')}\n`);
@@ -367,7 +370,7 @@ async function runCommand(args: string[]): Promise<number> {
   if (!['allure3', 'allure2', 'none'].includes(engine)) throw new UsageError(`--allure must be allure3, allure2 or none, not "${engine}"`);
   const outDir = resolve((values.out as string | undefined) ?? join('reports', 'latest'));
   const deadlineMs = values.deadline === undefined ? undefined : parseDuration(values.deadline as string, '--deadline');
-  const labKeyPem = values['lab-key'] === undefined ? undefined : readLabKey(values['lab-key'] as string);
+  const labKeyPem = values['lab-key'] === undefined ? undefined : await readLabKey(values['lab-key'] as string);
   if (labKeyPem && !values.bundle) throw new UsageError('--lab-key signs the evidence bundle; add --bundle');
   if (values.profiles !== undefined) return runManyCommand(values, args);
   for (const flag of ['concurrency', 'shard']) if (values[flag] !== undefined) throw new UsageError(`--${flag} goes with --profiles DIR`);
@@ -400,6 +403,7 @@ async function runCommand(args: string[]): Promise<number> {
   try {
     if (!profile) {
       process.stderr.write(`${bold('No --profile given:')} testing the built-in simulated PLC (the embedded default).\n`);
+      const { startEmbeddedComponent } = await import('../simulation/embedded.js');
       simulated = await startEmbeddedComponent({ mode, signal: controller.signal, onStatus: (line) => process.stderr.write(dim(`  ${line}\n`)) });
       profile = parseProfile(simulated.profile, 'embedded default');
     }
@@ -413,6 +417,7 @@ async function runCommand(args: string[]): Promise<number> {
     }
 
     mkdirSync(outDir, { recursive: true });
+    const [{ runCampaign }, { writeAtomically, writeReports }] = await Promise.all([import('../run/campaign.js'), import('../../reports/write.js')]);
     const progress = new ConsoleProgress();
     const campaign = await runCampaign({
       profile,
@@ -444,6 +449,7 @@ async function runCommand(args: string[]): Promise<number> {
     process.stdout.write(`                   ${['compliance.md', 'compliance.json', 'junit.xml'].map((name) => join(outDir, name)).join(', ')}\n`);
     if (written.allureIndex) process.stdout.write(`Allure report:     ${written.allureIndex}\n`);
     if (values.bundle) {
+      const { BUNDLE_NAME, createBundle } = await import('../bundle/bundle.js');
       const bundle = createBundle(outDir, labKeyPem ? { labKeyPem } : {});
       writeAtomically(join(outDir, BUNDLE_NAME), bundle.archive);
       process.stdout.write(`Evidence bundle:   ${join(outDir, BUNDLE_NAME)} (${bundle.manifest.files.length} files, signed by key ${bundle.key.fingerprint.slice(0, 16)}…, ${bundle.manifest.signer.keySource})\n`);
@@ -541,7 +547,7 @@ async function runManyCommand(values: Values, args: string[]): Promise<number> {
   return runProfilesCommand({ profilesDir, outDir: resolve((values.out as string | undefined) ?? join('reports', 'latest')), passThrough, concurrency, ...(shard ? { shard } : {}) });
 }
 
-function fleetCommand(args: string[]): number {
+async function fleetCommand(args: string[]): Promise<number> {
   const { values, positionals } = parse(args, { out: { type: 'string' }, 'as-of': { type: 'string' }, 'fail-under': { type: 'string', multiple: true } }, true);
   if (positionals.length === 0) throw new UsageError('fleet needs at least one folder with run outputs (or a nightly history of them)');
   let gate: Map<GateKpi, number>;
@@ -561,6 +567,7 @@ function fleetCommand(args: string[]): number {
   const asOf = asOfText === undefined ? undefined : new Date(asOfText);
   if (asOf && Number.isNaN(asOf.getTime())) throw new UsageError(`--as-of must be a date and time such as 2025-03-04T06:00:00Z, not "${asOfText}"`);
   const outDir = resolve((values.out as string | undefined) ?? positionals[0]!);
+  const { writeFleetReports } = await import('../../reports/fleet/write.js');
   const { report, files } = writeFleetReports({ inputs: positionals, outDir, ...(asOf ? { asOf } : {}) });
   const k = report.kpis;
   const percent = (share: number | null) => (share === null ? 'n/a' : `${Math.round(share * 1000) / 10}%`);

@@ -13,7 +13,7 @@ import { allureKey, allureTestIds } from '../../reports/allure/links.js';
 import { judgeAll, judgedInterfaces } from '../../core/verdict/judge.js';
 import { buildComplianceDocument } from '../../core/verdict/document.js';
 import type { ComplianceDocument } from '../../core/verdict/model.js';
-import { discoverChecks, type DiscoveredCheck } from './discover.js';
+import { checkManifest, loadChecks, type CheckEntry, type DiscoveredCheck } from './discover.js';
 import { executeCheck, interfacesFor, type CheckResult } from './execute.js';
 import { Redactor } from '../../core/evidence/redact.js';
 import { FailedLoginLedger } from '../../core/safety/failed-logins.js';
@@ -59,7 +59,7 @@ export function selectsRequirement(only: string[] | undefined, requirementId: st
 }
 
 /** Checks the run will consider, in catalog order (FR, requirement, file). */
-export function planChecks(discovered: DiscoveredCheck[], options: Pick<CampaignOptions, 'only' | 'protocol'>): DiscoveredCheck[] {
+export function planChecks<T extends { check: Pick<CheckEntry, 'requirement' | 'enhancement' | 'protocol'>; file: string }>(discovered: T[], options: Pick<CampaignOptions, 'only' | 'protocol'>): T[] {
   return discovered
     .filter(({ check }) => selectsRequirement(options.only, requirementIdOf(check)))
     .filter(({ check }) => !options.protocol || definitionOfCheckProtocol(check.protocol)?.name === options.protocol)
@@ -101,10 +101,12 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRes
   mkdirSync(allureResultsDir, { recursive: true });
 
   await loadProtocols();
-  const discovered = await discoverChecks();
-  const planned = planRuns(planChecks(discovered, options), profile);
+  // Only the selected checks are imported, and with them only the adapters (and protocol libraries) they use.
+  const manifest = await checkManifest();
+  const selected = planChecks(manifest.map((entry) => ({ check: entry, file: entry.file })), options);
+  const planned = planRuns(await loadChecks(selected.map(({ check }) => check)), profile);
   const checkProtocols = new Map<string, string[]>();
-  for (const { check } of discovered) {
+  for (const check of manifest) {
     const id = requirementIdOf(check);
     checkProtocols.set(id, [...new Set([...(checkProtocols.get(id) ?? []), check.protocol])]);
   }

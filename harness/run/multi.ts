@@ -1,8 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
-import { dirname, extname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { extname, join, resolve } from 'node:path';
 import { bold, dim, green, red, yellow } from '../cli/console.js';
+import { HARNESS_BIN, harnessChildEnv } from '../../core/paths.js';
 
 /**
  * `run --profiles DIR`: many components, one child process each. A campaign runs mocha and allure-mocha, whose test
@@ -11,7 +11,7 @@ import { bold, dim, green, red, yellow } from '../cli/console.js';
  */
 
 export const PROFILE_EXTENSIONS = ['.yaml', '.yml', '.json'] as const;
-export const HARNESS_BIN = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'bin', 'iec62443-harness.js');
+export { HARNESS_BIN };
 
 export interface ProfileEntry {
   /** The file name without its extension; it names the output folder and prefixes the progress lines. */
@@ -151,7 +151,7 @@ export class MultiRun {
     const args = [this.options.bin ?? HARNESS_BIN, 'run', '--profile', run.file, '--out', run.outDir, ...this.options.passThrough];
     return new Promise((resolvePromise) => {
       // Its own process group: a Ctrl-C in the terminal reaches only the parent, which passes it on exactly once.
-      const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true, env: this.options.env ?? process.env });
+      const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true, env: harnessChildEnv(this.options.env ?? process.env) });
       this.running.set(run, child);
       // A child started between the user's Ctrl-C and this point must not run to the end unnoticed.
       if (this.interrupted) child.kill(this.interruptSignal);

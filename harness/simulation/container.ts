@@ -2,10 +2,10 @@ import { spawn, spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, relative, sep } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, relative, sep } from 'node:path';
 import { parse } from 'yaml';
 import { randomLoopbackHost } from '../../core/net/loopback.js';
+import { PACKAGE_ROOT } from '../../core/paths.js';
 import type { ProfileInput } from '../../core/profile/schema.js';
 import { findSimulator, loadSimulators } from '../../simulators/registry.js';
 
@@ -15,7 +15,8 @@ import { findSimulator, loadSimulators } from '../../simulators/registry.js';
  * loopback address they are given, so a check cannot tell a container from a process.
  */
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+// The image is built from a clone's sources and installed node_modules (not from an installed package's dist/).
+const ROOT = PACKAGE_ROOT;
 const SIMULATOR_DOCKERFILE = 'simulators/docker/Dockerfile';
 const DEPENDENCIES_DOCKERFILE = 'simulators/docker/dependencies.Dockerfile';
 const BASE_IMAGE_SCRIPT = join(ROOT, 'simulators', 'docker', 'build-base-image.sh');

@@ -1,18 +1,17 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { parse } from 'yaml';
 import { randomLoopbackHost } from '../../core/net/loopback.js';
 import type { Declaration, ProfileInput } from '../../core/profile/schema.js';
 import { parseProfile } from '../../core/profile/load.js';
 import { componentInterfaces } from '../../core/protocol.js';
 import { HARNESS } from '../../core/version.js';
+import { HARNESS_BIN, harnessChildEnv } from '../../core/paths.js';
 import { loadSimulators } from '../../simulators/registry.js';
 import type { SimulatorDefinition } from '../../simulators/types.js';
 
-const BIN = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'bin', 'iec62443-harness.js');
 export const READY_PREFIX = 'ready:';
 const START_TIMEOUT_MS = 60_000;
 
@@ -33,8 +32,9 @@ interface Part {
 /** Starts one simulator as a child process (`simulate <kind>`) and reads its self-description once it is ready. */
 export async function startSimulatorProcess(kind: string, profileName: string, host: string, workDir: string, signal?: AbortSignal): Promise<Part> {
   const profileFile = join(workDir, `${kind}.yaml`);
-  const child = spawn(process.execPath, [BIN, 'simulate', kind, '--profile', profileName, '--host', host, '--write-profile', profileFile], {
+  const child = spawn(process.execPath, [HARNESS_BIN, 'simulate', kind, '--profile', profileName, '--host', host, '--write-profile', profileFile], {
     stdio: ['ignore', 'pipe', 'pipe'],
+    env: harnessChildEnv(),
   });
   const stderr: string[] = [];
   child.stderr!.on('data', (chunk: Buffer) => stderr.push(chunk.toString()));
