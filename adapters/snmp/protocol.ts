@@ -60,4 +60,5 @@ export default defineProtocol({
     const { snmpEssentialProbes } = await import('./availability.js');
     return snmpEssentialProbes(ctx.profile, endpoint, { host: ctx.host, port: endpoint.port, timeoutMs: ctx.settings.requestTimeoutMs });
   },
+  discovery: { run: async (scene) => (await import('./discover.js')).discoverSnmp(scene) },
 });

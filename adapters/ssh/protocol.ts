@@ -37,4 +37,5 @@ export default defineProtocol({
       },
     ];
   },
+  discovery: { run: async (scene) => (await import('./discover.js')).discoverSsh(scene) },
 });

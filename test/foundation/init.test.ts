@@ -68,7 +68,10 @@ describe('init --host: a device profile from discovery', function () {
     expect(profile).to.deep.include({ targetSL: 2, disruptive: false });
     // The Modbus simulator reports its identity over FC 43; the OPC UA one offers no anonymous session to read BuildInfo.
     expect(profile.component).to.deep.include({ vendor: 'Example Automation', firmware: 'V2.4.1' });
-    expect(profile.unsetAccounts?.map((account) => account.role)).to.deep.equal(['admin', 'operator', 'viewer', 'lockout', 'admin', 'operator', 'viewer', 'lockout']);
+    expect(profile.endpoints.ssh?.port).to.equal(own.endpoints!.ssh!.port);
+    // Every account is a placeholder: none is usable before the user fills it in.
+    expect(profile.accounts).to.deep.equal([]);
+    expect(profile.unsetAccounts!.map((account) => account.role)).to.include.members(['admin', 'operator', 'viewer', 'lockout']);
     expect(text).to.match(/^# Every TCP port found open\. The vendor must confirm that each one is meant to be open/m);
     expect(text).to.match(/^targetSL: 2$/m);
     expect(initRun.stdout).to.match(/Still to fill in or confirm:[\s\S]*accounts: export HTTP_ADMIN_USER, HTTP_ADMIN_PASSWORD, .*OPCUA_ADMIN_USER, OPCUA_ADMIN_PASSWORD/);
@@ -90,41 +93,44 @@ describe('init --host: a device profile from discovery', function () {
     expect([0, 1], run.stderr).to.include(run.status);
     expect(run.stderr).to.match(/accounts\[\d\] \(admin\) is left out: \$\{OPCUA_ADMIN_USER\}, \$\{OPCUA_ADMIN_PASSWORD\} not set/);
     const document = JSON.parse(readFileSync(join(workDir, 'first', 'compliance.json'), 'utf8')) as { scope: { unsetAccounts: unknown[] } };
-    expect(document.scope.unsetAccounts).to.have.length(8);
+    expect(document.scope.unsetAccounts).to.have.length((parse(readFileSync(written, 'utf8')) as ProfileInput).accounts!.length);
   });
 
   it('with the accounts and client certificate filled in, the checks reach the verdicts of the simulators\' own profiles', async function () {
     const own = component.profile;
     const input = parse(readFileSync(written, 'utf8')) as ProfileInput;
-    const env: NodeJS.ProcessEnv = {};
-    for (const account of own.accounts ?? []) {
-      if (!account.interfaces?.includes('opcua')) continue;
-      env[`OPCUA_${account.role.toUpperCase()}_USER`] = account.username;
-      env[`OPCUA_${account.role.toUpperCase()}_PASSWORD`] = account.password;
-    }
+    const endpoints = input.endpoints!;
+    const renamed = new Map<string, string>();
     const { clientCertificate, clientPrivateKey, pkiDir } = own.endpoints!.opcua!;
-    input.endpoints!.opcua = { ...input.endpoints!.opcua!, clientCertificate, clientPrivateKey, pkiDir };
+    endpoints.opcua = { ...endpoints.opcua!, clientCertificate, clientPrivateKey, pkiDir };
     // A web UI shows how to log in, not which page is the admin's, what its banner says or when sessions expire:
     // init found the address, the login and the plain-HTTP twin; the rest (and the interface's name) is the vendor's.
-    input.endpoints!.http = input.endpoints!.http!.map((discovered) => {
+    endpoints.http = endpoints.http!.map((discovered) => {
       const documented = own.endpoints!.http!.find((entry) => entry.url === discovered.url)!;
-      for (const account of own.accounts ?? []) {
-        if (!account.interfaces?.includes(documented.name)) continue;
-        env[`HTTP_${account.role.toUpperCase()}_USER`] = account.username;
-        env[`HTTP_${account.role.toUpperCase()}_PASSWORD`] = account.password;
-      }
+      renamed.set(discovered.name, documented.name);
       const success = 'success' in documented.login ? { success: documented.login.success } : {};
       return { ...documented, url: discovered.url, login: { ...documented.login, ...discovered.login, ...success } as typeof documented.login };
     });
-    const renamed = new Map([...(input.endpoints!.http ?? []), ...(input.endpoints!.tls ?? [])].map((entry) => [entry.name, entry.name]));
-    input.endpoints!.tls = input.endpoints!.tls!.map((discovered) => {
+    endpoints.tls = endpoints.tls!.map((discovered) => {
       const documented = own.endpoints!.tls!.find((entry) => entry.port === discovered.port)!;
       renamed.set(discovered.name, documented.name);
       return { ...discovered, name: documented.name };
     });
-    const web = parse(readFileSync(written, 'utf8')) as ProfileInput;
-    web.endpoints!.http!.forEach((entry, index) => renamed.set(entry.name, input.endpoints!.http![index]!.name));
-    input.accounts = input.accounts!.map((account) => ({ ...account, interfaces: account.interfaces!.map((name) => renamed.get(name) ?? name) }));
+    // SSH: init read the port from the banner; the banner text, idle timeout and lockout are documented, not seen.
+    endpoints.ssh = { ...own.endpoints!.ssh!, port: endpoints.ssh!.port };
+    // The simulated SNMP agent listens on a free UDP port, and UDP services are probed on their registered ports only:
+    // init cannot find it, so its section is the vendor's (with the v3 users and keys, which init never writes anyway).
+    expect(endpoints.snmp, 'SNMP on an unregistered UDP port').to.equal(undefined);
+    endpoints.snmp = own.endpoints!.snmp!;
+    // Each placeholder gets the password of the simulator's account of that role on that interface.
+    const env: NodeJS.ProcessEnv = {};
+    input.accounts = input.accounts!.map((account) => {
+      const interfaces = account.interfaces!.map((name) => renamed.get(name) ?? name);
+      const documented = own.accounts!.find((entry) => entry.role === account.role && entry.interfaces!.some((name) => interfaces.includes(name)))!;
+      env[/\$\{(\w+)\}/.exec(account.username)![1]!] = documented.username;
+      env[/\$\{(\w+)\}/.exec(account.password)![1]!] = documented.password;
+      return { ...account, interfaces };
+    });
     // What only the vendor can say is the vendor's: the target SL, what is essential, the declarations, the control address.
     const filled: ProfileInput = { ...input, targetSL: own.targetSL, essentialFunctions: own.essentialFunctions!, declarations: own.declarations!, scan: own.scan! };
     const run = async (profile: ProfileInput, name: string, variables: NodeJS.ProcessEnv) =>
