@@ -13,7 +13,21 @@ export interface SimulatorStartOptions {
   port?: number;
   /** A private temp folder for PKI and state; the simulator creates what it needs below it. */
   workDir: string;
+  /**
+   * Who the simulated device says it is, where the protocol lets it say (BuildInfo, SSH identification, sysDescr):
+   * the embedded default gives every part one identity, as the interfaces of one PLC report one. Absent: its own.
+   */
+  identity?: SimulatedIdentity;
 }
+
+export interface SimulatedIdentity {
+  vendor: string;
+  model: string;
+  firmware: string;
+}
+
+/** Where `simulate` reads the identity when the embedded default starts it as a child process or a container. */
+export const SIMULATED_IDENTITY_ENV = 'IEC62443_SIMULATED_IDENTITY';
 
 export interface RunningSimulator {
   kind: string;

@@ -23,6 +23,7 @@ import { AdvisoriesFolderError, checkAdvisoriesFolder, loadAdvisories, type Load
 // Commands import what they use when they run (reports, simulators, the runner, node-forge for signatures), and a
 // check's adapter is imported only when the check runs: --help, catalog and profile errors load no protocol library.
 import { EXIT, UsageError } from './errors.js';
+import { SIMULATED_IDENTITY_ENV, type SimulatedIdentity } from '../../simulators/types.js';
 
 export { EXIT, UsageError };
 
@@ -205,7 +206,8 @@ async function simulateCommand(args: string[]): Promise<number> {
   if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65535)) throw new UsageError(`--port must be a TCP port number, not "${String(values.port)}"`);
   const host = (values.host as string | undefined) ?? randomLoopbackHost();
   const workDir = mkdtempSync(join(tmpdir(), `iec62443-sim-${kind}-`));
-  const running = await definition.start({ profile: profileName, host, workDir, ...(port !== undefined ? { port } : {}) });
+  const identity = process.env[SIMULATED_IDENTITY_ENV] ? (JSON.parse(process.env[SIMULATED_IDENTITY_ENV]) as SimulatedIdentity) : undefined;
+  const running = await definition.start({ profile: profileName, host, workDir, ...(port !== undefined ? { port } : {}), ...(identity ? { identity } : {}) });
   const profileFile = values['write-profile'] as string | undefined;
   if (profileFile) writeAtomically(profileFile, `# Device profile written by the ${kind} simulator (${profileName}); it holds test credentials.\n${stringify(running.profile)}`);
   const stop = async () => {

@@ -8,6 +8,7 @@ import { randomLoopbackHost } from '../../core/net/loopback.js';
 import { PACKAGE_ROOT } from '../../core/paths.js';
 import type { ProfileInput } from '../../core/profile/schema.js';
 import { findSimulator, loadSimulators } from '../../simulators/registry.js';
+import { SIMULATED_IDENTITY_ENV, type SimulatedIdentity } from '../../simulators/types.js';
 
 /**
  * Simulated components in containers, started through testcontainers. The image holds every simulator under
@@ -46,6 +47,8 @@ export interface SimulatorContainerOptions {
   host?: string;
   /** Port of the main endpoint; default: a free port chosen in the container. */
   port?: number;
+  /** Who the simulated device says it is (SimulatorStartOptions.identity). */
+  identity?: SimulatedIdentity;
   /**
    * A folder below which the container gets its own work folder, mounted at the same absolute path, so paths to
    * the PKI and client certificates in the written profile stay valid on the host. Default: the system temp folder.
@@ -360,7 +363,7 @@ export async function startSimulatorContainer(options: SimulatorContainerOptions
     .withCommand([options.kind, '--profile', profileName, '--host', host, ...(options.port !== undefined ? ['--port', String(options.port)] : []), '--write-profile', profileFile])
     .withBindMounts([{ source: workDir, target: workDir, mode: 'rw' }])
     // The simulate command makes its work folder under the temp folder: inside the mount, at a path valid on the host.
-    .withEnvironment({ TMPDIR: workDir })
+    .withEnvironment({ TMPDIR: workDir, ...(options.identity ? { [SIMULATED_IDENTITY_ENV]: JSON.stringify(options.identity) } : {}) })
     .withLabels({ [CONTAINER_LABEL]: options.kind, 'iec62443-harness.profile': profileName, [OWNER_PID_LABEL]: String(process.pid) })
     .withWaitStrategy(Wait.forLogMessage(READY_LINE))
     .withStartupTimeout(options.startupTimeoutMs ?? START_TIMEOUT_MS)

@@ -7,12 +7,18 @@ import { randomLoopbackHost } from '../../core/net/loopback.js';
 import type { Declaration, ProfileInput } from '../../core/profile/schema.js';
 import { parseProfile } from '../../core/profile/load.js';
 import { componentInterfaces } from '../../core/protocol.js';
-import { HARNESS } from '../../core/version.js';
 import { HARNESS_BIN, harnessChildEnv } from '../../core/paths.js';
 import { loadSimulators } from '../../simulators/registry.js';
-import type { SimulatorDefinition } from '../../simulators/types.js';
+import { SIMULATED_IDENTITY_ENV, type SimulatedIdentity, type SimulatorDefinition } from '../../simulators/types.js';
 
 export const READY_PREFIX = 'ready:';
+
+/**
+ * The one identity every part of the embedded default reports, as the interfaces of one PLC do: the simulated tank
+ * PLC's, which its Modbus device identification gives (VendorName, ProductCode, MajorMinorRevision V2.4.1). The
+ * profile declares it, so the CR 7.8 checks find nothing to review.
+ */
+export const EMBEDDED_IDENTITY: SimulatedIdentity = { vendor: 'Example Automation', model: 'TPLC-100', firmware: '2.4.1' };
 const START_TIMEOUT_MS = 60_000;
 
 export interface SimulatedComponent {
@@ -30,11 +36,11 @@ interface Part {
 }
 
 /** Starts one simulator as a child process (`simulate <kind>`) and reads its self-description once it is ready. */
-export async function startSimulatorProcess(kind: string, profileName: string, host: string, workDir: string, signal?: AbortSignal): Promise<Part> {
+export async function startSimulatorProcess(kind: string, profileName: string, host: string, workDir: string, signal?: AbortSignal, identity?: SimulatedIdentity): Promise<Part> {
   const profileFile = join(workDir, `${kind}.yaml`);
   const child = spawn(process.execPath, [HARNESS_BIN, 'simulate', kind, '--profile', profileName, '--host', host, '--write-profile', profileFile], {
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: harnessChildEnv(),
+    env: { ...harnessChildEnv(), ...(identity ? { [SIMULATED_IDENTITY_ENV]: JSON.stringify(identity) } : {}) },
   });
   const stderr: string[] = [];
   child.stderr!.on('data', (chunk: Buffer) => stderr.push(chunk.toString()));
@@ -104,10 +110,8 @@ export function mergeProfiles(host: string, controlHost: string, parts: Array<Pi
   }
   return {
     component: {
-      name: 'Simulated PLC (embedded default)',
-      vendor: HARNESS.name,
-      model: parts.map((part) => `${part.kind}:${part.profileName}`).join(' + '),
-      firmware: HARNESS.version,
+      name: `Simulated PLC (embedded default: ${parts.map((part) => `${part.kind} ${part.profileName}`).join(', ')})`,
+      ...EMBEDDED_IDENTITY,
       type: 'embedded-device',
     },
     targetSL: Math.max(1, ...parts.map((part) => part.profile.targetSL)),
@@ -151,9 +155,9 @@ export async function startEmbeddedComponent(options: EmbeddedOptions): Promise<
       options.onStatus?.(`starting the ${definition.kind} simulator (${profileName}) on ${host}`);
       parts.push(
         options.mode === 'process'
-          ? await startSimulatorProcess(definition.kind, profileName, host, workDir, options.signal)
+          ? await startSimulatorProcess(definition.kind, profileName, host, workDir, options.signal, EMBEDDED_IDENTITY)
           : options.mode === 'container'
-            ? await (await import('./container.js')).startSimulatorContainer({ kind: definition.kind, profile: profileName, host, workDir, signal: options.signal, onStatus: options.onStatus })
+            ? await (await import('./container.js')).startSimulatorContainer({ kind: definition.kind, profile: profileName, host, workDir, identity: EMBEDDED_IDENTITY, signal: options.signal, onStatus: options.onStatus })
             : await startInProcess(definition, profileName, host, workDir),
       );
     }
@@ -170,6 +174,6 @@ export async function startEmbeddedComponent(options: EmbeddedOptions): Promise<
 
 async function startInProcess(definition: SimulatorDefinition, profileName: string, host: string, workDir: string): Promise<Part> {
   const own = mkdtempSync(join(workDir, `${definition.kind}-`));
-  const running = await definition.start({ profile: profileName, host, workDir: own });
+  const running = await definition.start({ profile: profileName, host, workDir: own, identity: EMBEDDED_IDENTITY });
   return { kind: definition.kind, profileName, profile: running.profile, ports: running.ports, stop: () => running.stop() };
 }

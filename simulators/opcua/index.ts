@@ -1,6 +1,6 @@
 import { randomLoopbackHost } from '../../core/net/loopback.js';
 import type { ProfileInput } from '../../core/profile/schema.js';
-import type { RunningSimulator, SimulatorDefinition, SimulatorStartOptions } from '../types.js';
+import type { RunningSimulator, SimulatedIdentity, SimulatorDefinition, SimulatorStartOptions } from '../types.js';
 import { PLC_FLAWS, PLC_PROFILES } from './flaws.js';
 import { PLC_NODES, startPlc, type PlcProfile, type PlcSettings, type RunningPlc } from './plc.js';
 
@@ -23,13 +23,13 @@ function documentedBounds(plc: RunningPlc, profile: PlcProfile) {
 }
 
 /** The device profile the simulated PLC writes about itself, as its vendor would. It holds the accounts' passwords. */
-export function describePlc(plc: RunningPlc, profile: PlcProfile, host: string): ProfileInput {
+export function describePlc(plc: RunningPlc, profile: PlcProfile, host: string, identity?: SimulatedIdentity): ProfileInput {
   return {
     component: {
       name: `Simulated OPC UA PLC (${profile})`,
-      vendor: 'iec62443-harness',
-      model: 'Simulated OPC UA PLC',
-      firmware: `1.0.0-${profile}`,
+      vendor: identity?.vendor ?? 'iec62443-harness',
+      model: identity?.model ?? 'Simulated OPC UA PLC',
+      firmware: identity?.firmware ?? `1.0.0-${profile}`,
       type: 'embedded-device',
     },
     targetSL: 3,
@@ -62,13 +62,13 @@ function otherLoopbackHost(host: string): string {
 export async function startOpcuaSimulator(options: SimulatorStartOptions & { settings?: Partial<PlcSettings> }): Promise<RunningSimulator & { plc: RunningPlc }> {
   if (!PLC_PROFILES.includes(options.profile)) throw new Error(`unknown OPC UA simulator profile "${options.profile}" (known: ${PLC_PROFILES.join(', ')})`);
   const profile = options.profile;
-  const plc = await startPlc({ profile, host: options.host, port: options.port ?? 0, workDir: options.workDir, settings: options.settings });
+  const plc = await startPlc({ profile, host: options.host, port: options.port ?? 0, workDir: options.workDir, settings: options.settings, ...(options.identity ? { identity: options.identity } : {}) });
   return {
     kind: 'opcua',
     profileName: profile,
     host: options.host,
     ports: [plc.port],
-    profile: describePlc(plc, profile, options.host),
+    profile: describePlc(plc, profile, options.host, options.identity),
     plc,
     stop: () => plc.stop(),
   };

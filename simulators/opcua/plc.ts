@@ -27,6 +27,7 @@ import { ensureHarnessPki, type HarnessPki } from '../../adapters/opcua/pki.js';
 import { auditWrites, refuseArraysForScalars, refuseUndecodableRequests } from './safeguards.js';
 import { flawsOf, PLC_PROFILES, type PlcFlaw } from './flaws.js';
 import { bindSessionsToNoChannel, disableDiagnostics, fixServerNonce, installWeakTransport, leakInternalErrors, offsetClock, type WeakTransport } from './weaknesses.js';
+import type { SimulatedIdentity } from '../types.js';
 
 /**
  * A small simulated PLC on node-opcua's server: a tank whose level follows a setpoint while a pump runs, and a
@@ -123,6 +124,7 @@ export interface PlcOptions {
   port: number;
   workDir: string;
   settings?: Partial<PlcSettings>;
+  identity?: SimulatedIdentity;
 }
 
 export type DocumentedBounds = Pick<PlcSettings, 'lockoutThreshold' | 'lockoutMs' | 'maxSessionTimeoutMs' | 'maxSessionsPerUser' | 'maxSessions'>;
@@ -390,7 +392,13 @@ export async function startPlc(options: PlcOptions): Promise<RunningPlc> {
       serverInfo: { applicationUri, productUri: 'urn:iec62443-harness:simulated-plc', applicationName: { text: `Simulated OPC UA PLC (${profile})` } },
       buildInfo: has('empty-build-info')
         ? { productName: 'Simulated OPC UA PLC', manufacturerName: '', softwareVersion: '', buildNumber: '' }
-        : { productName: 'Simulated OPC UA PLC', manufacturerName: 'iec62443-harness', softwareVersion: `1.0.0-${profile}`, buildNumber: '2024.11.3-17', buildDate: new Date('2024-11-03T10:00:00Z') },
+        : {
+            productName: options.identity ? `${options.identity.model} OPC UA server` : 'Simulated OPC UA PLC',
+            manufacturerName: options.identity?.vendor ?? 'iec62443-harness',
+            softwareVersion: options.identity?.firmware ?? `1.0.0-${profile}`,
+            buildNumber: '2024.11.3-17',
+            buildDate: new Date('2024-11-03T10:00:00Z'),
+          },
     } as OPCUAServerOptions,
   );
   installHooks(server, settings.maxSessionTimeoutMs, refusalStatus, traffic);

@@ -83,7 +83,7 @@ function netSnmpUser(user: SnmpUser): Record<string, unknown> {
 async function start(startOptions: SimulatorStartOptions): Promise<RunningSnmpSimulator> {
   const flaws = flawsOf(startOptions.profile);
   const { host } = startOptions;
-  const firmware = `${randomInt(1, 9)}.${randomInt(0, 10)}.${randomInt(0, 30)}`;
+  const firmware = startOptions.identity?.firmware ?? `${randomInt(1, 9)}.${randomInt(0, 10)}.${randomInt(0, 30)}`;
   const serial = randomBytes(3).toString('hex').toUpperCase();
 
   const users: SnmpUser[] = [
@@ -180,7 +180,7 @@ async function start(startOptions: SimulatorStartOptions): Promise<RunningSnmpSi
   const documentedCommunity = communities.find((entry) => entry.documented)?.community;
   const versions = communities.length > 0 ? ['2c', '3'] : ['3'];
   const description = {
-    component: { name: `SNMP agent simulator (${startOptions.profile})`, vendor: 'iec62443-harness', model: 'snmp-sim', firmware, type: 'embedded-device' },
+    component: { name: `SNMP agent simulator (${startOptions.profile})`, vendor: startOptions.identity?.vendor ?? 'iec62443-harness', model: startOptions.identity?.model ?? 'snmp-sim', firmware, type: 'embedded-device' },
     targetSL: 2,
     host,
     endpoints: {

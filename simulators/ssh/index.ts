@@ -92,7 +92,7 @@ async function start(options: SimulatorStartOptions): Promise<RunningSshSimulato
   const lockout = { threshold: randomInt(3, 7), durationS: randomInt(2, 6) };
   const idleTimeoutS = randomInt(2, 6);
   const banner = `Authorised personnel only. Sessions are logged. Device ${randomBytes(3).toString('hex').toUpperCase()}.`;
-  const firmware = `${randomInt(2, 6)}.${randomInt(0, 10)}.${randomInt(0, 20)}`;
+  const firmware = options.identity?.firmware ?? `${randomInt(2, 6)}.${randomInt(0, 10)}.${randomInt(0, 20)}`;
 
   const accounts: Account[] = [
     { role: 'admin', username: `admin-${suffix()}`, password: strongPassword() },
@@ -216,7 +216,7 @@ async function start(options: SimulatorStartOptions): Promise<RunningSshSimulato
 
   const documented = accounts.filter((account) => !account.undocumented);
   const description = {
-    component: { name: `SSH management simulator (${options.profile})`, vendor: 'iec62443-harness', model: 'ssh-sim', firmware: flaws.has('version') ? undefined : firmware, type: 'embedded-device' },
+    component: { name: `SSH management simulator (${options.profile})`, vendor: options.identity?.vendor ?? 'iec62443-harness', model: options.identity?.model ?? 'ssh-sim', firmware: flaws.has('version') ? undefined : firmware, type: 'embedded-device' },
     targetSL: 2,
     host,
     endpoints: {

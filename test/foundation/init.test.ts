@@ -96,6 +96,17 @@ describe('init --host: a device profile from discovery', function () {
     expect(document.scope.unsetAccounts).to.have.length((parse(readFileSync(written, 'utf8')) as ProfileInput).accounts!.length);
   });
 
+  it('the embedded default declares the identity its simulators report, so CR 7.8 has nothing to review', async function () {
+    const profile = parseProfile(component.profile, 'embedded default');
+    const campaign = await runCampaign({ profile, outDir: mkdtempSync(join(workDir, 'inventory-')), only: ['CR 7.8'], signal: new AbortController().signal });
+    const inventory = campaign.results.filter((result) => result.status !== 'not-applicable');
+    expect(inventory.map((result) => result.checkId)).to.include.members(['opcua.inventory.build-info', 'modbus.inventory.device-identification', 'ssh.inventory.version', 'snmp.inventory.system-group']);
+    for (const result of inventory) {
+      expect(result.status, `${result.checkId}: ${result.observed ?? result.message}`).to.equal('pass');
+      expect(result.observed, result.checkId).not.to.match(/to review/);
+    }
+  });
+
   it('with the accounts and client certificate filled in, the checks reach the verdicts of the simulators\' own profiles', async function () {
     const own = component.profile;
     const input = parse(readFileSync(written, 'utf8')) as ProfileInput;
