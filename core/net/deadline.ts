@@ -1,3 +1,5 @@
+import { abortReason } from './abort.js';
+
 /**
  * Time limits for network steps in adapters that have no timeout of their own. A step ends with its value, or with a
  * rejection when its time is up or the signal aborts; `cancel` then closes whatever socket the step holds, so nothing
@@ -9,11 +11,6 @@ export class StepTimeoutError extends Error {
     super(message);
     this.name = 'StepTimeoutError';
   }
-}
-
-export function abortReason(signal: AbortSignal): Error {
-  const reason: unknown = signal.reason;
-  return reason instanceof Error ? reason : new StepTimeoutError(`aborted${reason ? `: ${String(reason)}` : ''}`);
 }
 
 /**
@@ -49,21 +46,5 @@ export function settleWithin<T>(
     } catch (error) {
       finish(() => reject(error instanceof Error ? error : new Error(String(error))));
     }
-  });
-}
-
-/** Sleeps, but wakes with a rejection as soon as the signal aborts. */
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  if (signal?.aborted) return Promise.reject(abortReason(signal));
-  return new Promise((resolve, reject) => {
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(abortReason(signal!));
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
   });
 }

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { defineCheck, fail, pass } from '../../core/check.js';
-import { sleep } from '../../core/net/deadline.js';
+import { pause } from '../../core/net/abort.js';
 import { accountsFor } from '../../core/profile/load.js';
 import type { Profile } from '../../core/profile/schema.js';
 import { DEFAULT_LOCKOUT_THRESHOLD } from '../../adapters/ssh/endpoint.js';
@@ -58,14 +58,14 @@ export default defineCheck({
     const lockedAt = Date.now();
     let releasedAfterMs: number | undefined;
     if (locked) {
-      if (documented) await sleep(documented.durationS * 1000, ctx.signal);
+      if (documented) await pause(documented.durationS * 1000, ctx.signal);
       while (Date.now() - lockedAt < watchS * 1000) {
         const attempt = await sshLogin(ctx, target, account.username, account.password, 'is the account released?');
         if (attempt.outcome === 'accepted') {
           releasedAfterMs = Date.now() - lockedAt;
           break;
         }
-        await sleep(1_000, ctx.signal);
+        await pause(1_000, ctx.signal);
       }
       ctx.designedWait(Date.now() - lockedAt, 'watching the locked account until the lockout is released');
     }
