@@ -16,6 +16,9 @@ const cause = (message: string) => /\(([^()]*)\)\s*$/.exec(message)?.[1] ?? mess
 
 const describeAnswer = (answer: Answer) => (answer.kind === 'status' ? `answered ${formatStatus(answer.status)}` : answer.kind === 'closed' ? `closed the channel (${answer.detail})` : `did not answer (${answer.detail})`);
 
+/** Long enough for the clean Read and the altered request, which follow each other at once. */
+const RELAYED_SESSION_TIMEOUT_MS = 5_000;
+
 export default defineCheck({
   id: 'opcua.integrity.tampered-message-rejected',
   requirement: 'CR 3.1',
@@ -57,7 +60,9 @@ export default defineCheck({
       const { answer, change } = await ctx.step(`${what} through the relay, with bits flipped after signing`, async () => {
         const opened = await relayed.openChannel(channel);
         try {
-          const { attempt, session } = await opened.attemptSession(identity);
+          // A device that drops the altered channel keeps the session (a session outlives its channel) until it times
+          // out, and on a plant with a per-user session cap that would hold one of the user's sessions: ask for a short life.
+          const { attempt, session } = await opened.attemptSession(identity, RELAYED_SESSION_TIMEOUT_MS);
           if (!session) throw new Error(`the session through the relay was refused (${attempt.status ? formatStatus(attempt.status) : attempt.note}), so the relay cannot be used`);
           // A clean request through the relay first: the relay itself must be transparent.
           const clean = await session.read(subject?.nodeId ?? SERVER_NODES.currentTime);
