@@ -10,6 +10,7 @@ import { z } from 'zod';
 const hostPort = z
   .string()
   .regex(/^(\[[0-9a-fA-F:]+\]|[^\s:[\]]+):(\d{1,5})$/, 'must be HOST:PORT, e.g. "192.0.2.5:6514" or "[::1]:514"')
+  .refine((value) => !/^(0\.0\.0\.0|\[::\]|\*):/.test(value), 'must name one address of the harness, not a wildcard: the collector listens only where the profile says')
   .refine((value) => {
     const port = Number(value.slice(value.lastIndexOf(':') + 1));
     return port >= 1 && port <= 65_535;

@@ -1,0 +1,72 @@
+import type { SyslogEndpoint } from '../../adapters/syslog/endpoint.js';
+import { freePort, randomLoopbackHost } from '../../core/net/loopback.js';
+import type { RunningSimulator, SimulatorDefinition, SimulatorStartOptions } from '../types.js';
+import { startWebSimulator } from '../web/index.js';
+import { AuditSender, SENDER_FLAWS, type SenderFlaw } from './sender.js';
+
+export { SENDER_FLAWS, type SenderFlaw } from './sender.js';
+
+/**
+ * A PLC whose web management UI (the hardened web simulator) sends an audit record of every login and every refused
+ * admin request to a syslog collector, as its vendor documents for CR 2.8 and CR 6.1. The collector is the harness's:
+ * the self-described profile names where it is (endpoints.syslog), and the simulator keeps trying to reach it.
+ * hardened: RFC 5424 over TCP with octet counting, UTC time stamps, the event as structured data, buffered while the
+ *   collector is away. weak-<flaw>: one flaw of SENDER_FLAWS. weak: free text, no zone, a wrong clock and no buffer at once.
+ * hardened-udp and hardened-tls: the hardened records over UDP (RFC 5426) and TLS (RFC 5425).
+ */
+
+const FLAW_NAMES = Object.keys(SENDER_FLAWS) as SenderFlaw[];
+const WEAK: SenderFlaw[] = ['free-text', 'no-zone', 'clock-off', 'no-buffer'];
+const PROFILES = ['hardened', 'hardened-udp', 'hardened-tls', 'weak', ...FLAW_NAMES.map((flaw) => `weak-${flaw}`)] as const;
+const TEST_BOUNDS = { recordWithinS: 5, clockToleranceS: 5, outageS: 4 };
+
+function configOf(profile: string): { flaws: Set<SenderFlaw>; transport: 'udp' | 'tcp' | 'tls' } {
+  if (profile === 'hardened') return { flaws: new Set(), transport: 'tcp' };
+  if (profile === 'hardened-udp') return { flaws: new Set(), transport: 'udp' };
+  if (profile === 'hardened-tls') return { flaws: new Set(), transport: 'tls' };
+  if (profile === 'weak') return { flaws: new Set(WEAK), transport: 'tcp' };
+  const flaw = profile.slice('weak-'.length) as SenderFlaw;
+  if (profile.startsWith('weak-') && flaw in SENDER_FLAWS) return { flaws: new Set([flaw]), transport: 'tcp' };
+  throw new Error(`syslog simulator: unknown profile "${profile}" (known: ${PROFILES.join(', ')})`);
+}
+
+export async function startSyslogSimulator(options: SimulatorStartOptions): Promise<RunningSimulator & { sender: AuditSender }> {
+  const { flaws, transport } = configOf(options.profile);
+  let collectorHost = randomLoopbackHost();
+  while (collectorHost === options.host) collectorHost = randomLoopbackHost();
+  const collectorPort = await freePort(collectorHost);
+  const web = await startWebSimulator({ ...options, profile: 'hardened' });
+  const sender = new AuditSender({ collector: { host: collectorHost, port: collectorPort, transport }, localAddress: options.host, hostname: 'plc-17', appName: 'webui', flaws });
+  web.web.device.auditListeners.push((event) => sender.record(event));
+  sender.start();
+  const syslog: SyslogEndpoint = { name: 'audit-log', listen: `${collectorHost}:${collectorPort}`, transport, ...TEST_BOUNDS };
+  return {
+    kind: 'syslog',
+    profileName: options.profile,
+    host: options.host,
+    ports: web.ports,
+    profile: {
+      ...web.profile,
+      component: { name: `Simulated PLC with audit log (${options.profile})`, vendor: 'iec62443-harness', model: 'syslog-sim', firmware: `2.3.1-${options.profile}`, type: 'embedded-device' },
+      endpoints: { ...web.profile.endpoints, syslog },
+      simulator: { kind: 'syslog', profile: options.profile },
+    },
+    sender,
+    async stop() {
+      await sender.stop();
+      await web.stop();
+    },
+  };
+}
+
+const definition: SimulatorDefinition = {
+  kind: 'syslog',
+  description: `PLC web UI that sends audit records to a syslog collector: hardened (RFC 5424 over TCP), hardened-udp, hardened-tls, weak, or weak-<flaw> with one of ${FLAW_NAMES.join(', ')}`,
+  profiles: PROFILES,
+  defaultProfile: 'hardened',
+  // Not yet in the embedded default: it would add a second web UI to the default campaign (see the branch report).
+  embedded: false,
+  start: (options) => startSyslogSimulator(options),
+};
+
+export default definition;

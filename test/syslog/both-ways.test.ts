@@ -1,0 +1,47 @@
+import { proveBothWays } from '../support/both-ways.js';
+
+/**
+ * Every syslog check against the hardened simulator (a PLC web UI that sends RFC 5424 audit records over TCP) and
+ * against the single-flaw variant that has its flaw, with the reason asserted on both sides.
+ */
+
+const PROOFS = [
+  {
+    check: 'syslog.audit.security-events-recorded',
+    flaw: 'no-records',
+    pass: /every event has its record with time, source, category, outcome, user: web-management: failed login as unknown user "nouser-[0-9a-f]+" → record [\d.]+ s later; web-management: refused admin action POST \/settings\/identify by (viewer|operator) "[^"]+" → record [\d.]+ s later; bound 5 s \(profile\)/,
+    fail: /web-management: failed login as unknown user "nouser-[0-9a-f]+" → no record within 5 s; web-management: refused admin action .* → no record within 5 s \(0 records received from [\d.]+ in all; bound 5 s \(profile\)\)/,
+  },
+  {
+    check: 'syslog.audit.security-events-recorded',
+    flaw: 'no-user',
+    fail: /web-management: failed login as unknown user "nouser-[0-9a-f]+" → record [\d.]+ s later lacking outcome, user; web-management: refused admin action .* → record [\d.]+ s later lacking outcome, user/,
+  },
+  {
+    check: 'syslog.timestamps.clock-and-zone',
+    flaw: 'no-zone',
+    pass: /time stamp "\d{4}-\d\d-\d\dT[\d:.]+Z" \(UTC\) is [+-]\d+\.\d s off the harness clock; tolerance ±5 s \(profile\)/,
+    fail: /time stamp "\d{4}-\d\d-\d\dT[\d:.]+" has no time zone or offset \(local time of an unknown zone\); tolerance ±5 s/,
+  },
+  {
+    check: 'syslog.timestamps.clock-and-zone',
+    flaw: 'clock-off',
+    fail: /time stamp "[\d\-T:.]+Z" is \+4\d\d\.\d s off the harness clock \(received [\d\-T:.]+Z\); tolerance ±5 s \(profile\)/,
+  },
+  {
+    check: 'syslog.records.machine-readable',
+    flaw: 'free-text',
+    pass: /the record of the failed login as unknown user "nouser-[0-9a-f]+" is RFC5424 with fields category, action, outcome, user, src, reason \(user in "user", outcome in "outcome"\)/,
+    fail: /the record of the failed login as unknown user "nouser-[0-9a-f]+" \(rfc5424\): the event is free text only: "login failed for user nouser-[0-9a-f]+ from [\d.]+"/,
+  },
+];
+
+for (const proof of PROOFS) {
+  proveBothWays({
+    simulator: 'syslog',
+    passWith: 'hardened',
+    failWith: `weak-${proof.flaw}`,
+    checks: [proof.check],
+    reasons: { [proof.check]: { ...(proof.pass ? { pass: proof.pass } : {}), fail: proof.fail } },
+  });
+}
