@@ -57,6 +57,7 @@ export class SyslogCollector {
   foreign = 0;
   /** Frames that were too long or badly framed (the connection was closed). */
   framingErrors = 0;
+  /** TCP and TLS connections the device opened. */
   connections = 0;
   private server?: Server;
   private udp?: UdpSocket;
@@ -130,6 +131,11 @@ export class SyslogCollector {
     return this.stop();
   }
 
+  /** Waits until the device holds a connection (TCP, TLS), up to timeoutMs; says whether it does. */
+  async waitForConnection(timeoutMs: number, signal?: AbortSignal): Promise<boolean> {
+    return this.waitFor(() => this.sockets.size > 0, timeoutMs, signal);
+  }
+
   /** Waits until `wanted` holds for the records kept, or timeoutMs passes, or the signal aborts; says whether it held. */
   async waitFor(wanted: (records: readonly ReceivedRecord[]) => boolean, timeoutMs: number, signal?: AbortSignal): Promise<boolean> {
     if (wanted(this.records)) return true;
@@ -164,8 +170,15 @@ export class SyslogCollector {
   }
 
   private stream(socket: Socket): void {
+    const address = (socket.remoteAddress ?? '').replace(/^::ffff:/, '');
+    if (this.options.acceptFrom !== undefined && address !== this.options.acceptFrom) {
+      this.foreign++;
+      socket.destroy();
+      return;
+    }
     this.connections++;
     this.sockets.add(socket);
+    for (const wake of [...this.waiters]) wake();
     socket.setTimeout(this.options.idleTimeoutMs, () => socket.destroy());
     socket.on('close', () => this.sockets.delete(socket));
     socket.on('error', () => socket.destroy());

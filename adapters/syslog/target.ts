@@ -18,8 +18,8 @@ import { eventFields, recordText } from './parse.js';
 
 /** A connection the device holds open with nothing to say is closed after this long; it reconnects when it has more. */
 const IDLE_TIMEOUT_MS = 120_000;
-/** A record may carry a receive time a little before the harness noted the event start (clocks of one machine, event loop). */
-const EARLY_MS = 500;
+/** Both times are the harness's clock; a record may only seem early by the event loop's delay in noting the start. */
+const EARLY_MS = 50;
 
 export function syslogEndpoint(ctx: CheckContext): SyslogEndpoint {
   return ctx.interface.endpoint as SyslogEndpoint;
@@ -100,15 +100,20 @@ function fieldsOf(record: ReceivedRecord, event: CausedEvent): RecordField[] {
 
 /**
  * Each event's record: among the records that arrived from just before the event began until `withinMs` after it
- * ended, not already taken by another event, the one that names the user (the harness's user names are unique to the
- * event), else the one of the event's category; the better match wins, the earlier on a tie.
+ * ended, not already taken by another event nor naming another event's user, the one that names the user (the
+ * harness's unknown user names are unique to the event), else the one of the event's category; the better match wins,
+ * the earlier on a tie. Pass every event of the check, so that each record is attributed once.
  */
 export function matchEvents(events: readonly CausedEvent[], records: readonly ReceivedRecord[], withinMs: number): EventMatch[] {
   const taken = new Set<ReceivedRecord>();
   return events.map((event) => {
+    const otherUsers = events.filter((other) => other.user !== event.user).map((other) => other.user);
     let best: { record: ReceivedRecord; present: RecordField[]; score: number } | undefined;
     for (const record of records) {
       if (taken.has(record)) continue;
+      // A record naming the user of another event the harness caused is that event's, whatever its category.
+      const text = recordText(record.record);
+      if (!text.includes(event.user) && otherUsers.some((user) => text.includes(user))) continue;
       const at = record.receivedAt.getTime();
       if (at < event.startedAt.getTime() - EARLY_MS || at > event.endedAt.getTime() + withinMs) continue;
       const present = fieldsOf(record, event);
@@ -211,7 +216,7 @@ export async function causeSecurityEvents(ctx: CheckContext, which: 'all' | 'one
 export async function awaitRecords(ctx: CheckContext, collector: SyslogCollector, events: readonly CausedEvent[], withinMs: number): Promise<EventMatch[]> {
   const lastEnd = Math.max(...events.map((event) => event.endedAt.getTime()));
   const remaining = Math.max(0, lastEnd + withinMs - Date.now());
-  await ctx.step(`wait up to ${(withinMs / 1000).toFixed(0)} s for the records of ${events.length} event(s)`, () =>
+  await ctx.step(`wait up to ${(remaining / 1000).toFixed(1)} s for the records of ${events.length} event(s)`, () =>
     collector.waitFor((records) => matchEvents(events, records, withinMs).every((match) => match.present.includes('user')), remaining, ctx.signal),
   );
   ctx.throwIfAborted();

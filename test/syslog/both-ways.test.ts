@@ -45,3 +45,17 @@ for (const proof of PROOFS) {
     reasons: { [proof.check]: { ...(proof.pass ? { pass: proof.pass } : {}), fail: proof.fail } },
   });
 }
+
+// CR 2.10 is disruptive (the collector goes away for outageS); the weak variant drops what it makes meanwhile.
+proveBothWays({
+  simulator: 'syslog',
+  passWith: 'hardened',
+  failWith: 'weak-no-buffer',
+  checks: ['syslog.outage.essential-functions-and-buffer'],
+  reasons: {
+    'syslog.outage.essential-functions-and-buffer': {
+      pass: /essential functions during the outage: web UI login page \(GET \/login → 200\) (\d+)\/\1 answered in time \(worst \d+ ms\); buffered: failed login as unknown user "nouser-[0-9a-f]+" → record [\d.]+ s after the collector came back; outage 4 s, records within 5 s \(profile\)/,
+      fail: /web-management: failed login as unknown user "nouser-[0-9a-f]+" → no record within 5 s after the collector came back: the record made during the outage was lost, not buffered; essential functions during the outage: web UI login page \(GET \/login → 200\) (\d+)\/\1 answered in time/,
+    },
+  },
+});
