@@ -44,6 +44,11 @@ export async function openCollector(ctx: CheckContext): Promise<SyslogCollector>
     // An aborted run (Ctrl-C, the check's timeout) closes the collector at once, whatever the check is waiting on.
     ctx.signal.addEventListener('abort', () => void collector.close(), { once: true });
     ctx.log(`collector listening on ${collector.address}, keeping records from ${ctx.host} only`);
+    // A device reconnects on its own schedule; events caused before it is back would test its buffer, not its auditing.
+    if (endpoint.transport !== 'udp') {
+      const connected = await ctx.step(`wait up to ${endpoint.recordWithinS} s for the device to connect`, () => collector.waitForConnection(endpoint.recordWithinS * 1000, ctx.signal));
+      if (!connected) ctx.log(`the device did not connect to ${collector.address} within ${endpoint.recordWithinS} s`);
+    }
     return collector;
   } catch (error) {
     if (error instanceof CollectorBindError) throw new Error(`endpoints.syslog.listen: ${error.message}`);
@@ -212,12 +217,12 @@ export async function causeSecurityEvents(ctx: CheckContext, which: 'all' | 'one
   return { events, targets };
 }
 
-/** Waits until every event has a record naming its user, or withinMs after the last event. */
+/** Waits until every event has a record with every field, or withinMs after the last event (an incomplete record may yet be followed by the right one). */
 export async function awaitRecords(ctx: CheckContext, collector: SyslogCollector, events: readonly CausedEvent[], withinMs: number): Promise<EventMatch[]> {
   const lastEnd = Math.max(...events.map((event) => event.endedAt.getTime()));
   const remaining = Math.max(0, lastEnd + withinMs - Date.now());
   await ctx.step(`wait up to ${(remaining / 1000).toFixed(1)} s for the records of ${events.length} event(s)`, () =>
-    collector.waitFor((records) => matchEvents(events, records, withinMs).every((match) => match.present.includes('user')), remaining, ctx.signal),
+    collector.waitFor((records) => matchEvents(events, records, withinMs).every((match) => match.record && match.missing.length === 0), remaining, ctx.signal),
   );
   ctx.throwIfAborted();
   return matchEvents(events, collector.records, withinMs);

@@ -31,7 +31,8 @@ export default defineCheck({
       const incomplete = matches.filter((match) => match.record && match.missing.length > 0);
       if (unrecorded.length > 0 || incomplete.length > 0) {
         const lines = [...unrecorded, ...incomplete].map((match) => describeMatch(match, endpoint.recordWithinS));
-        return fail(`${lines.join('; ')} (${collector.records.length} records received from ${ctx.host} in all; ${bound})`, details);
+        const silent = endpoint.transport !== 'udp' && collector.connections === 0 ? `; the device never connected to ${collector.address}` : '';
+        return fail(`${lines.join('; ')} (${collector.records.length} records received from ${ctx.host} in all${silent}; ${bound})`, details);
       }
       return pass(`every event has its record with ${RECORD_FIELDS.join(', ')}: ${matches.map((match) => describeMatch(match, endpoint.recordWithinS)).join('; ')}; ${bound}`, details);
     } finally {

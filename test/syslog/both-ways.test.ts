@@ -10,7 +10,7 @@ const PROOFS = [
     check: 'syslog.audit.security-events-recorded',
     flaw: 'no-records',
     pass: /every event has its record with time, source, category, outcome, user: web-management: failed login as unknown user "nouser-[0-9a-f]+" → record [\d.]+ s later; web-management: refused admin action POST \/settings\/identify by (viewer|operator) "[^"]+" → record [\d.]+ s later; bound 5 s \(profile\)/,
-    fail: /web-management: failed login as unknown user "nouser-[0-9a-f]+" → no record within 5 s; web-management: refused admin action .* → no record within 5 s \(0 records received from [\d.]+ in all; bound 5 s \(profile\)\)/,
+    fail: /web-management: failed login as unknown user "nouser-[0-9a-f]+" → no record within 5 s; web-management: refused admin action .* → no record within 5 s \(0 records received from [\d.]+ in all; the device never connected to tcp:\/\/[\d.:]+; bound 5 s \(profile\)\)/,
   },
   {
     check: 'syslog.audit.security-events-recorded',
@@ -57,5 +57,18 @@ proveBothWays({
       pass: /essential functions during the outage: web UI login page \(GET \/login → 200\) (\d+)\/\1 answered in time \(worst \d+ ms\); buffered: failed login as unknown user "nouser-[0-9a-f]+" → record [\d.]+ s after the collector came back; outage 4 s, records within 5 s \(profile\)/,
       fail: /web-management: failed login as unknown user "nouser-[0-9a-f]+" → no record within 5 s after the collector came back: the record made during the outage was lost, not buffered; essential functions during the outage: web UI login page \(GET \/login → 200\) (\d+)\/\1 answered in time/,
     },
+  },
+});
+
+// The weak variant has every flaw that can coexist (free text, no zone, a clock 7 minutes ahead, no buffer).
+proveBothWays({
+  simulator: 'syslog',
+  passWith: 'hardened',
+  failWith: 'weak',
+  checks: ['syslog.timestamps.clock-and-zone', 'syslog.records.machine-readable', 'syslog.outage.essential-functions-and-buffer'],
+  reasons: {
+    'syslog.timestamps.clock-and-zone': { fail: /time stamp "[\d\-T:.]+" has no time zone or offset \(local time of an unknown zone\); time stamp "[\d\-T:.]+" is \+4\d\d\.\d s off the harness clock/ },
+    'syslog.records.machine-readable': { fail: /\(rfc5424\): the event is free text only: "login failed for user nouser-[0-9a-f]+/ },
+    'syslog.outage.essential-functions-and-buffer': { fail: /the record made during the outage was lost, not buffered/ },
   },
 });
