@@ -7,6 +7,7 @@ import { promisify } from 'node:util';
 import { issueCertificate } from '../../adapters/pki/certificates.js';
 import { CollectorBindError, SyslogCollector, type CollectorTransport } from '../../adapters/syslog/collector.js';
 import { eventFields } from '../../adapters/syslog/parse.js';
+import { matchEvents, type CausedEvent } from '../../adapters/syslog/target.js';
 import { freePort, randomLoopbackHost } from '../../core/net/loopback.js';
 
 const run = promisify(execFile);
@@ -134,4 +135,36 @@ describe('syslog collector: records sent by util-linux logger (an independent im
       }
     });
   }
+});
+
+describe('records sent by util-linux logger, judged as the checks judge them', function () {
+  this.timeout(20_000);
+
+  async function send(args: string[], message: string) {
+    const collector = await collectorOn('tcp');
+    try {
+      const startedAt = new Date();
+      await run('logger', ['--server', collector.options.host, '--port', String(collector.options.port), '--tcp', '--tag', 'plc-web', ...args, message], { timeout: 5_000 });
+      expect(await collector.waitFor((records) => records.length === 1, 3_000)).to.equal(true);
+      const event: CausedEvent = { interface: 'web-ui', kind: 'failed-login', action: 'failed login as unknown user "nouser-0a1b2c3d"', user: 'nouser-0a1b2c3d', answer: 'refused', startedAt, endedAt: new Date() };
+      return { match: matchEvents([event], collector.records, 5_000)[0]!, record: collector.records[0]!.record };
+    } finally {
+      await collector.close();
+    }
+  }
+
+  it('an RFC 5424 record with structured data has every field CR 2.8 asks for, a UTC or offset time and fields for CR 6.1', async function () {
+    const { match, record } = await send(['--rfc5424', '--octet-count', '--sd-id', 'audit@32473', '--sd-param', 'user="nouser-0a1b2c3d"', '--sd-param', 'outcome="failure"'], 'login failed');
+    expect(match.missing).to.deep.equal([]);
+    expect(record.zone).to.be.oneOf(['utc', 'offset']);
+    expect(eventFields(record)).to.include({ user: 'nouser-0a1b2c3d', outcome: 'failure' });
+  });
+
+  it('an RFC 3164 free-text record is matched by its user, but has no zone and no fields', async function () {
+    const { match, record } = await send(['--rfc3164'], 'login failed for user nouser-0a1b2c3d');
+    expect(match.record).to.not.equal(undefined);
+    expect(match.missing).to.deep.equal([]);
+    expect(record.zone).to.equal('none');
+    expect(eventFields(record)).to.deep.equal({});
+  });
 });
