@@ -161,8 +161,8 @@ function onInterface(ctx: CheckContext, target: ComponentInterface): CheckContex
   return { ...ctx, interface: target };
 }
 
-function webInterfaces(ctx: CheckContext): ComponentInterface[] {
-  const definition = protocolDefinitions().find((entry) => entry.name === 'http');
+function interfacesOf(ctx: CheckContext, protocol: string): ComponentInterface[] {
+  const definition = protocolDefinitions().find((entry) => entry.name === protocol);
   return definition ? definition.interfaces(ctx.profile) : [];
 }
 
@@ -194,15 +194,35 @@ async function webRefusedWrite(ctx: CheckContext, target: WebTarget): Promise<Ca
   return { interface: target.name, kind: 'refused-write', action: `refused admin action ${action.method} ${action.path} by ${low.role} "${low.username}"`, user: low.username, answer: `${answer.status}`, startedAt, endedAt: new Date() };
 }
 
+async function opcuaFailedLogin(ctx: CheckContext, opcua: ComponentInterface): Promise<{ event?: CausedEvent; attachTranscript(): void }> {
+  // Loaded only when the profile has an OPC UA interface: node-opcua is heavy.
+  const { opcuaTarget, randomPassword: opcuaPassword, unknownUserName: opcuaUser } = await import('../opcua/target.js');
+  const target = opcuaTarget(onInterface(ctx, opcua));
+  const transcript = { attachTranscript: () => target.attachTranscript(`${opcua.name} OPC UA transcript`) };
+  const user = opcuaUser();
+  if (ctx.logins.remaining(user) === 0) return transcript;
+  const channel = await target.sessionChannel();
+  const startedAt = new Date();
+  const attempt = await ctx.step(`${opcua.name}: failed login as unknown user "${user}"`, () => target.probe.attemptSession({ kind: 'username', username: user, password: opcuaPassword() }, channel));
+  if (attempt.accepted) {
+    ctx.logins.succeeded(user);
+    throw new Error(`${opcua.name} accepted an unknown user name with a random password, so no failed login could be caused`);
+  }
+  ctx.logins.failed(user);
+  const answer = attempt.status ? `refused: ${attempt.status.name}` : `refused at ${attempt.stage}`;
+  return { ...transcript, event: { interface: opcua.name, kind: 'failed-login', action: `failed login as unknown user "${user}"`, user, answer, startedAt, endedAt: new Date() } };
+}
+
 /**
- * Causes security events through every interface that allows it: today the web interfaces (a failed login as an
+ * Causes security events through every interface that allows it: the OPC UA interface (a failed login as an unknown
+ * user) and the web interfaces (a failed login as an
  * unknown user, and the admin action the profile names as safe, sent by the least privileged account). `which` is
  * 'all', or 'one' failed login for checks that only need a record to judge.
  */
-export async function causeSecurityEvents(ctx: CheckContext, which: 'all' | 'one'): Promise<{ events: CausedEvent[]; targets: WebTarget[] }> {
+export async function causeSecurityEvents(ctx: CheckContext, which: 'all' | 'one'): Promise<{ events: CausedEvent[]; targets: Array<{ attachTranscript(): void }> }> {
   const events: CausedEvent[] = [];
-  const targets: WebTarget[] = [];
-  for (const web of webInterfaces(ctx)) {
+  const targets: Array<{ attachTranscript(): void }> = [];
+  for (const web of interfacesOf(ctx, 'http')) {
     const target = webTarget(onInterface(ctx, web));
     targets.push(target);
     const failed = await webFailedLogin(ctx, target);
@@ -211,8 +231,15 @@ export async function causeSecurityEvents(ctx: CheckContext, which: 'all' | 'one
     const refused = await webRefusedWrite(ctx, target);
     if (refused) events.push(refused);
   }
+  if (which === 'all' || events.length === 0) {
+    for (const opcua of interfacesOf(ctx, 'opcua')) {
+      const caused = await opcuaFailedLogin(ctx, opcua);
+      targets.push(caused);
+      if (caused.event) events.push(caused.event);
+    }
+  }
   if (events.length === 0) {
-    throw new Error('no interface of the profile lets the harness cause a security event (a web interface, endpoints.http, with a login; a refused write needs adminAction.safe and a viewer or operator account)');
+    throw new Error('no interface of the profile lets the harness cause a security event (an OPC UA interface, endpoints.opcua, or a web interface, endpoints.http, with a login; a refused write needs adminAction.safe and a viewer or operator account)');
   }
   return { events, targets };
 }

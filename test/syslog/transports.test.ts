@@ -100,3 +100,21 @@ describe('syslog collector safety', function () {
     expect(() => parseProfile(input, 'test')).to.throw(/endpoints\.syslog\.listen.*not a wildcard/s);
   });
 });
+
+describe('syslog simulator (hardened-opcua): events caused through OPC UA as well', function () {
+  this.timeout(90_000);
+  let simulator: Awaited<ReturnType<typeof startSimulator>>;
+  before(async function () {
+    simulator = await startSimulator('syslog', 'hardened-opcua');
+  });
+  after(async function () {
+    await simulator?.cleanup();
+  });
+
+  it('CR 2.8 matches a failed OPC UA login to the record the server sent', async function () {
+    const result = await run('syslog.audit.security-events-recorded', simulator.running.profile);
+    expect(result.status, result.observed ?? result.message).to.equal('pass');
+    expect(result.observed).to.match(/; opcua: failed login as unknown user "iec62443-nobody-[0-9a-f]+" → record [\d.]+ s later; bound 5 s \(profile\)$/);
+    expect(result.failedLogins?.map((entry) => entry.username)).to.have.length(2);
+  });
+});
