@@ -4,7 +4,9 @@ import type { RunningSimulator, SimulatorDefinition, SimulatorStartOptions } fro
 import { startWebSimulator } from '../web/index.js';
 import type { WebAuditEvent } from '../web/device.js';
 import { startOpcuaSimulator } from '../opcua/index.js';
+import type { NtpEndpoint } from '../../adapters/ntp/endpoint.js';
 import { AuditSender, SENDER_FLAWS, type SenderFlaw } from './sender.js';
+import { TimeClient } from './time-client.js';
 
 export { SENDER_FLAWS, type SenderFlaw } from './sender.js';
 
@@ -15,6 +17,7 @@ export { SENDER_FLAWS, type SenderFlaw } from './sender.js';
  * hardened: RFC 5424 over TCP with octet counting, UTC time stamps, the event as structured data, buffered while the
  *   collector is away. weak-<flaw>: one flaw of SENDER_FLAWS. weak: free text, no zone, a wrong clock and no buffer at once.
  * hardened-udp and hardened-tls: the hardened records over UDP (RFC 5426) and TLS (RFC 5425).
+ * Every variant but weak-no-ntp also asks the harness's time source (endpoints.ntp) every second.
  * hardened-opcua: the hardened PLC's OPC UA server beside the web UI, its ActivateSession and Write audit events sent
  *   to the collector as well.
  */
@@ -23,6 +26,7 @@ const FLAW_NAMES = Object.keys(SENDER_FLAWS) as SenderFlaw[];
 const WEAK: SenderFlaw[] = ['free-text', 'no-zone', 'clock-off', 'no-buffer'];
 const PROFILES = ['hardened', 'hardened-udp', 'hardened-tls', 'hardened-opcua', 'weak', ...FLAW_NAMES.map((flaw) => `weak-${flaw}`)] as const;
 const TEST_BOUNDS = { recordWithinS: 5, clockToleranceS: 5, outageS: 4 };
+const NTP_POLL_MS = 1_000;
 
 function configOf(profile: string): { flaws: Set<SenderFlaw>; transport: 'udp' | 'tcp' | 'tls' } {
   if (profile === 'hardened') return { flaws: new Set(), transport: 'tcp' };
@@ -54,11 +58,15 @@ export async function startSyslogSimulator(options: SimulatorStartOptions): Prom
     throw error;
   }
   sender.start();
+  const ntpPort = await freePort(collectorHost);
+  const time = flaws.has('no-ntp') ? undefined : new TimeClient({ server: { host: collectorHost, port: ntpPort }, localAddress: options.host, pollMs: NTP_POLL_MS });
+  time?.start();
+  const ntp: NtpEndpoint = { name: 'time-source', listen: `${collectorHost}:${ntpPort}`, queryWithinS: 5, clockToleranceS: 5 };
   const syslog: SyslogEndpoint = { name: 'audit-log', listen: `${collectorHost}:${collectorPort}`, transport, ...TEST_BOUNDS };
   const profile = {
     ...web.profile,
     component: { name: `Simulated PLC with audit log (${options.profile})`, vendor: 'iec62443-harness', model: 'syslog-sim', firmware: `2.3.1-${options.profile}`, type: 'embedded-device' as const },
-    endpoints: { ...web.profile.endpoints, ...(opcua ? { opcua: opcua.profile.endpoints?.opcua } : {}), syslog },
+    endpoints: { ...web.profile.endpoints, ...(opcua ? { opcua: opcua.profile.endpoints?.opcua } : {}), syslog, ntp },
     simulator: { kind: 'syslog', profile: options.profile },
   };
   if (opcua) {
@@ -75,6 +83,7 @@ export async function startSyslogSimulator(options: SimulatorStartOptions): Prom
     profile,
     sender,
     async stop() {
+      await time?.stop();
       await sender.stop();
       await opcua?.stop();
       await web.stop();
@@ -108,7 +117,7 @@ function forwardOpcuaAudit(server: unknown, record: (event: WebAuditEvent) => vo
 
 const definition: SimulatorDefinition = {
   kind: 'syslog',
-  description: `PLC web UI that sends audit records to a syslog collector: hardened (RFC 5424 over TCP), hardened-udp, hardened-tls, weak, or weak-<flaw> with one of ${FLAW_NAMES.join(', ')}`,
+  description: `PLC web UI that sends audit records to a syslog collector and takes its time from an NTP server: hardened (RFC 5424 over TCP), hardened-udp, hardened-tls, weak, or weak-<flaw> with one of ${FLAW_NAMES.join(', ')}`,
   profiles: PROFILES,
   defaultProfile: 'hardened',
   // Not yet in the embedded default: it would add a second web UI to the default campaign (see the branch report).

@@ -17,6 +17,7 @@ export const SENDER_FLAWS = {
   'no-zone': 'time stamps in local time without a zone or offset',
   'clock-off': 'the device clock runs 7 minutes ahead',
   'no-buffer': 'records made while the collector is unreachable are dropped',
+  'no-ntp': 'never asks its configured time source for the time',
 } as const;
 
 export type SenderFlaw = keyof typeof SENDER_FLAWS;

@@ -72,3 +72,17 @@ proveBothWays({
     'syslog.outage.essential-functions-and-buffer': { fail: /the record made during the outage was lost, not buffered/ },
   },
 });
+
+// CR 2.11 RE(1): the simulated device asks the harness's time source every second; weak-no-ntp never asks.
+proveBothWays({
+  simulator: 'syslog',
+  passWith: 'hardened',
+  failWith: 'weak-no-ntp',
+  checks: ['ntp.time.synchronised'],
+  reasons: {
+    'ntp.time.synchronised': {
+      pass: /the device queried [\d.]+:\d+ \(NTPv4, 1 query\) and was answered with the harness clock; its clock agrees: web-management HTTP Date header [+-]\d\.\d s; query within 5 s, clock tolerance ±5 s \(profile\)/,
+      fail: /the device sent no NTP query to [\d.]+:\d+ within 5 s \(0 packets from elsewhere ignored\); query within 5 s, clock tolerance ±5 s \(profile\)/,
+    },
+  },
+});

@@ -17,4 +17,12 @@ describe('README: the syslog collector example', function () {
     const profile = parseProfile(input, 'README example');
     expect(profile.endpoints.syslog).to.deep.equal({ name: 'audit-log', listen: '192.0.2.5:6514', transport: 'tls', tls: { certFile: 'collector.pem', keyFile: 'collector.key' }, recordWithinS: 10, clockToleranceS: 5, outageS: 15 });
   });
+
+  it('the time source example parses too', function () {
+    const text = readFileSync(README, 'utf8');
+    const section = text.slice(text.indexOf('### Time source (`endpoints.ntp`)'));
+    const yaml = /```yaml\n([\s\S]*?)```/.exec(section)?.[1];
+    const input = { component: { name: 'PLC-17', vendor: 'ACME', model: 'X', type: 'embedded-device' }, targetSL: 2, host: '192.0.2.17', ...(parse(yaml!) as object) };
+    expect(parseProfile(input, 'README example').endpoints.ntp).to.deep.equal({ name: 'time-source', listen: '192.0.2.5:123', queryWithinS: 120, clockToleranceS: 5 });
+  });
 });
