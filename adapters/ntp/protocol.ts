@@ -8,7 +8,7 @@ declare module '../../core/profile/endpoints.js' {
 }
 
 /** The device as a client of the harness's time source: it must query it and keep its clock by it (CR 2.11 RE(1)). */
-const CONCERNS = ['CR 2.11'];
+const CONCERNS = ['CR 2.11 RE(1)'];
 
 export default defineProtocol({
   name: 'ntp',

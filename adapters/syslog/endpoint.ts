@@ -28,6 +28,11 @@ export const syslogEndpointSchema = z
       })
       .optional()
       .describe('transport tls: the certificate the collector presents; default: a self-signed one made for the run, which a device that checks certificates refuses'),
+    sources: z
+      .array(z.string().min(1))
+      .min(1)
+      .optional()
+      .describe('interfaces (by name) whose security events this log records; default: every interface the harness can cause events through (OPC UA and web). Name them where another interface audits in its own way (OPC UA audit events)'),
     recordWithinS: z.number().int().min(1).max(300).default(10).describe('seconds within which the record of a security event must arrive; default 10 (CR 2.8)'),
     clockToleranceS: z.number().min(0.1).max(3_600).default(5).describe('seconds the time stamps of records may differ from the harness clock; default 5 (CR 2.11)'),
     outageS: z.number().int().min(1).max(600).default(15).describe('seconds the collector refuses connections in the disruptive CR 2.10 check; default 15'),

@@ -28,6 +28,7 @@ export function syslogEndpoint(ctx: CheckContext): SyslogEndpoint {
 /** Opens the collector; an address that cannot be bound is an error naming the profile field. */
 export async function openCollector(ctx: CheckContext): Promise<SyslogCollector> {
   const endpoint = syslogEndpoint(ctx);
+  checkSources(ctx);
   const { host, port } = listenAddress(endpoint);
   let tls: { key: string; cert: string } | undefined;
   if (endpoint.transport === 'tls') {
@@ -161,9 +162,19 @@ function onInterface(ctx: CheckContext, target: ComponentInterface): CheckContex
   return { ...ctx, interface: target };
 }
 
+/** The interfaces of a protocol whose events this log records (endpoints.syslog.sources, default all). */
 function interfacesOf(ctx: CheckContext, protocol: string): ComponentInterface[] {
   const definition = protocolDefinitions().find((entry) => entry.name === protocol);
-  return definition ? definition.interfaces(ctx.profile) : [];
+  const sources = syslogEndpoint(ctx).sources;
+  return (definition ? definition.interfaces(ctx.profile) : []).filter((entry) => !sources || sources.includes(entry.name));
+}
+
+function checkSources(ctx: CheckContext): void {
+  const sources = syslogEndpoint(ctx).sources;
+  if (!sources) return;
+  const known = protocolDefinitions().flatMap((definition) => definition.interfaces(ctx.profile).map((entry) => entry.name));
+  const unknown = sources.filter((name) => !known.includes(name));
+  if (unknown.length > 0) throw new Error(`endpoints.syslog.sources names ${unknown.map((name) => `"${name}"`).join(', ')}, which the profile does not declare (interfaces: ${known.join(', ')})`);
 }
 
 function sendAction(session: HttpSession, action: AdminAction) {

@@ -66,7 +66,8 @@ describe('syslog collector safety', function () {
 
   it('an address that cannot be bound is an error naming endpoints.syslog.listen', async function () {
     const { host, port } = listenAddress(syslogOf(simulator.running.profile));
-    const squatter = createServer();
+    // The simulated device connects to whatever listens there; the squatter hangs up on it.
+    const squatter = createServer((socket) => socket.destroy());
     await new Promise<void>((resolve) => squatter.listen(port, host, () => resolve()));
     try {
       const result = await run('syslog.audit.security-events-recorded', simulator.running.profile);
@@ -92,6 +93,14 @@ describe('syslog collector safety', function () {
       rebound.listen(port, host, () => resolve());
     });
     await new Promise((resolve) => rebound.close(resolve));
+  });
+
+  it('sources naming an interface the profile lacks is an error naming the field', async function () {
+    const input = structuredClone(simulator.running.profile);
+    (syslogOf(input) as { sources?: string[] }).sources = ['web-management', 'ssh'];
+    const result = await run('syslog.records.machine-readable', input);
+    expect(result.status).to.equal('error');
+    expect(result.message).to.match(/^endpoints\.syslog\.sources names "ssh", which the profile does not declare \(interfaces: .*web-management/);
   });
 
   it('rejects a wildcard listen address, naming the field', function () {
