@@ -1,5 +1,5 @@
 import { defineProtocol } from '../../core/protocol.js';
-import { ntpEndpointSchema, type NtpEndpoint } from './endpoint.js';
+import { ntpEndpointSchema, ntpListenAddress, type NtpEndpoint } from './endpoint.js';
 
 declare module '../../core/profile/endpoints.js' {
   interface EndpointSections {
@@ -21,5 +21,13 @@ export default defineProtocol({
     const endpoint = profile.endpoints.ntp;
     if (!endpoint) return [];
     return [{ name: endpoint.name, kind: 'ntp', protocols: ['ntp'], ports: [], label: `time source udp://${endpoint.listen}`, concerns: CONCERNS, endpoint, profilePath: ['endpoints', 'ntp'] }];
+  },
+  async preflight(profile) {
+    const endpoint = profile.endpoints.ntp;
+    if (!endpoint) return [];
+    const { host, port } = ntpListenAddress(endpoint);
+    const { cannotBind } = await import('../syslog/bindable.js');
+    const problem = await cannotBind(host, port, 'udp');
+    return problem ? [{ path: 'endpoints.ntp.listen', message: `${problem}; the time source must listen where the device asks for the time` }] : [];
   },
 });

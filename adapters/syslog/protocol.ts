@@ -1,5 +1,5 @@
 import { defineProtocol } from '../../core/protocol.js';
-import { syslogEndpointSchema, type SyslogEndpoint } from './endpoint.js';
+import { listenAddress, syslogEndpointSchema, type SyslogEndpoint } from './endpoint.js';
 
 declare module '../../core/profile/endpoints.js' {
   interface EndpointSections {
@@ -39,5 +39,13 @@ export default defineProtocol({
         profilePath: ['endpoints', 'syslog'],
       },
     ];
+  },
+  async preflight(profile) {
+    const endpoint = profile.endpoints.syslog;
+    if (!endpoint) return [];
+    const { host, port } = listenAddress(endpoint);
+    const { cannotBind } = await import('./bindable.js');
+    const problem = await cannotBind(host, port, endpoint.transport === 'udp' ? 'udp' : 'tcp');
+    return problem ? [{ path: 'endpoints.syslog.listen', message: `${problem}; the collector must listen where the device sends its log` }] : [];
   },
 });

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { stringify } from 'yaml';
 import { requirementIdOf } from '../../core/check.js';
-import { protocolDefinitions } from '../../core/protocol.js';
+import { preflightProblems, protocolDefinitions } from '../../core/protocol.js';
 import { loadProtocols } from '../protocols.js';
 import { catalog, findRequirement, outOfScope } from '../../core/catalog/index.js';
 import { COMPONENT_TYPES, type ComponentType, type Profile } from '../../core/profile/schema.js';
@@ -376,6 +376,10 @@ async function runCommand(args: string[]): Promise<number> {
   let profile: Profile | undefined = values.profile ? loadProfileFile(values.profile as string) : undefined;
   const advisoriesDir = advisoriesFolderOf(values, profile);
   checkSafetyScope(values, profile);
+  if (profile) {
+    const problems = await preflightProblems(profile);
+    if (problems.length > 0) throw new ProfileError(values.profile as string, problems);
+  }
 
   const controller = new AbortController();
   let interrupts = 0;
