@@ -32,9 +32,9 @@ export interface SenderOptions {
 }
 
 const CLOCK_OFF_MS = 7 * 60 * 1000;
-/** A device keeps its connection to the collector up: it retries at once-ish, then less often, up to every 2 s. */
+/** A device keeps its connection to the collector up: it retries soon, then less often, up to every second. */
 const RECONNECT_MS = 200;
-const RECONNECT_MAX_MS = 2_000;
+const RECONNECT_MAX_MS = 1_000;
 const CONNECT_TIMEOUT_MS = 2_000;
 /** What a device keeps while the collector is away; the oldest go first beyond it. */
 const BUFFER_RECORDS = 1_000;
