@@ -40,6 +40,8 @@ export interface CollectorOptions {
 /** RFC 5425 requires 2048 octets and recommends 8192; more than this is not a syslog record. */
 const MAX_FRAME_BYTES = 64 * 1024;
 const MAX_CONNECTIONS = 32;
+/** A check needs a handful of records; beyond this a flooding device's records are counted, not kept. */
+const MAX_RECORDS = 10_000;
 
 export class CollectorBindError extends Error {
   constructor(
@@ -55,6 +57,8 @@ export class SyslogCollector {
   readonly records: ReceivedRecord[] = [];
   /** Records from addresses other than acceptFrom, counted only. */
   foreign = 0;
+  /** Records beyond MAX_RECORDS, counted only. */
+  overflow = 0;
   /** Frames that were too long or badly framed (the connection was closed). */
   framingErrors = 0;
   /** TCP and TLS connections the device opened. */
@@ -163,6 +167,10 @@ export class SyslogCollector {
       return;
     }
     if (text.trim() === '') return;
+    if (this.records.length >= MAX_RECORDS) {
+      this.overflow++;
+      return;
+    }
     const received: ReceivedRecord = { record: parseSyslog(text), receivedAt: new Date(), peer: address, transport: this.options.transport, ...(framing ? { framing } : {}) };
     this.records.push(received);
     this.options.log?.(`collector ← ${address} ${received.record.raw.slice(0, 300)}`);
