@@ -42,6 +42,7 @@ const MAX_FRAME_BYTES = 64 * 1024;
 const MAX_CONNECTIONS = 32;
 /** A check needs a handful of records; beyond this a flooding device's records are counted, not kept. */
 const MAX_RECORDS = 10_000;
+const LOGGED_RECORDS = 200;
 
 export class CollectorBindError extends Error {
   constructor(
@@ -173,7 +174,8 @@ export class SyslogCollector {
     }
     const received: ReceivedRecord = { record: parseSyslog(text), receivedAt: new Date(), peer: address, transport: this.options.transport, ...(framing ? { framing } : {}) };
     this.records.push(received);
-    this.options.log?.(`collector ← ${address} ${received.record.raw.slice(0, 300)}`);
+    if (this.records.length <= LOGGED_RECORDS) this.options.log?.(`collector ← ${address} ${received.record.raw.slice(0, 300)}`);
+    else if (this.records.length === LOGGED_RECORDS + 1) this.options.log?.(`collector: more than ${LOGGED_RECORDS} records; the transcript shows no more of them`);
     for (const wake of [...this.waiters]) wake();
   }
 
