@@ -92,6 +92,18 @@ describe('syslog collector over real sockets', function () {
     expect(refused).to.equal('ECONNREFUSED');
   });
 
+  it('closes a connection that sends an impossible frame, and keeps non-syslog text as unparsed', async function () {
+    const collector = await track(collectorOn('tcp'));
+    const garbage = connectNet({ host: collector.options.host, port: collector.options.port });
+    await new Promise((resolve) => garbage.once('connect', resolve));
+    const closed = new Promise((resolve) => garbage.once('close', resolve));
+    garbage.on('error', () => undefined);
+    garbage.write('hello, not syslog\n99999999 ');
+    await closed;
+    expect(collector.framingErrors).to.equal(1);
+    expect(collector.records.map((entry) => [entry.record.format, entry.record.message])).to.deep.equal([['unparsed', 'hello, not syslog']]);
+  });
+
   it('says which address it could not bind', async function () {
     const collector = await track(collectorOn('tcp'));
     const error = await SyslogCollector.open({ host: collector.options.host, port: collector.options.port, transport: 'tcp', idleTimeoutMs: 1_000 }).then(
