@@ -3,6 +3,7 @@ import type { CheckContext } from './check.js';
 import type { EssentialProbe } from './load/availability.js';
 import type { AccountRole, Profile } from './profile/schema.js';
 import type { CaseReplayer } from './fuzz/replay.js';
+import type { ProfileProblem } from './profile/load.js';
 
 /**
  * The protocol plug-in API. Each adapters/<name>/protocol.ts default-exports defineProtocol({...}); the harness finds
@@ -156,6 +157,11 @@ export interface ProtocolDefinition {
   discovery?: ProtocolDiscovery;
   /** Secrets this protocol's profile section holds (communities, keys), so that reports and logs mask them. */
   secrets?(profile: Profile): string[];
+  /**
+   * Problems of the profile that only this machine can tell, found before any check runs (a run with any exits 2):
+   * an address of the harness the profile names for a peer the device uses (a syslog collector) that cannot be bound.
+   */
+  preflight?(profile: Profile): Promise<ProfileProblem[]>;
 }
 
 export function defineProtocol(definition: ProtocolDefinition): ProtocolDefinition {
@@ -219,6 +225,13 @@ export function definitionOfCheckProtocol(protocol: string): ProtocolDefinition 
 
 export function definitionOfKind(kind: string): ProtocolDefinition | undefined {
   return protocolDefinitions().find((definition) => definition.name === kind || definition.services?.includes(kind));
+}
+
+/** Every definition's preflight problems for this profile, in definition order. */
+export async function preflightProblems(profile: Profile): Promise<ProfileProblem[]> {
+  const problems: ProfileProblem[] = [];
+  for (const definition of protocolDefinitions()) if (definition.preflight) problems.push(...(await definition.preflight(profile)));
+  return problems;
 }
 
 /** Every interface the profile declares, in definition order. */

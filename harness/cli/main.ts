@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { requirementIdOf } from '../../core/check.js';
-import { protocolDefinitions } from '../../core/protocol.js';
+import { preflightProblems, protocolDefinitions } from '../../core/protocol.js';
 import { loadProtocols, PluginError } from '../protocols.js';
 import { catalog, findRequirement, outOfScope } from '../../core/catalog/index.js';
 import { COMPONENT_TYPES, type ComponentType, type Profile } from '../../core/profile/schema.js';
@@ -381,6 +381,10 @@ async function runCommand(args: string[]): Promise<number> {
   let profile: Profile | undefined = values.profile ? loadProfileFile(values.profile as string) : undefined;
   const advisoriesDir = advisoriesFolderOf(values, profile);
   checkSafetyScope(values, profile);
+  if (profile) {
+    const problems = await preflightProblems(profile);
+    if (problems.length > 0) throw new ProfileError(values.profile as string, problems);
+  }
 
   const controller = new AbortController();
   let interrupts = 0;

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
-import type { WebDevice, Session } from './device.js';
+import type { LoginDecision, WebDevice, Session } from './device.js';
 import type { DeviceRole } from './flaws.js';
 import { directoryListing, loginPage, messagePage, SAMPLE_PAGES, settingsPage, stackTracePage, STATIC_FILES, statusPage } from './pages.js';
 
@@ -139,12 +139,18 @@ export function createHandler(device: WebDevice, listener: ListenerContext) {
     return outcome === 'unknown-user' ? 'Unknown user name.' : outcome === 'wrong-password' ? 'Wrong password for this user.' : 'Account locked.';
   };
 
+  function auditLogin(request: IncomingMessage, username: string, decision: LoginDecision) {
+    const accepted = decision.outcome === 'accepted';
+    device.audit({ category: 'login', outcome: accepted ? 'success' : 'failure', user: username, client: request.socket.remoteAddress, action: 'login', ...(accepted ? {} : { reason: decision.outcome }) });
+  }
+
   async function formLogin(request: IncomingMessage, response: ServerResponse) {
     const fields = new URLSearchParams(await readBody(request));
     const username = fields.get(parameters.usernameField) ?? '';
     const password = fields.get(parameters.passwordField) ?? '';
     const { id } = currentSession(request);
     const decision = await device.decideLogin(username, password);
+    auditLogin(request, username, decision);
     if (decision.outcome !== 'accepted') return send(request, response, parameters.refusalStatus, loginPage(device, refusalMessage(decision.outcome)));
     const session = device.authenticate(id, decision.account);
     return send(request, response, 303, messagePage('Logged in', 'Continue to the status page.'), { location: '/status', 'set-cookie': sessionCookie(session.id) });
@@ -161,6 +167,7 @@ export function createHandler(device: WebDevice, listener: ListenerContext) {
     }
     const json = { ...baseHeaders(), 'content-type': 'application/json' };
     const decision = await device.decideLogin(String(body?.username ?? ''), String(body?.password ?? ''));
+    auditLogin(request, String(body?.username ?? ''), decision);
     if (decision.outcome !== 'accepted') {
       const error = flaws.has('user-enumeration') ? decision.outcome : 'invalid credentials';
       const payload = JSON.stringify({ error });
@@ -249,7 +256,10 @@ export function createHandler(device: WebDevice, listener: ListenerContext) {
     }
     if (path === '/settings' || path === '/settings/identify') {
       if (!loggedIn) return refuseAnonymous(request, response, () => settingsPage(device));
-      if (!mayAdminister(session!.role)) return send(request, response, 403, messagePage('Access denied', 'Your role may not change the settings.'));
+      if (!mayAdminister(session!.role)) {
+        device.audit({ category: 'authorization', outcome: 'failure', user: session!.username, client: request.socket.remoteAddress, action: `${method} ${path}`, reason: `role ${session!.role}` });
+        return send(request, response, 403, messagePage('Access denied', 'Your role may not change the settings.'));
+      }
       if (path === '/settings' && method === 'POST') {
         const fields = new URLSearchParams(await readBody(request));
         device.settings.deviceName = fields.get('deviceName') ?? device.settings.deviceName;

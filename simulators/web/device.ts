@@ -46,6 +46,20 @@ export interface WebStats {
   lockouts: number;
 }
 
+/** A security event of the web UI, for whatever audits it (the syslog simulator sends it to a collector). */
+export interface WebAuditEvent {
+  category: 'login' | 'authorization';
+  outcome: 'success' | 'failure';
+  /** The user name given or logged in; absent for an anonymous request. */
+  user?: string;
+  /** Address of the client. */
+  client?: string;
+  /** What was attempted: "login", "POST /settings/identify". */
+  action: string;
+  /** Why it failed: "unknown-user", "wrong-password", "locked", "role viewer". */
+  reason?: string;
+}
+
 export class WebDevice {
   readonly stats: WebStats = { stateChangingRequests: 0, stateChangingByPath: {}, settingsChanges: 0, adminActions: 0, failedLogins: {}, maxConsecutiveFailures: {}, successfulLogins: 0, lockouts: 0 };
   readonly settings = { deviceName: 'PLC-17 Line 3', ntpServer: 'ntp.plant.local' };
@@ -54,6 +68,8 @@ export class WebDevice {
   private readonly lockedUntil = new Map<string, number>();
   private readonly sessions = new Map<string, Session>();
   private readonly dummy = { salt: randomBytes(16), hash: Buffer.alloc(32) };
+  /** Told of every login and every refused admin request. */
+  readonly auditListeners: Array<(event: WebAuditEvent) => void> = [];
   private counter = 0;
   private readonly counterBase = Math.floor(Date.now() / 1000) * 0x10000;
 
@@ -119,6 +135,10 @@ export class WebDevice {
     this.consecutive.set(username, count);
     this.stats.failedLogins[username] = (this.stats.failedLogins[username] ?? 0) + 1;
     this.stats.maxConsecutiveFailures[username] = Math.max(this.stats.maxConsecutiveFailures[username] ?? 0, count);
+  }
+
+  audit(event: WebAuditEvent): void {
+    for (const listener of this.auditListeners) listener(event);
   }
 
   newSessionId(): string {

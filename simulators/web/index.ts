@@ -3,7 +3,11 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { Socket } from 'node:net';
 import { issueCertificate } from '../../adapters/pki/certificates.js';
 import type { HttpEndpoint } from '../../adapters/http/endpoint.js';
-import { randomLoopbackHost } from '../../core/net/loopback.js';
+import type { NtpEndpoint } from '../../adapters/ntp/endpoint.js';
+import type { SyslogEndpoint } from '../../adapters/syslog/endpoint.js';
+import { freePort, randomLoopbackHost } from '../../core/net/loopback.js';
+import { AuditSender } from '../syslog/sender.js';
+import { TimeClient } from '../syslog/time-client.js';
 import type { ProfileInput } from '../../core/profile/schema.js';
 import type { RunningSimulator, SimulatorDefinition, SimulatorStartOptions } from '../types.js';
 import { createHandler, type ListenerContext } from './app.js';
@@ -19,6 +23,10 @@ export type { WebStats } from './device.js';
  * hardened: HTTPS only (the plain port redirects), HSTS, lockout, uniform refusals, rotated random session ids, an idle
  *   timeout, role checks, a use notification; its configuration is drawn at random per start (see flaws.ts).
  * weak: every flaw of FLAWS; weak-<flaw>: that flaw alone.
+ * Every profile but weak also sends an RFC 5424 audit record of each login and refused admin request to a syslog
+ * collector over TCP, and asks an NTP server for the time every second; the self-description names both addresses
+ * (endpoints.syslog, endpoints.ntp), which the harness serves while its syslog and NTP checks run. The weak UI names
+ * both and uses neither. The syslog simulator (simulators/syslog) has the single flaws of the audit log.
  */
 
 export const WEB_INTERFACE_NAME = 'web-management';
@@ -86,8 +94,31 @@ function otherLoopbackHost(host: string): string {
   return other;
 }
 
+/** Where the UI sends its audit log and asks for the time: addresses of the harness, on a loopback host of their own. */
+interface AuditPeers {
+  syslog: SyslogEndpoint;
+  ntp: NtpEndpoint;
+}
+
+const AUDIT_BOUNDS = { recordWithinS: 5, clockToleranceS: 5, outageS: 4 };
+const NTP_POLL_MS = 1_000;
+
+async function auditPeers(host: string): Promise<AuditPeers> {
+  const peerHost = otherLoopbackHost(host);
+  return {
+    // The UI's own log: beside it in a component, an OPC UA server audits through its own events.
+    syslog: { name: 'audit-log', listen: `${peerHost}:${await freePort(peerHost)}`, transport: 'tcp', sources: [WEB_INTERFACE_NAME], ...AUDIT_BOUNDS },
+    ntp: { name: 'time-source', listen: `${peerHost}:${await freePort(peerHost)}`, queryWithinS: 5, clockToleranceS: 5 },
+  };
+}
+
+function hostPort(listen: string): { host: string; port: number } {
+  const at = listen.lastIndexOf(':');
+  return { host: listen.slice(0, at), port: Number(listen.slice(at + 1)) };
+}
+
 /** The device profile the simulated UI writes about itself, as its vendor would. It holds the accounts' passwords. */
-function describe(profileName: string, host: string, handle: WebSimulatorHandle, ports: number[]): ProfileInput {
+function describe(profileName: string, host: string, handle: WebSimulatorHandle, ports: number[], peers?: AuditPeers): ProfileInput {
   const { parameters, flaws } = handle;
   const endpoint: HttpEndpoint = {
     name: WEB_INTERFACE_NAME,
@@ -114,7 +145,7 @@ function describe(profileName: string, host: string, handle: WebSimulatorHandle,
     component: { name: `Simulated PLC web management (${profileName})`, vendor: 'iec62443-harness', model: 'web-sim', firmware: `2.3.1-${profileName}`, type: 'embedded-device' },
     targetSL: 3,
     host,
-    endpoints: { http: [endpoint] },
+    endpoints: { http: [endpoint], ...(peers ? { syslog: peers.syslog, ntp: peers.ntp } : {}) },
     openPorts: ports,
     accounts: parameters.accounts.map(({ profileRole, username, password }) => ({ role: profileRole, username, password, interfaces: [WEB_INTERFACE_NAME] })),
     essentialFunctions: [{ name: 'web UI login page', http: { url: new URL('/login', handle.url).href, expectStatus: 200 }, maxLatencyMs: 1_000 }],
@@ -123,7 +154,8 @@ function describe(profileName: string, host: string, handle: WebSimulatorHandle,
   };
 }
 
-export async function startWebSimulator(options: SimulatorStartOptions): Promise<RunningSimulator & { web: WebSimulatorHandle }> {
+/** `auditLog: false` leaves out the audit log and the time client (the syslog simulator brings its own). */
+export async function startWebSimulator(options: SimulatorStartOptions & { auditLog?: boolean }): Promise<RunningSimulator & { web: WebSimulatorHandle }> {
   const flaws = flawsOf(options.profile);
   const parameters = drawParameters(flaws);
   const device = await WebDevice.create(parameters, flaws);
@@ -183,16 +215,25 @@ export async function startWebSimulator(options: SimulatorStartOptions): Promise
     throw error;
   }
 
+  // The weak UI is configured with both peers, as its vendor documents, but never sends a record nor asks the time.
+  const weak = options.profile === 'weak';
+  const peers = options.auditLog === false ? undefined : await auditPeers(host);
+  const sender = peers && !weak ? new AuditSender({ collector: { ...hostPort(peers.syslog.listen), transport: 'tcp' }, localAddress: host, hostname: 'plc-17', appName: 'webui', flaws: new Set() }) : undefined;
+  const time = peers && !weak ? new TimeClient({ server: hostPort(peers.ntp.listen), localAddress: host, pollMs: NTP_POLL_MS }) : undefined;
+  if (sender) device.auditListeners.push((event) => sender.record(event));
+  sender?.start();
+  time?.start();
+
   let stopped: Promise<void> | undefined;
   return {
     kind: 'web',
     profileName: options.profile,
     host,
     ports,
-    profile: describe(options.profile, host, handle, ports),
+    profile: describe(options.profile, host, handle, ports, peers),
     web: handle,
     stop() {
-      stopped ??= closeAll();
+      stopped ??= Promise.all([sender?.stop(), time?.stop()]).then(() => closeAll());
       return stopped;
     },
   };
