@@ -69,6 +69,7 @@ export function writeDiscoveredProfile(discovery: DeviceDiscovery, now = new Dat
     todo.push(`ports no protocol of the harness recognised: ${discovery.unexplained.map((entry) => `${entry.port} (${entry.banner ?? entry.service})`).join(', ')}; the CR 7.7 scan reports them as untested interfaces`);
   }
   const suggestions = discovery.protocols.flatMap((entry) => entry.found.essentialFunctions ?? []);
+  todo.push('endpoints.syslog and endpoints.ntp: if the device sends its audit log or asks the time, the address of this machine it is configured to use (the harness listens there during the run)');
   if (suggestions.length) todo.push('essentialFunctions: name what an operator station depends on (suggestions are commented out at the end) for the CR 7.1 checks');
 
   const document = new Document(input, { aliasDuplicateObjects: false });

@@ -133,6 +133,9 @@ describe('init --host: a device profile from discovery', function () {
     // init cannot find it, so its section is the vendor's (with the v3 users and keys, which init never writes anyway).
     expect(endpoints.snmp, 'SNMP on an unregistered UDP port').to.equal(undefined);
     endpoints.snmp = own.endpoints!.snmp!;
+    // Where the device sends its log and asks the time is its configuration, not something it shows on a port.
+    endpoints.syslog = own.endpoints!.syslog!;
+    endpoints.ntp = own.endpoints!.ntp!;
     // Each placeholder gets the password of the simulator's account of that role on that interface.
     const env: NodeJS.ProcessEnv = {};
     input.accounts = input.accounts!.map((account) => {
