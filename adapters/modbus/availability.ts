@@ -10,14 +10,21 @@ export function requiresModbusEssentialFunction(profile: Profile): string | unde
 }
 
 /**
- * Baseline, load, recovery with every Modbus essential function monitored on its own connection, using the run's
- * load settings: the common frame of the CR 7.1, CR 7.1 RE(1) and CR 7.2 checks.
+ * Baseline, load, recovery with every Modbus essential function monitored over a held connection and over new ones,
+ * using the run's load settings: the common frame of the CR 7.1, CR 7.1 RE(1) and CR 7.2 checks.
  */
-export async function monitoredLoad(ctx: CheckContext, target: ModbusTarget, load: (signal: AbortSignal) => Promise<LoadResult>): Promise<AvailabilityReport> {
-  const { probes, close } = essentialProbes(ctx.profile, target, { connectTimeoutMs: ctx.settings.connectTimeoutMs, requestTimeoutMs: ctx.settings.requestTimeoutMs });
+export async function monitoredLoad(
+  ctx: CheckContext,
+  target: ModbusTarget,
+  load: (signal: AbortSignal) => Promise<LoadResult>,
+  monitor: { newClients?: boolean } = {},
+): Promise<AvailabilityReport> {
+  const { probes, close } = essentialProbes(ctx.profile, target, { connectTimeoutMs: ctx.settings.connectTimeoutMs, requestTimeoutMs: ctx.settings.requestTimeoutMs, ...monitor });
   try {
     // A device that does not serve its essential functions before any load gets "error", not a load verdict.
-    for (const probe of probes) {
+    // New-connection probes first: alone, before the held connection opens, they are the control that the device
+    // serves a new client at all, so that one refused later, beside the held connection, is the device's finding.
+    for (const probe of [...probes].sort((a, b) => Number(b.connection === 'new') - Number(a.connection === 'new'))) {
       await ctx.step(`essential function "${probe.name}" answers before any load`, async () => {
         const controller = new AbortController();
         const timer = setTimeout(() => controller.abort(new Error(`no answer within ${ctx.settings.requestTimeoutMs} ms`)), ctx.settings.requestTimeoutMs);

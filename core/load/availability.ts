@@ -8,8 +8,14 @@ import { startMonitor, summarize, type MonitorResult, type SeriesStats } from '.
 export interface EssentialProbe {
   name: string;
   maxLatencyMs: number;
-  /** One call on the probe's own connection; resolves when the function answered. */
+  /** One call of the function; resolves when it answered. */
   sample: (signal: AbortSignal) => Promise<void>;
+  /**
+   * How the probe reaches the function: over a connection held from before the load (the default), or over a new
+   * connection for every sample, as a client that reconnects during the load. A device serving neither before the load
+   * cannot be judged; one serving the held connection but no new one while it is open serves one client at a time.
+   */
+  connection?: 'held' | 'new';
 }
 
 export interface AvailabilityOptions {
@@ -40,6 +46,7 @@ export interface PhaseWindow {
 export interface ProbeReport {
   name: string;
   maxLatencyMs: number;
+  connection: 'held' | 'new';
   baseline: SeriesStats;
   load: SeriesStats;
   recovery: SeriesStats;
@@ -133,7 +140,12 @@ export async function measureUnderLoad(options: AvailabilityOptions): Promise<Av
     options.onDesignedWait?.(options.baselineMs, 'baseline sampling of the essential functions before the load');
     phases.push({ name: 'baseline', fromMs: 0, toMs: since() });
     // A function the device does not serve before the load says nothing about the load: no verdict, and no load sent.
-    const unserved = monitors.map((monitor, index) => ({ monitor, probe: options.probes[index]! })).filter(({ monitor }) => monitor.samples.length > 0 && monitor.samples.every((sample) => sample.missed));
+    const unservedIn = (monitor: (typeof monitors)[number]) => monitor.samples.length > 0 && monitor.samples.every((sample) => sample.missed);
+    // New connections refused while the held one is served are the device's own finding, judged with the load's.
+    const heldServed = monitors.some((monitor, index) => options.probes[index]!.connection !== 'new' && !unservedIn(monitor));
+    const unserved = monitors
+      .map((monitor, index) => ({ monitor, probe: options.probes[index]! }))
+      .filter(({ monitor, probe }) => unservedIn(monitor) && !(probe.connection === 'new' && heldServed));
     if (unserved.length > 0) {
       throw new Error(
         `before any load, ${unserved.map(({ probe, monitor }) => `${probe.name} answered none of ${monitor.samples.length} samples${monitor.samples.at(-1)?.error ? ` (${monitor.samples.at(-1)!.error})` : ''}`).join('; ')}: the device does not serve its essential functions, so their availability under load cannot be judged`,
@@ -160,11 +172,12 @@ export async function measureUnderLoad(options: AvailabilityOptions): Promise<Av
   const series = await Promise.all(monitors.map((monitor) => monitor.stop()));
   if (failure !== undefined || !load) throw failure ?? new Error('measurement aborted');
   const loadEnd = phases.find((window) => window.name === 'load')!.toMs;
-  const probes = series.map((result, index) => reportProbe(result, options.probes[index]!.maxLatencyMs, loadEnd));
+  const probes = series.map((result, index) => reportProbe(result, options.probes[index]!, loadEnd));
   return { load, series, probes, phases };
 }
 
-function reportProbe(series: MonitorResult, maxLatencyMs: number, loadEndMs: number): ProbeReport {
+function reportProbe(series: MonitorResult, probe: EssentialProbe, loadEndMs: number): ProbeReport {
+  const { maxLatencyMs } = probe;
   const of = (name: string) => series.samples.filter((sample) => sample.phase === name);
   const recovery = of('recovery');
   const good = (index: number) => !recovery[index]!.missed && recovery[index]!.latencyMs! <= maxLatencyMs;
@@ -173,6 +186,7 @@ function reportProbe(series: MonitorResult, maxLatencyMs: number, loadEndMs: num
   return {
     name: series.name,
     maxLatencyMs,
+    connection: probe.connection ?? 'held',
     baseline: summarize(of('baseline')),
     load: summarize(of('load')),
     recovery: summarize(recovery),
@@ -200,6 +214,9 @@ export function judgeAvailability(report: AvailabilityReport, lossTolerance: num
     const { load } = probe;
     const p99 = load.p99 === undefined ? 'none answered' : `${fmt(load.p99)} ms`;
     summary.push(`${probe.name}: p99 ${p99} (bound ${probe.maxLatencyMs} ms), ${load.missed}/${load.count} samples lost under load, ${probe.recovered ? `recovered after ${probe.recoveredAfterMs} ms` : 'not recovered'}`);
+    if (probe.connection === 'new' && probe.baseline.count > 0 && probe.baseline.answered === 0) {
+      findings.push(`${probe.name}: no new connection was served even before the load while the monitor's held connection was open (${probe.baseline.count} tried): the device serves one client at a time`);
+    }
     if (load.count === 0) findings.push(`${probe.name}: no sample was taken during the load`);
     if (load.p99 === undefined && load.count > 0) findings.push(`${probe.name}: no sample answered under load`);
     else if (load.p99 !== undefined && load.p99 > probe.maxLatencyMs) findings.push(`${probe.name}: p99 latency ${fmt(load.p99)} ms exceeds ${probe.maxLatencyMs} ms under load`);

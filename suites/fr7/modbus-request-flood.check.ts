@@ -30,6 +30,9 @@ export default defineCheck({
       }),
     );
     const verdict = judgeAvailability(report, lossTolerance);
+    // A flood the device answered not at all shows it serving nobody new, whatever its held connection saw.
+    if (flood && flood.sent > 0 && flood.replies === 0) verdict.findings.unshift(`the device answered none of the ${flood.sent} flood requests on ${FLOOD_CONNECTIONS} new connections`);
+    if (verdict.findings.length > 0) verdict.ok = false;
     const busy = Object.entries(flood?.exceptions ?? {}).map(([name, count]) => `${count} × exception ${name}`);
     const loadLine = `${loadRateLine(report.load, 'read requests')} on ${FLOOD_CONNECTIONS} connections; ${flood?.responses ?? 0} answered${busy.length ? `, ${busy.join(', ')}` : ''}, ${flood?.unanswered ?? 0} unanswered`;
     ctx.log(loadLine);

@@ -49,7 +49,7 @@ describe('TCP connection storm', function () {
     try {
       const result = await executeCheck(storm, parseProfile(simulator.running.profile), { disruptive: true, settings: SHORT_STORM });
       expect(result.status, result.observed ?? result.message).to.equal('pass');
-      expect(result.observed).to.include('read tank level: p99').and.include('read level setpoint: p99');
+      expect(result.observed).to.include('read tank level (held connection): p99').and.include('read tank level (new connection): p99').and.include('read level setpoint (new connection): p99');
       expect(result.attachments.map((attachment) => attachment.name)).to.include.members(['Essential-function latency under load', 'Essential-function samples']);
     } finally {
       await simulator.cleanup();
