@@ -2,7 +2,7 @@ import { performance } from 'node:perf_hooks';
 import type { CheckContext, ProgressUpdate, RunSettings } from '../check.js';
 import { pause } from '../net/abort.js';
 import type { LoadResult } from './engine.js';
-import { startMonitor, summarize, type MonitorResult, type SeriesStats } from './monitor.js';
+import { startMonitor, summarize, type MonitorResult, type Sample, type SeriesStats } from './monitor.js';
 
 /** One essential function to keep watching while the load runs. */
 export interface EssentialProbe {
@@ -28,13 +28,24 @@ export interface AvailabilityOptions {
   baselineMs: number;
   /** Sampling after the load, to see the device recover. */
   recoveryMs: number;
-  load: (signal: AbortSignal) => Promise<LoadResult>;
+  /** The load; `view` lets a load in steps (a ramp) see the monitors' samples and say which step runs. */
+  load: (signal: AbortSignal, view: LoadView) => Promise<LoadResult>;
   /** Told of each window spent waiting on purpose (baseline, the load's duration, recovery); pass ctx.designedWait. */
   onDesignedWait?: (ms: number, reason: string) => void;
   /** Told twice a second which window runs, how long it still lasts by design, and what the monitors lost so far; pass ctx.progress. */
   onProgress?: (update: ProgressUpdate) => void;
   /** The load's planned duration, so the progress can say what remains of it. */
   plannedLoadMs?: number;
+}
+
+/** What a running load may see of the measurement around it. */
+export interface LoadView {
+  /** Milliseconds since the measurement started, on the clock of the samples' `t`. */
+  elapsedMs(): number;
+  /** The samples taken so far, one list per probe in the order of the probes. */
+  samples(): ReadonlyArray<readonly Sample[]>;
+  /** Names the part of the load now running in the live progress line, e.g. "step 2 of 4 at 400/s". */
+  describe(step: string, ratePerSecond?: number): void;
 }
 
 export interface PhaseWindow {
@@ -89,7 +100,7 @@ export function measurementWindows(settings: Pick<RunSettings, 'requestTimeoutMs
 export function measureDuringCheck(
   ctx: CheckContext,
   probes: EssentialProbe[],
-  load: (signal: AbortSignal) => Promise<LoadResult>,
+  load: (signal: AbortSignal, view: LoadView) => Promise<LoadResult>,
   plannedLoadMs: number = ctx.settings.load.durationMs,
 ): Promise<AvailabilityReport> {
   return measureUnderLoad({
@@ -124,14 +135,22 @@ export async function measureUnderLoad(options: AvailabilityOptions): Promise<Av
   let failure: unknown;
   let phaseStart = 0;
   const lengthOf = { baseline: options.baselineMs, load: options.plannedLoadMs, recovery: options.recoveryMs };
+  let step: { label: string; ratePerSecond?: number } | undefined;
+  const view: LoadView = {
+    elapsedMs: since,
+    samples: () => monitors.map((monitor) => monitor.samples),
+    describe: (label, ratePerSecond) => (step = { label, ratePerSecond }),
+  };
   const ticker = options.onProgress
     ? setInterval(() => {
         const samples = monitors.flatMap((monitor) => monitor.samples.filter((sample) => sample.phase === phase));
         const lost = samples.filter((sample) => sample.missed).length;
         const length = lengthOf[phase];
+        const current = phase === 'load' ? step : undefined;
         options.onProgress!({
-          phase: `${phase}: ${lost} of ${samples.length} monitor samples lost`,
+          phase: `${phase}${current ? ` ${current.label}` : ''}: ${lost} of ${samples.length} monitor samples lost`,
           ...(length !== undefined ? { remainingMs: Math.max(0, length - (since() - phaseStart)) } : {}),
+          ...(current?.ratePerSecond !== undefined ? { ratePerSecond: current.ratePerSecond } : {}),
         });
       }, 500)
     : undefined;
@@ -154,7 +173,7 @@ export async function measureUnderLoad(options: AvailabilityOptions): Promise<Av
     phase = 'load';
     const loadStart = since();
     phaseStart = loadStart;
-    load = await options.load(options.signal);
+    load = await options.load(options.signal, view);
     // The load's own start window is by design; its drain of in-flight work afterwards is not.
     options.onDesignedWait?.(load.elapsedMs, `load for ${load.elapsedMs} ms (planned ${load.plannedDurationMs} ms at up to ${load.plannedRatePerSecond}/s)`);
     phases.push({ name: 'load', fromMs: loadStart, toMs: since() });
@@ -208,15 +227,12 @@ export interface AvailabilityJudgement {
  * samples than the tolerance, and answers within its bound again once the load has stopped.
  */
 export function judgeAvailability(report: AvailabilityReport, lossTolerance: number): AvailabilityJudgement {
-  const findings: string[] = [];
+  const findings: string[] = judgeNewClients(report);
   const summary: string[] = [];
   for (const probe of report.probes) {
     const { load } = probe;
     const p99 = load.p99 === undefined ? 'none answered' : `${fmt(load.p99)} ms`;
     summary.push(`${probe.name}: p99 ${p99} (bound ${probe.maxLatencyMs} ms), ${load.missed}/${load.count} samples lost under load, ${probe.recovered ? `recovered after ${probe.recoveredAfterMs} ms` : 'not recovered'}`);
-    if (probe.connection === 'new' && probe.baseline.count > 0 && probe.baseline.answered === 0) {
-      findings.push(`${probe.name}: no new connection was served even before the load while the monitor's held connection was open (${probe.baseline.count} tried): the device serves one client at a time`);
-    }
     if (load.count === 0) findings.push(`${probe.name}: no sample was taken during the load`);
     if (load.p99 === undefined && load.count > 0) findings.push(`${probe.name}: no sample answered under load`);
     else if (load.p99 !== undefined && load.p99 > probe.maxLatencyMs) findings.push(`${probe.name}: p99 latency ${fmt(load.p99)} ms exceeds ${probe.maxLatencyMs} ms under load`);
@@ -226,6 +242,13 @@ export function judgeAvailability(report: AvailabilityReport, lossTolerance: num
     if (!probe.recovered) findings.push(`${probe.name}: not answering within ${probe.maxLatencyMs} ms at the end of the recovery window`);
   }
   return { ok: findings.length === 0, findings, summary };
+}
+
+/** A new client refused even before the load, while the held connection was served: one client at a time. */
+export function judgeNewClients(report: Pick<AvailabilityReport, 'probes'>): string[] {
+  return report.probes
+    .filter((probe) => probe.connection === 'new' && probe.baseline.count > 0 && probe.baseline.answered === 0)
+    .map((probe) => `${probe.name}: no new connection was served even before the load while the monitor's held connection was open (${probe.baseline.count} tried): the device serves one client at a time`);
 }
 
 function fmt(value: number): string {
