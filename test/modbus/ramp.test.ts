@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import type { CheckResult } from '../../core/check.js';
+import type { CheckResult, ProgressUpdate } from '../../core/check.js';
 import type { RampSummary } from '../../core/load/index.js';
 import { parseProfile } from '../../core/profile/load.js';
 import { discoverChecks } from '../../harness/run/discover.js';
@@ -19,10 +19,15 @@ const flood = (ratePerSecond: number, requiredRatePerSecond?: number) => ({
   load: { ratePerSecond, ...(requiredRatePerSecond !== undefined ? { requiredRatePerSecond } : {}), durationMs: 1000, sampleIntervalMs: 100, lossTolerance: 0.15, fuzzCasesPerSecond: 500 },
 });
 
-async function runCheck(simulator: Awaited<ReturnType<typeof startSimulator>>, id: string, settings: ReturnType<typeof flood>, signal?: AbortSignal): Promise<CheckResult> {
+async function runCheck(
+  simulator: Awaited<ReturnType<typeof startSimulator>>,
+  id: string,
+  settings: ReturnType<typeof flood>,
+  options: { signal?: AbortSignal; onProgress?: (update: ProgressUpdate) => void } = {},
+): Promise<CheckResult> {
   const found = (await discoverChecks()).find((entry) => entry.check.id === id);
   if (!found) throw new Error(`no check ${id}`);
-  return executeCheck(found.check, parseProfile(simulator.running.profile), { disruptive: true, settings, signal });
+  return executeCheck(found.check, parseProfile(simulator.running.profile), { disruptive: true, settings, ...options });
 }
 
 const rampOf = (result: CheckResult) => (result.details as { ramp: RampSummary }).ramp;
@@ -36,8 +41,10 @@ describe('CR 7.1 rate ramp (modbus simulator)', function () {
     after(async () => simulator?.cleanup());
 
     it('holds every step of a request-flood ramp up to the cap and says so, with the ramp chart', async function () {
-      const result = await runCheck(simulator, 'modbus.availability.request-flood', flood(2000));
+      const updates: ProgressUpdate[] = [];
+      const result = await runCheck(simulator, 'modbus.availability.request-flood', flood(2000), { onProgress: (update) => updates.push(update) });
       expect(result.status, result.observed ?? result.message).to.equal('pass');
+      expect(updates.some((update) => /^load step [1-4] of 4 at \d+\/s: \d+ of \d+ monitor samples lost$/.test(update.phase) && update.ratePerSecond !== undefined), 'the live line names the step').to.equal(true);
       const ramp = rampOf(result);
       expect(ramp.plannedRates).to.deep.equal([500, 1000, 1500, 2000]);
       expect(ramp.heldRatePerSecond).to.equal(2000);
@@ -54,7 +61,7 @@ describe('CR 7.1 rate ramp (modbus simulator)', function () {
     it('stops the ramp within about a second when the run is interrupted', async function () {
       const controller = new AbortController();
       const begin = Date.now();
-      const running = runCheck(simulator, 'modbus.availability.request-flood', { ...quick, load: { ...flood(2000).load, durationMs: 20_000 } }, controller.signal);
+      const running = runCheck(simulator, 'modbus.availability.request-flood', { ...quick, load: { ...flood(2000).load, durationMs: 20_000 } }, { signal: controller.signal });
       // Into the first step: baseline and pre-load checks take well under 3 s.
       setTimeout(() => controller.abort(new Error('interrupted')), 3000);
       const result = await running;
