@@ -24,7 +24,7 @@ import {
 } from 'node-opcua';
 import { issueCertificate } from '../../adapters/pki/certificates.js';
 import { ensureHarnessPki, type HarnessPki } from '../../adapters/opcua/pki.js';
-import { auditWrites, refuseArraysForScalars, refuseUndecodableRequests } from './safeguards.js';
+import { auditWrites, refuseArraysForScalars, refuseUndecodableRequests, tolerateLongHelloUrls } from './safeguards.js';
 import { disableDiagnostics, installWeakTransport, leakInternalErrors, offsetClock, weakenSessions, type WeakTransport } from './weaknesses.js';
 
 /**
@@ -65,6 +65,8 @@ export interface PlcSettings {
   clockOffsetMs: number;
   /** Hardened variant for a declared anonymous read-only access: anonymous sessions are accepted and may only read. */
   anonymousReadOnly?: boolean;
+  /** Hardened variant, lenient but harmless: a Hello with an EndpointUrl above 4096 bytes is acknowledged, not refused. */
+  lenientHelloUrl?: boolean;
 }
 
 export const DEFAULT_SETTINGS: Record<PlcProfile, PlcSettings> = {
@@ -327,6 +329,7 @@ export async function startPlc(options: PlcOptions): Promise<RunningPlc> {
   if (hardened) {
     auditWrites(server);
     refuseUndecodableRequests(server);
+    if (settings.lenientHelloUrl) tolerateLongHelloUrls(server);
   } else {
     weakTransport = installWeakTransport(server, { connectionCostMs: settings.connectionCostMs, restartAfterMs: settings.restartAfterMs, signatureBlind: true, crashOnZeroBufferHello: true });
     weakenSessions(server);
