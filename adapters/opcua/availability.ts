@@ -1,5 +1,5 @@
 import type { CheckContext } from '../../core/check.js';
-import { measureDuringCheck, type AvailabilityReport, type EssentialProbe, type LoadResult } from '../../core/load/index.js';
+import { measureDuringCheck, measureRampDuringCheck, type AvailabilityReport, type EssentialProbe, type LoadResult, type RampReport } from '../../core/load/index.js';
 import type { Profile } from '../../core/profile/schema.js';
 import type { OpcuaChannel, OpcuaSession } from './client.js';
 import { formatStatus, isGood } from './status.js';
@@ -110,6 +110,17 @@ export async function monitoredOpcuaLoad(ctx: CheckContext, load: (signal: Abort
   try {
     await ctx.step(`essential functions (${monitor.probes.map((probe) => probe.name).join(', ')}) answer on a monitoring session before any load`, () => monitor.ready());
     return await measureDuringCheck(ctx, monitor.probes, load);
+  } finally {
+    await monitor.close();
+  }
+}
+
+/** The CR 7.1 rate ramp (core/load's measureRampDuringCheck) with every OPC UA essential function monitored. */
+export async function monitoredOpcuaRamp(ctx: CheckContext, step: (ratePerSecond: number, signal: AbortSignal) => Promise<LoadResult>, target: OpcuaTarget = opcuaTarget(ctx)): Promise<RampReport> {
+  const monitor = opcuaEssentialProbes(ctx, target);
+  try {
+    await ctx.step(`essential functions (${monitor.probes.map((probe) => probe.name).join(', ')}) answer on a monitoring session before any load`, () => monitor.ready());
+    return await measureRampDuringCheck(ctx, monitor.probes, step);
   } finally {
     await monitor.close();
   }

@@ -118,7 +118,8 @@ describe('OPC UA robustness, replay and evidence', function () {
 
   describe('CR 7.1 storm', function () {
     it('stops sending as soon as the run is interrupted, and the check ends without a verdict', async function () {
-      const input: ProfileInput = { ...structuredClone(hardened.running.profile), load: { ratePerSecond: 200, durationMs: 60_000, sampleIntervalMs: 100, lossTolerance: 0.1 } };
+      // The ramp's first step runs at a quarter of the cap: 200/s, as before the ramp.
+      const input: ProfileInput = { ...structuredClone(hardened.running.profile), load: { ratePerSecond: 800, durationMs: 60_000, sampleIntervalMs: 100, lossTolerance: 0.1 } };
       const controller = new AbortController();
       const connections = countConnections(hardened);
       try {
