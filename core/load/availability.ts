@@ -16,6 +16,8 @@ export interface EssentialProbe {
    * cannot be judged; one serving the held connection but no new one while it is open serves one client at a time.
    */
   connection?: 'held' | 'new';
+  /** Its own sample interval, where one call costs the device more than the run's interval allows for. */
+  intervalMs?: number;
 }
 
 export interface AvailabilityOptions {
@@ -123,7 +125,7 @@ export async function measureUnderLoad(options: AvailabilityOptions): Promise<Av
     startMonitor({
       name: probe.name,
       sample: probe.sample,
-      intervalMs: options.intervalMs,
+      intervalMs: probe.intervalMs ?? options.intervalMs,
       timeoutMs: options.timeoutMs,
       maxLatencyMs: probe.maxLatencyMs,
       signal: options.signal,
