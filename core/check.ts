@@ -76,7 +76,15 @@ export interface RunSettings {
   connectTimeoutMs: number;
   requestTimeoutMs: number;
   /** Bounded load parameters, resolved from profile and flags. */
-  load: { ratePerSecond: number; durationMs: number; sampleIntervalMs: number; lossTolerance: number; fuzzCasesPerSecond: number };
+  load: {
+    ratePerSecond: number;
+    /** The CR 7.1 ramp's required rate; resolveSettings always sets it (default: ratePerSecond, capped by it). */
+    requiredRatePerSecond?: number;
+    durationMs: number;
+    sampleIntervalMs: number;
+    lossTolerance: number;
+    fuzzCasesPerSecond: number;
+  };
 }
 
 /** How far a long check has come, for a live status line on a terminal (never written to CI logs or reports). */

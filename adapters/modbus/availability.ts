@@ -1,6 +1,6 @@
 import type { CheckContext } from '../../core/check.js';
 import type { Profile } from '../../core/profile/schema.js';
-import { measureDuringCheck, type AvailabilityReport, type LoadResult } from '../../core/load/index.js';
+import { measureDuringCheck, measureRampDuringCheck, type AvailabilityReport, type EssentialProbe, type LoadResult, type RampReport } from '../../core/load/index.js';
 import type { ModbusTarget } from './connection.js';
 import { essentialProbes } from './load.js';
 
@@ -10,14 +10,30 @@ export function requiresModbusEssentialFunction(profile: Profile): string | unde
 }
 
 /**
- * Baseline, load, recovery with every Modbus essential function monitored on its own connection, using the run's
- * load settings: the common frame of the CR 7.1, CR 7.1 RE(1) and CR 7.2 checks.
+ * Baseline, load, recovery with every Modbus essential function monitored over a held connection and over new ones,
+ * using the run's load settings: the common frame of the CR 7.1, CR 7.1 RE(1) and CR 7.2 checks.
  */
-export async function monitoredLoad(ctx: CheckContext, target: ModbusTarget, load: (signal: AbortSignal) => Promise<LoadResult>): Promise<AvailabilityReport> {
-  const { probes, close } = essentialProbes(ctx.profile, target, { connectTimeoutMs: ctx.settings.connectTimeoutMs, requestTimeoutMs: ctx.settings.requestTimeoutMs });
+export function monitoredLoad(
+  ctx: CheckContext,
+  target: ModbusTarget,
+  load: (signal: AbortSignal) => Promise<LoadResult>,
+  monitor: { newClients?: boolean } = {},
+): Promise<AvailabilityReport> {
+  return monitored(ctx, target, monitor, (probes) => measureDuringCheck(ctx, probes, load));
+}
+
+/** The CR 7.1 rate ramp (core/load's measureRampDuringCheck) with every Modbus essential function monitored, held and new. */
+export function monitoredRamp(ctx: CheckContext, target: ModbusTarget, step: (ratePerSecond: number, signal: AbortSignal) => Promise<LoadResult>): Promise<RampReport> {
+  return monitored(ctx, target, {}, (probes) => measureRampDuringCheck(ctx, probes, step));
+}
+
+async function monitored<Report>(ctx: CheckContext, target: ModbusTarget, monitor: { newClients?: boolean }, measure: (probes: EssentialProbe[]) => Promise<Report>): Promise<Report> {
+  const { probes, close } = essentialProbes(ctx.profile, target, { connectTimeoutMs: ctx.settings.connectTimeoutMs, requestTimeoutMs: ctx.settings.requestTimeoutMs, ...monitor });
   try {
     // A device that does not serve its essential functions before any load gets "error", not a load verdict.
-    for (const probe of probes) {
+    // New-connection probes first: alone, before the held connection opens, they are the control that the device
+    // serves a new client at all, so that one refused later, beside the held connection, is the device's finding.
+    for (const probe of [...probes].sort((a, b) => Number(b.connection === 'new') - Number(a.connection === 'new'))) {
       await ctx.step(`essential function "${probe.name}" answers before any load`, async () => {
         const controller = new AbortController();
         const timer = setTimeout(() => controller.abort(new Error(`no answer within ${ctx.settings.requestTimeoutMs} ms`)), ctx.settings.requestTimeoutMs);
@@ -36,7 +52,7 @@ export async function monitoredLoad(ctx: CheckContext, target: ModbusTarget, loa
         }
       });
     }
-    return await measureDuringCheck(ctx, probes, load);
+    return await measure(probes);
   } finally {
     await close();
   }

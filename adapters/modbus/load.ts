@@ -30,6 +30,11 @@ export function primaryRead(profile: Profile): ReadSpec {
 export interface ProbeOptions {
   connectTimeoutMs: number;
   requestTimeoutMs: number;
+  /**
+   * Also sample over a new connection per sample (default true). Off where the check fills the connection table on
+   * purpose up to its documented cap: a new client refused there is the cap at work, not a lost function.
+   */
+  newClients?: boolean;
 }
 
 export interface ModbusProbes {
@@ -39,43 +44,68 @@ export interface ModbusProbes {
 }
 
 /**
- * One probe per Modbus essential function of the profile, each on its own connection (re-opened after a failure),
- * so the monitor measures what an operator station would see while the load runs.
+ * Two probes per Modbus essential function of the profile, as an operator station sees them while the load runs:
+ * over the monitor's held connection (opened before the load, one for every function as an HMI polls its tags, and
+ * re-opened after a failure) and over a new connection for every sample (an HMI reconnecting, a second station
+ * connecting). A device that keeps serving the connection it has while refusing every new client fails the second.
  */
 export function essentialProbes(profile: Profile, target: ModbusTarget, options: ProbeOptions): ModbusProbes {
-  const sessions: Array<ModbusSession | undefined> = [];
+  let held: ModbusSession | undefined;
+  let opening: Promise<ModbusSession> | undefined;
+  const heldSession = (signal: AbortSignal): Promise<ModbusSession> => {
+    if (held && !held.closed) return Promise.resolve(held);
+    opening ??= ModbusSession.connect(target, { connectTimeoutMs: options.connectTimeoutMs, requestTimeoutMs: options.requestTimeoutMs, signal }).then(
+      (session) => ((held = session), (opening = undefined), session),
+      (error: unknown) => {
+        opening = undefined;
+        throw error;
+      },
+    );
+    return opening;
+  };
+  const readOn = async (session: ModbusSession, signal: AbortSignal, read: ReadSpec) => {
+    const onAbort = () => session.destroy();
+    signal.addEventListener('abort', onAbort, { once: true });
+    try {
+      const result = await session.read(read.table, read.address, read.count);
+      if (!result.ok) throw new Error(`exception ${exceptionName(result.exception)}`);
+    } catch (error) {
+      session.destroy();
+      throw error;
+    } finally {
+      signal.removeEventListener('abort', onAbort);
+    }
+  };
   const probes: EssentialProbe[] = [];
-  profile.essentialFunctions.forEach((essential, index) => {
-    if (!('modbus' in essential)) return;
-    const { read, address, count } = essential.modbus;
+  for (const essential of profile.essentialFunctions) {
+    if (!('modbus' in essential)) continue;
+    const read: ReadSpec = { table: essential.modbus.read, address: essential.modbus.address, count: essential.modbus.count ?? 1 };
     probes.push({
-      name: essential.name,
+      name: `${essential.name} (held connection)`,
       maxLatencyMs: essential.maxLatencyMs,
+      connection: 'held',
+      sample: async (signal) => readOn(await heldSession(signal), signal, read),
+    });
+    if (options.newClients === false) continue;
+    probes.push({
+      name: `${essential.name} (new connection)`,
+      maxLatencyMs: essential.maxLatencyMs,
+      connection: 'new',
       sample: async (signal) => {
-        let session = sessions[index];
-        if (!session || session.closed) {
-          session = await ModbusSession.connect(target, { ...options, signal });
-          sessions[index] = session;
-        }
-        const current = session;
-        const onAbort = () => current.destroy();
-        signal.addEventListener('abort', onAbort, { once: true });
+        const session = await ModbusSession.connect(target, { connectTimeoutMs: options.connectTimeoutMs, requestTimeoutMs: options.requestTimeoutMs, signal });
         try {
-          const result = await current.read(read, address, count ?? 1);
-          if (!result.ok) throw new Error(`exception ${exceptionName(result.exception)}`);
-        } catch (error) {
-          current.destroy();
-          throw error;
+          await readOn(session, signal, read);
         } finally {
-          signal.removeEventListener('abort', onAbort);
+          session.destroy();
         }
       },
     });
-  });
+  }
   return {
     probes,
     close: async () => {
-      await Promise.all(sessions.map((session) => session?.close()));
+      await opening?.catch(() => undefined);
+      await held?.close();
     },
   };
 }

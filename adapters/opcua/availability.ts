@@ -1,5 +1,5 @@
 import type { CheckContext } from '../../core/check.js';
-import { measureDuringCheck, type AvailabilityReport, type EssentialProbe, type LoadResult } from '../../core/load/index.js';
+import { measureDuringCheck, measureRampDuringCheck, type AvailabilityReport, type EssentialProbe, type LoadResult, type RampReport } from '../../core/load/index.js';
 import type { Profile } from '../../core/profile/schema.js';
 import type { OpcuaChannel, OpcuaSession } from './client.js';
 import { formatStatus, isGood } from './status.js';
@@ -27,7 +27,7 @@ export interface OpcuaEssentialProbes {
 }
 
 /** Probes for the OPC UA essential functions, on one monitoring session of the least privileged identity. */
-export function opcuaEssentialProbes(ctx: CheckContext, target: OpcuaTarget = opcuaTarget(ctx)): OpcuaEssentialProbes {
+export function opcuaEssentialProbes(ctx: CheckContext, target: OpcuaTarget = opcuaTarget(ctx), { newClients = true }: { newClients?: boolean } = {}): OpcuaEssentialProbes {
   const functions = opcuaEssentialFunctions(ctx.profile);
   let channel: OpcuaChannel | undefined;
   let session: OpcuaSession | undefined;
@@ -67,9 +67,31 @@ export function opcuaEssentialProbes(ctx: CheckContext, target: OpcuaTarget = op
     return opening;
   };
 
-  const probes: EssentialProbe[] = functions.map((entry) => ({
-    name: entry.name,
+  /** An operator station reconnecting: channel, session, one Read, closed again; nothing kept between samples. */
+  const freshRead = async (nodeId: string, signal: AbortSignal) => {
+    signal.throwIfAborted();
+    const opened = await target.probe.openChannel(await target.sessionChannel());
+    const onAbort = () => void opened.close().catch(() => undefined);
+    signal.addEventListener('abort', onAbort, { once: true });
+    try {
+      const { attempt, session: created } = await opened.attemptSession(target.leastPrivilegedIdentity());
+      if (!created) throw new Error(`a new session was refused (${attempt.status ? formatStatus(attempt.status) : attempt.note})`);
+      try {
+        const result = await created.read(nodeId);
+        if (!isGood(result.status)) throw new Error(`Read ${nodeId} answered ${formatStatus(result.status)}`);
+      } finally {
+        await created.close().catch(() => undefined);
+      }
+    } finally {
+      signal.removeEventListener('abort', onAbort);
+      await opened.close().catch(() => undefined);
+    }
+  };
+
+  const held: EssentialProbe[] = functions.map((entry) => ({
+    name: `${entry.name} (held session)`,
     maxLatencyMs: entry.maxLatencyMs,
+    connection: 'held' as const,
     async sample(signal: AbortSignal) {
       signal.throwIfAborted();
       const current = session ?? (await open());
@@ -83,10 +105,23 @@ export function opcuaEssentialProbes(ctx: CheckContext, target: OpcuaTarget = op
       }
     },
   }));
+  const fresh: EssentialProbe[] = newClients
+    ? functions.map((entry) => ({
+        name: `${entry.name} (new session)`,
+        maxLatencyMs: entry.maxLatencyMs,
+        connection: 'new' as const,
+        // A new channel and session cost the device more than a Read: sampled less often, so one slow sample is not counted twice.
+        intervalMs: Math.max(ctx.settings.load.sampleIntervalMs, entry.maxLatencyMs),
+        sample: (signal: AbortSignal) => freshRead(entry.nodeId, signal),
+      }))
+    : [];
+  const probes = [...held, ...fresh];
 
   return {
     probes,
     async ready() {
+      // A new session alone first: the control that the device serves a new client at all, before the held one opens.
+      if (newClients) for (const entry of functions) await freshRead(entry.nodeId, AbortSignal.timeout(ctx.settings.requestTimeoutMs * 4));
       const current = session ?? (await open());
       for (const entry of functions) {
         const result = await current.read(entry.nodeId);
@@ -105,11 +140,27 @@ export function opcuaEssentialProbes(ctx: CheckContext, target: OpcuaTarget = op
  * Baseline, load and recovery with every OPC UA essential function monitored (core/load's measureDuringCheck), the
  * monitoring session opened and checked before anything else is sent.
  */
-export async function monitoredOpcuaLoad(ctx: CheckContext, load: (signal: AbortSignal) => Promise<LoadResult>, target: OpcuaTarget = opcuaTarget(ctx)): Promise<AvailabilityReport> {
-  const monitor = opcuaEssentialProbes(ctx, target);
+export async function monitoredOpcuaLoad(
+  ctx: CheckContext,
+  load: (signal: AbortSignal) => Promise<LoadResult>,
+  target: OpcuaTarget = opcuaTarget(ctx),
+  monitorOptions: { newClients?: boolean } = {},
+): Promise<AvailabilityReport> {
+  const monitor = opcuaEssentialProbes(ctx, target, monitorOptions);
   try {
     await ctx.step(`essential functions (${monitor.probes.map((probe) => probe.name).join(', ')}) answer on a monitoring session before any load`, () => monitor.ready());
     return await measureDuringCheck(ctx, monitor.probes, load);
+  } finally {
+    await monitor.close();
+  }
+}
+
+/** The CR 7.1 rate ramp (core/load's measureRampDuringCheck) with every OPC UA essential function monitored. */
+export async function monitoredOpcuaRamp(ctx: CheckContext, step: (ratePerSecond: number, signal: AbortSignal) => Promise<LoadResult>, target: OpcuaTarget = opcuaTarget(ctx)): Promise<RampReport> {
+  const monitor = opcuaEssentialProbes(ctx, target);
+  try {
+    await ctx.step(`essential functions (${monitor.probes.map((probe) => probe.name).join(', ')}) answer on a monitoring session before any load`, () => monitor.ready());
+    return await measureRampDuringCheck(ctx, monitor.probes, step);
   } finally {
     await monitor.close();
   }

@@ -91,7 +91,13 @@ export interface FuzzCaseResult {
   sent: string;
   expected: string;
   observed: string;
-  verdict: 'ok' | 'wrong' | 'not-run';
+  /**
+   * ok: the answer the case expects. wrong: a robustness failure (the device stopped answering, stopped serving
+   * others, acted on the invalid input, left the case unanswered, or could not be reached for it). deviation: lenient
+   * but harmless, an answer other than the strict one (a normal answer to an over-long field, another refusal) with
+   * none of those; an observation, not a failure. not-run: not sent.
+   */
+  verdict: 'ok' | 'wrong' | 'deviation' | 'not-run';
   problem?: string;
   latencyMs?: number;
   /** The kind of answer; absent for a case not run. */
@@ -249,7 +255,7 @@ async function runCorpus<Case extends FuzzCase>(corpus: readonly Case[], driver:
     }
   }
   const durationMs = performance.now() - begin;
-  const ordered = corpus.map((fuzzCase) => results.get(fuzzCase.id)!);
+  const ordered = corpus.map((fuzzCase) => judgeHarm(results.get(fuzzCase.id)!));
   const casesRun = ordered.filter((result) => result.verdict !== 'not-run').length;
   return {
     results: ordered,
@@ -259,6 +265,38 @@ async function runCorpus<Case extends FuzzCase>(corpus: readonly Case[], driver:
     livenessChecks: driver.liveness.checks,
     stoppedAfter,
   };
+}
+
+/**
+ * CR 3.5 judges robustness, not conformance: a case answered otherwise than strictly is a failure only with harm seen
+ * (the device stopped answering after it, stopped serving other connections, acted on it, or hung on it without an
+ * answer or a close); without any, it is a deviation to report, the way the stack's own maintainers would see it.
+ */
+export function harmOf(result: Pick<FuzzCaseResult, 'answer' | 'aliveAfter' | 'servedOthers' | 'sideEffect'>): string | undefined {
+  if (result.aliveAfter === false) return 'the device stopped answering';
+  if (result.servedOthers === false) return 'the device stopped serving other connections';
+  if (result.sideEffect) return `the device acted on the invalid input (${result.sideEffect})`;
+  if (result.answer === 'silence') return 'the connection hung without an answer or a close';
+  if (result.answer === 'no-connection' || result.answer === undefined) return 'the case could not be sent';
+  return undefined;
+}
+
+function judgeHarm(result: FuzzCaseResult): FuzzCaseResult {
+  if (result.verdict !== 'wrong' || harmOf(result) !== undefined) return result;
+  return { ...result, verdict: 'deviation' };
+}
+
+/** The command that sends one case alone again (CR 3.5 cases are disruptive, so it needs --disruptive). */
+export function replayCommand(protocol: string, caseId: string, profilePath = '<profile>'): string {
+  return `iec62443-harness run --profile ${profilePath} --disruptive --replay ${protocol}:${caseId}`;
+}
+
+/** One observation line per lenient but harmless case: its id, what it did instead, and how to replay it. */
+export function deviationLines(results: readonly FuzzCaseResult[], protocol: string, limit = 5): string[] {
+  const deviations = results.filter((result) => result.verdict === 'deviation');
+  const lines = deviations.slice(0, limit).map((result) => `${result.id}: ${result.problem} (replay: ${replayCommand(protocol, result.id)})`);
+  if (deviations.length > limit) lines.push(`and ${deviations.length - limit} more (see the case results)`);
+  return lines;
 }
 
 const batchLabel = (batch: readonly FuzzCase[]) => (batch.length > 8 ? `${batch[0]!.id} … ${batch.at(-1)!.id} (${batch.length} cases)` : batch.map((entry) => entry.id).join(', '));
@@ -287,12 +325,18 @@ function resultOf(fuzzCase: FuzzCase, run: CaseRun, expected: string): FuzzCaseR
   };
 }
 
-/** Per category: how many cases, how many mishandled, how many not run; categories without cases are left out. */
-export function casesByCategory(results: readonly FuzzCaseResult[], categories: readonly string[]): Array<{ category: string; cases: number; wrong: number; notRun: number }> {
+/** Per category: how many cases, how many mishandled, how many deviated harmlessly, how many not run; empty categories are left out. */
+export function casesByCategory(results: readonly FuzzCaseResult[], categories: readonly string[]): Array<{ category: string; cases: number; wrong: number; deviations: number; notRun: number }> {
   return categories
     .map((category) => {
       const cases = results.filter((result) => result.category === category);
-      return { category, cases: cases.length, wrong: cases.filter((result) => result.verdict === 'wrong').length, notRun: cases.filter((result) => result.verdict === 'not-run').length };
+      return {
+        category,
+        cases: cases.length,
+        wrong: cases.filter((result) => result.verdict === 'wrong').length,
+        deviations: cases.filter((result) => result.verdict === 'deviation').length,
+        notRun: cases.filter((result) => result.verdict === 'not-run').length,
+      };
     })
     .filter((entry) => entry.cases > 0);
 }

@@ -17,6 +17,8 @@ export interface ReplayOutcome {
   expected: string;
   observed: string;
   handledCorrectly: boolean;
+  /** Not the strict answer, but no harm seen either: an observation under CR 3.5, not a failure. */
+  harmlessDeviation: boolean;
   aliveAfter: boolean;
 }
 
@@ -110,7 +112,7 @@ export function fuzzReplayer<Case extends FuzzCase>(load: () => Promise<Fuzzing<
     if (!componentInterfaces(profile).some((entry) => entry.protocols.includes(fuzzing.checkProtocol))) return undefined;
     try {
       const { fuzzCase, result, aliveAfter } = await replayFuzzCase(fuzzing, profile, caseId, options);
-      return { protocol: fuzzing.protocol, caseId: fuzzCase.id, description: fuzzCase.description, sent: result.sent, expected: result.expected, observed: result.observed, handledCorrectly: result.verdict === 'ok', aliveAfter };
+      return { protocol: fuzzing.protocol, caseId: fuzzCase.id, description: fuzzCase.description, sent: result.sent, expected: result.expected, observed: result.observed, handledCorrectly: result.verdict === 'ok', harmlessDeviation: result.verdict === 'deviation', aliveAfter };
     } catch (error) {
       if (error instanceof UnknownFuzzCaseError) return undefined;
       throw error;

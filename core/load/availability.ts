@@ -2,14 +2,22 @@ import { performance } from 'node:perf_hooks';
 import type { CheckContext, ProgressUpdate, RunSettings } from '../check.js';
 import { pause } from '../net/abort.js';
 import type { LoadResult } from './engine.js';
-import { startMonitor, summarize, type MonitorResult, type SeriesStats } from './monitor.js';
+import { startMonitor, summarize, type MonitorResult, type Sample, type SeriesStats } from './monitor.js';
 
 /** One essential function to keep watching while the load runs. */
 export interface EssentialProbe {
   name: string;
   maxLatencyMs: number;
-  /** One call on the probe's own connection; resolves when the function answered. */
+  /** One call of the function; resolves when it answered. */
   sample: (signal: AbortSignal) => Promise<void>;
+  /**
+   * How the probe reaches the function: over a connection held from before the load (the default), or over a new
+   * connection for every sample, as a client that reconnects during the load. A device serving neither before the load
+   * cannot be judged; one serving the held connection but no new one while it is open serves one client at a time.
+   */
+  connection?: 'held' | 'new';
+  /** Its own sample interval, where one call costs the device more than the run's interval allows for. */
+  intervalMs?: number;
 }
 
 export interface AvailabilityOptions {
@@ -22,13 +30,24 @@ export interface AvailabilityOptions {
   baselineMs: number;
   /** Sampling after the load, to see the device recover. */
   recoveryMs: number;
-  load: (signal: AbortSignal) => Promise<LoadResult>;
+  /** The load; `view` lets a load in steps (a ramp) see the monitors' samples and say which step runs. */
+  load: (signal: AbortSignal, view: LoadView) => Promise<LoadResult>;
   /** Told of each window spent waiting on purpose (baseline, the load's duration, recovery); pass ctx.designedWait. */
   onDesignedWait?: (ms: number, reason: string) => void;
   /** Told twice a second which window runs, how long it still lasts by design, and what the monitors lost so far; pass ctx.progress. */
   onProgress?: (update: ProgressUpdate) => void;
   /** The load's planned duration, so the progress can say what remains of it. */
   plannedLoadMs?: number;
+}
+
+/** What a running load may see of the measurement around it. */
+export interface LoadView {
+  /** Milliseconds since the measurement started, on the clock of the samples' `t`. */
+  elapsedMs(): number;
+  /** The samples taken so far, one list per probe in the order of the probes. */
+  samples(): ReadonlyArray<readonly Sample[]>;
+  /** Names the part of the load now running in the live progress line, e.g. "step 2 of 4 at 400/s". */
+  describe(step: string, ratePerSecond?: number): void;
 }
 
 export interface PhaseWindow {
@@ -40,6 +59,7 @@ export interface PhaseWindow {
 export interface ProbeReport {
   name: string;
   maxLatencyMs: number;
+  connection: 'held' | 'new';
   baseline: SeriesStats;
   load: SeriesStats;
   recovery: SeriesStats;
@@ -82,7 +102,7 @@ export function measurementWindows(settings: Pick<RunSettings, 'requestTimeoutMs
 export function measureDuringCheck(
   ctx: CheckContext,
   probes: EssentialProbe[],
-  load: (signal: AbortSignal) => Promise<LoadResult>,
+  load: (signal: AbortSignal, view: LoadView) => Promise<LoadResult>,
   plannedLoadMs: number = ctx.settings.load.durationMs,
 ): Promise<AvailabilityReport> {
   return measureUnderLoad({
@@ -105,7 +125,7 @@ export async function measureUnderLoad(options: AvailabilityOptions): Promise<Av
     startMonitor({
       name: probe.name,
       sample: probe.sample,
-      intervalMs: options.intervalMs,
+      intervalMs: probe.intervalMs ?? options.intervalMs,
       timeoutMs: options.timeoutMs,
       maxLatencyMs: probe.maxLatencyMs,
       signal: options.signal,
@@ -117,14 +137,22 @@ export async function measureUnderLoad(options: AvailabilityOptions): Promise<Av
   let failure: unknown;
   let phaseStart = 0;
   const lengthOf = { baseline: options.baselineMs, load: options.plannedLoadMs, recovery: options.recoveryMs };
+  let step: { label: string; ratePerSecond?: number } | undefined;
+  const view: LoadView = {
+    elapsedMs: since,
+    samples: () => monitors.map((monitor) => monitor.samples),
+    describe: (label, ratePerSecond) => (step = { label, ratePerSecond }),
+  };
   const ticker = options.onProgress
     ? setInterval(() => {
         const samples = monitors.flatMap((monitor) => monitor.samples.filter((sample) => sample.phase === phase));
         const lost = samples.filter((sample) => sample.missed).length;
         const length = lengthOf[phase];
+        const current = phase === 'load' ? step : undefined;
         options.onProgress!({
-          phase: `${phase}: ${lost} of ${samples.length} monitor samples lost`,
+          phase: `${phase}${current ? ` ${current.label}` : ''}: ${lost} of ${samples.length} monitor samples lost`,
           ...(length !== undefined ? { remainingMs: Math.max(0, length - (since() - phaseStart)) } : {}),
+          ...(current?.ratePerSecond !== undefined ? { ratePerSecond: current.ratePerSecond } : {}),
         });
       }, 500)
     : undefined;
@@ -133,7 +161,12 @@ export async function measureUnderLoad(options: AvailabilityOptions): Promise<Av
     options.onDesignedWait?.(options.baselineMs, 'baseline sampling of the essential functions before the load');
     phases.push({ name: 'baseline', fromMs: 0, toMs: since() });
     // A function the device does not serve before the load says nothing about the load: no verdict, and no load sent.
-    const unserved = monitors.map((monitor, index) => ({ monitor, probe: options.probes[index]! })).filter(({ monitor }) => monitor.samples.length > 0 && monitor.samples.every((sample) => sample.missed));
+    const unservedIn = (monitor: (typeof monitors)[number]) => monitor.samples.length > 0 && monitor.samples.every((sample) => sample.missed);
+    // New connections refused while the held one is served are the device's own finding, judged with the load's.
+    const heldServed = monitors.some((monitor, index) => options.probes[index]!.connection !== 'new' && !unservedIn(monitor));
+    const unserved = monitors
+      .map((monitor, index) => ({ monitor, probe: options.probes[index]! }))
+      .filter(({ monitor, probe }) => unservedIn(monitor) && !(probe.connection === 'new' && heldServed));
     if (unserved.length > 0) {
       throw new Error(
         `before any load, ${unserved.map(({ probe, monitor }) => `${probe.name} answered none of ${monitor.samples.length} samples${monitor.samples.at(-1)?.error ? ` (${monitor.samples.at(-1)!.error})` : ''}`).join('; ')}: the device does not serve its essential functions, so their availability under load cannot be judged`,
@@ -142,7 +175,7 @@ export async function measureUnderLoad(options: AvailabilityOptions): Promise<Av
     phase = 'load';
     const loadStart = since();
     phaseStart = loadStart;
-    load = await options.load(options.signal);
+    load = await options.load(options.signal, view);
     // The load's own start window is by design; its drain of in-flight work afterwards is not.
     options.onDesignedWait?.(load.elapsedMs, `load for ${load.elapsedMs} ms (planned ${load.plannedDurationMs} ms at up to ${load.plannedRatePerSecond}/s)`);
     phases.push({ name: 'load', fromMs: loadStart, toMs: since() });
@@ -160,11 +193,12 @@ export async function measureUnderLoad(options: AvailabilityOptions): Promise<Av
   const series = await Promise.all(monitors.map((monitor) => monitor.stop()));
   if (failure !== undefined || !load) throw failure ?? new Error('measurement aborted');
   const loadEnd = phases.find((window) => window.name === 'load')!.toMs;
-  const probes = series.map((result, index) => reportProbe(result, options.probes[index]!.maxLatencyMs, loadEnd));
+  const probes = series.map((result, index) => reportProbe(result, options.probes[index]!, loadEnd));
   return { load, series, probes, phases };
 }
 
-function reportProbe(series: MonitorResult, maxLatencyMs: number, loadEndMs: number): ProbeReport {
+function reportProbe(series: MonitorResult, probe: EssentialProbe, loadEndMs: number): ProbeReport {
+  const { maxLatencyMs } = probe;
   const of = (name: string) => series.samples.filter((sample) => sample.phase === name);
   const recovery = of('recovery');
   const good = (index: number) => !recovery[index]!.missed && recovery[index]!.latencyMs! <= maxLatencyMs;
@@ -173,6 +207,7 @@ function reportProbe(series: MonitorResult, maxLatencyMs: number, loadEndMs: num
   return {
     name: series.name,
     maxLatencyMs,
+    connection: probe.connection ?? 'held',
     baseline: summarize(of('baseline')),
     load: summarize(of('load')),
     recovery: summarize(recovery),
@@ -194,7 +229,7 @@ export interface AvailabilityJudgement {
  * samples than the tolerance, and answers within its bound again once the load has stopped.
  */
 export function judgeAvailability(report: AvailabilityReport, lossTolerance: number): AvailabilityJudgement {
-  const findings: string[] = [];
+  const findings: string[] = judgeNewClients(report);
   const summary: string[] = [];
   for (const probe of report.probes) {
     const { load } = probe;
@@ -209,6 +244,13 @@ export function judgeAvailability(report: AvailabilityReport, lossTolerance: num
     if (!probe.recovered) findings.push(`${probe.name}: not answering within ${probe.maxLatencyMs} ms at the end of the recovery window`);
   }
   return { ok: findings.length === 0, findings, summary };
+}
+
+/** A new client refused even before the load, while the held connection was served: one client at a time. */
+export function judgeNewClients(report: Pick<AvailabilityReport, 'probes'>): string[] {
+  return report.probes
+    .filter((probe) => probe.connection === 'new' && probe.baseline.count > 0 && probe.baseline.answered === 0)
+    .map((probe) => `${probe.name}: no new connection was served even before the load while the monitor's held connection was open (${probe.baseline.count} tried): the device serves one client at a time`);
 }
 
 function fmt(value: number): string {

@@ -29,6 +29,12 @@
  *     windows a run's settings give (one place for every CR 7 check);
  *   measureDuringCheck(ctx, probes, load)   measureUnderLoad in those windows, on ctx.signal, declaring them as designed waits.
  *
+ *   measureRampDuringCheck(ctx, probes, (rate, signal) => runLoad({ ratePerSecond: rate, ... }))   the CR 7.1 rate ramp:
+ *     baseline, then the load in steps (rampRates: RAMP_STEPS equal steps up to load.ratePerSecond, plus
+ *     load.requiredRatePerSecond), each load.durationMs long and judged from the samples taken in it, stopping at the
+ *     first step that breaks, then recovery; judgeRamp(report) compares the held rate with the required one;
+ *     attachRampEvidence draws the ramp chart (renderRampSvg) beside the latency chart.
+ *
  * A check's shape (see suites/fr7/tcp-connection-storm.check.ts):
  *   const report = await measureDuringCheck(ctx, probes, (signal) => runLoad({ ratePerSecond: ctx.settings.load.ratePerSecond,
  *     durationMs: ctx.settings.load.durationMs, signal, worker }));
@@ -52,13 +58,29 @@ export {
   measureDuringCheck,
   measurementWindows,
   judgeAvailability,
+  judgeNewClients,
   type AvailabilityOptions,
   type AvailabilityReport,
   type AvailabilityJudgement,
   type EssentialProbe,
+  type LoadView,
   type MeasurementWindows,
   type PhaseWindow,
   type ProbeReport,
 } from './availability.js';
-export { renderLatencySvg, toCsv, type ChartOptions } from './chart.js';
-export { attachAvailabilityEvidence } from './evidence.js';
+export {
+  rampRates,
+  runRamp,
+  judgeStep,
+  judgeRamp,
+  rampLine,
+  mergeLoads,
+  measureRampDuringCheck,
+  RAMP_STEPS,
+  MAX_RAMP_STEPS,
+  type RampReport,
+  type RampStep,
+  type RampSummary,
+} from './ramp.js';
+export { renderLatencySvg, renderRampSvg, toCsv, type ChartOptions, type RampBar } from './chart.js';
+export { attachAvailabilityEvidence, attachRampEvidence } from './evidence.js';

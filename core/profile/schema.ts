@@ -111,13 +111,34 @@ const scan = z.strictObject({
   concurrency: z.number().int().min(1).max(1024).optional(),
 });
 
-const load = z.strictObject({
-  ratePerSecond: z.number().positive().max(100000).optional().describe('upper bound of requests or connection attempts per second'),
-  durationMs: z.number().int().min(100).max(600000).optional().describe('how long a flood or storm lasts'),
-  sampleIntervalMs: z.number().int().min(10).max(10000).optional().describe('essential-function monitor interval'),
-  lossTolerance: z.number().min(0).max(1).optional().describe('share of monitor samples that may be lost'),
-  fuzzCasesPerSecond: z.number().positive().max(100000).optional(),
-});
+/** load.ratePerSecond when the profile leaves it out. */
+export const DEFAULT_LOAD_RATE_PER_SECOND = 200;
+
+const load = z
+  .strictObject({
+    ratePerSecond: z
+      .number()
+      .positive()
+      .max(100000)
+      .optional()
+      .describe(`upper bound of requests or connection attempts per second; a disruptive CR 7.1 check ramps up to it in steps (default ${DEFAULT_LOAD_RATE_PER_SECOND})`),
+    requiredRatePerSecond: z
+      .number()
+      .positive()
+      .max(100000)
+      .optional()
+      .describe('the load rate at which the essential functions must still hold (CR 7.1 ramp verdict); at most ratePerSecond; default: ratePerSecond'),
+    durationMs: z.number().int().min(100).max(600000).optional().describe('how long a flood or storm lasts (each step of a CR 7.1 ramp)'),
+    sampleIntervalMs: z.number().int().min(10).max(10000).optional().describe('essential-function monitor interval'),
+    lossTolerance: z.number().min(0).max(1).optional().describe('share of monitor samples that may be lost'),
+    fuzzCasesPerSecond: z.number().positive().max(100000).optional(),
+  })
+  .superRefine((value, ctx) => {
+    const cap = value.ratePerSecond ?? DEFAULT_LOAD_RATE_PER_SECOND;
+    if (value.requiredRatePerSecond !== undefined && value.requiredRatePerSecond > cap) {
+      ctx.addIssue({ code: 'custom', path: ['requiredRatePerSecond'], message: `must not exceed load.ratePerSecond (${cap}/s), the highest rate the ramp reaches` });
+    }
+  });
 
 const timeouts = z.strictObject({
   connectMs: positiveMsSchema.optional(),

@@ -255,14 +255,15 @@ async function replayCommand(profile: Profile, caseId: string, signal: AbortSign
   }).catch((error: unknown) => {
     throw error instanceof UnknownCaseError ? new UsageError(`--replay: ${error.message}`) : error;
   });
-  const verdict = outcome.handledCorrectly && outcome.aliveAfter;
+  const verdict = (outcome.handledCorrectly || outcome.harmlessDeviation) && outcome.aliveAfter;
+  const judged = outcome.handledCorrectly ? 'handled correctly' : outcome.harmlessDeviation ? 'lenient but harmless (an observation, not a failure)' : red('NOT handled correctly');
   process.stdout.write(
     [
       `${bold(`${outcome.protocol}:${outcome.caseId}`)} ${outcome.description}`,
       `  sent:     ${outcome.sent}`,
       `  expected: ${outcome.expected}`,
       `  observed: ${outcome.observed}`,
-      `  device ${outcome.aliveAfter ? 'still answers' : red('no longer answers')} afterwards; ${verdict ? 'handled correctly' : red('NOT handled correctly')}`,
+      `  device ${outcome.aliveAfter ? 'still answers' : red('no longer answers')} afterwards; ${outcome.aliveAfter ? judged : red('NOT handled correctly')}`,
       '',
     ].join('\n'),
   );

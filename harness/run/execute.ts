@@ -3,7 +3,7 @@ import { requirementIdOf, type Attachment, type Check, type CheckContext, type C
 import { findRequirement, outOfScope } from '../../core/catalog/index.js';
 import { componentInterfaces, definitionOfCheckProtocol, type ComponentInterface, type FoundInterface } from '../../core/protocol.js';
 import { secretsOf } from '../../core/profile/load.js';
-import type { Profile } from '../../core/profile/schema.js';
+import { DEFAULT_LOAD_RATE_PER_SECOND, type Profile } from '../../core/profile/schema.js';
 import { Redactor } from '../../core/evidence/redact.js';
 import { DEFAULT_LOCKOUT_THRESHOLD, FailedLoginLedger, type FailedLoginCount } from '../../core/safety/failed-logins.js';
 
@@ -34,7 +34,7 @@ export function resolveSettings(profile: Profile, options: ExecuteOptions = {}):
     connectTimeoutMs: profile.timeouts?.connectMs ?? 3_000,
     requestTimeoutMs: profile.timeouts?.requestMs ?? 5_000,
     load: {
-      ratePerSecond: load.ratePerSecond ?? 200,
+      ratePerSecond: load.ratePerSecond ?? DEFAULT_LOAD_RATE_PER_SECOND,
       durationMs: load.durationMs ?? 5_000,
       sampleIntervalMs: load.sampleIntervalMs ?? 100,
       lossTolerance: load.lossTolerance ?? 0.05,
@@ -42,7 +42,10 @@ export function resolveSettings(profile: Profile, options: ExecuteOptions = {}):
     },
   };
   const override = options.settings ?? {};
-  return { ...base, ...override, load: { ...base.load, ...(override.load ?? {}) } };
+  const merged = { ...base.load, ...(override.load ?? {}) };
+  // The ramp never goes above its cap, so a required rate above it could never be shown held.
+  const required = Math.min(merged.ratePerSecond, override.load?.requiredRatePerSecond ?? load.requiredRatePerSecond ?? merged.ratePerSecond);
+  return { ...base, ...override, load: { ...merged, requiredRatePerSecond: required } };
 }
 
 /** The interfaces of the profile a check runs against: those serving its protocol. */

@@ -39,6 +39,11 @@ export interface ServerBehaviour {
   perConnectionRate?: TokenBucketSpec;
   /** Requests waiting per connection; beyond it exception 06. */
   perConnectionQueue?: number;
+  /**
+   * A stack with one client slot in service: only the oldest open connection is served; the others are accepted and
+   * read, but their requests wait until every older connection has closed.
+   */
+  oneClientAtATime?: boolean;
   /** Round-robin between connections; otherwise one global first-come queue. */
   fairScheduling: boolean;
   /** Simulated processing cost, in microseconds of the PLC's one CPU: its capacity is finite, as a real device's. */
@@ -73,12 +78,13 @@ const hardenedBase: ServerBehaviour = {
   boundaryDefects: false,
   writeProtected: [{ table: 'holding', from: 10, to: 99 }],
   identification: IDENTIFICATION,
-  newConnections: { ratePerSecond: 200, burst: 50 },
+  // Admission well above what an operator station needs, below what would starve the served connections of CPU.
+  newConnections: { ratePerSecond: 1000, burst: 100 },
   perConnectionRate: { ratePerSecond: 3000, burst: 500 },
   perConnectionQueue: 32,
   fairScheduling: true,
   requestCostUs: 250,
-  connectionCostUs: 1000,
+  connectionCostUs: 250,
   partialFrameTimeoutMs: 1000,
   idleTimeoutMs: 60_000,
   roleBasedAccess: false,
@@ -95,6 +101,7 @@ export const MODBUS_PROFILES = [
   'weak-validation',
   'weak-no-connection-cap',
   'weak-unbounded-queue',
+  'weak-one-client',
   'weak-client-verify',
   'weak-self-signed',
   'weak-roles',
@@ -120,6 +127,8 @@ const FLAWS: Partial<Record<ModbusProfileName, Partial<ServerBehaviour>>> = {
   'weak-no-connection-cap': { maxConnections: undefined },
   // One first-come queue without bounds or per-connection rates: a flood queues ahead of everyone else.
   'weak-unbounded-queue': { fairScheduling: false, perConnectionRate: undefined, perConnectionQueue: undefined },
+  // Serves the client it has and leaves every new one waiting: an HMI that reconnects is never served again.
+  'weak-one-client': { oneClientAtATime: true },
   'weak-roles': { roleBasedAccess: false },
 };
 

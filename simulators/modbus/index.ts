@@ -185,7 +185,7 @@ const definition: SimulatorDefinition = {
     'broken at the table boundary, blocked by a lying MBAP length, no limits); secure: Modbus/TCP Security with mutual TLS ' +
     'and roles; weak-secure: the naive stack behind TLS 1.0-1.2 with static-RSA suites, a self-signed certificate, and ' +
     'client certificates asked for but never checked. Single-flaw variants of hardened: weak-exceptions, ' +
-    'weak-no-identification, weak-validation, weak-no-connection-cap, weak-unbounded-queue; of secure: weak-client-verify, ' +
+    'weak-no-identification, weak-validation, weak-no-connection-cap, weak-unbounded-queue, weak-one-client; of secure: weak-client-verify, ' +
     'weak-self-signed, weak-roles, weak-legacy-tls. hardened and secure draw their unit id, connection cap and role names per start.',
   profiles: MODBUS_PROFILES,
   defaultProfile: 'hardened',

@@ -196,6 +196,8 @@ class Connection {
   closed = false;
   queue: Job[] = [];
   queued = 0;
+  /** Frames waiting for this connection's turn (a stack that serves one client at a time). */
+  parked: Array<() => void> = [];
   rights: Rights | undefined;
   partialTimer: NodeJS.Timeout | undefined;
   idleTimer: NodeJS.Timeout | undefined;
@@ -369,6 +371,12 @@ export class ModbusServer {
     if (connection.idleTimer) clearTimeout(connection.idleTimer);
     this.connections.delete(connection);
     this.scheduler.forget(connection);
+    connection.parked.length = 0;
+    if (this.options.behaviour.oneClientAtATime) {
+      // The next client in line gets its turn, with what it sent while it waited.
+      const next = this.connections.values().next().value as Connection | undefined;
+      if (next) for (const frame of next.parked.splice(0)) frame();
+    }
   }
 
   private drop(connection: Connection): void {
@@ -415,6 +423,10 @@ export class ModbusServer {
 
   private onFrame(connection: Connection, transactionId: number, unitId: number, pdu: Buffer): void {
     const behaviour = this.options.behaviour;
+    if (behaviour.oneClientAtATime && this.connections.values().next().value !== connection) {
+      connection.parked.push(() => this.onFrame(connection, transactionId, unitId, pdu));
+      return;
+    }
     this.stats.requests++;
     if (pdu.length > 0 && WRITE_FUNCTIONS.has(pdu[0]!)) this.stats.writes++;
     connection.requestsSeen++;

@@ -24,7 +24,7 @@ import {
 } from 'node-opcua';
 import { issueCertificate } from '../../adapters/pki/certificates.js';
 import { ensureHarnessPki, type HarnessPki } from '../../adapters/opcua/pki.js';
-import { auditWrites, refuseArraysForScalars, refuseUndecodableRequests } from './safeguards.js';
+import { auditWrites, refuseArraysForScalars, refuseUndecodableRequests, tolerateLongHelloUrls } from './safeguards.js';
 import { flawsOf, PLC_PROFILES, type PlcFlaw } from './flaws.js';
 import { bindSessionsToNoChannel, disableDiagnostics, fixServerNonce, installWeakTransport, leakInternalErrors, offsetClock, type WeakTransport } from './weaknesses.js';
 import type { SimulatedIdentity } from '../types.js';
@@ -69,6 +69,8 @@ export interface PlcSettings {
   clockOffsetMs: number;
   /** Hardened variant for a declared anonymous read-only access: anonymous sessions are accepted and may only read. */
   anonymousReadOnly?: boolean;
+  /** Hardened variant, lenient but harmless: a Hello with an EndpointUrl above 4096 bytes is acknowledged, not refused. */
+  lenientHelloUrl?: boolean;
 }
 
 const between = (low: number, high: number) => low + randomInt(high - low + 1);
@@ -411,6 +413,7 @@ export async function startPlc(options: PlcOptions): Promise<RunningPlc> {
   const ticker = startProcess(server);
   if (!has('no-audit')) auditWrites(server);
   if (!has('lenient-decoding')) refuseUndecodableRequests(server);
+  if (settings.lenientHelloUrl) tolerateLongHelloUrls(server);
   const transport = { connectionCostMs: settings.connectionCostMs, restartAfterMs: settings.restartAfterMs, signatureBlind: has('signature-blind'), crashOnZeroBufferHello: has('zero-buffer-crash') };
   const weakTransport = transport.connectionCostMs > 0 || transport.signatureBlind || transport.crashOnZeroBufferHello ? installWeakTransport(server, transport) : undefined;
   if (has('session-binding')) bindSessionsToNoChannel(server);

@@ -113,3 +113,29 @@ export function refuseArraysForScalars(variable: UAVariable): void {
   const check = node.checkVariantCompatibility.bind(variable);
   node.checkVariantCompatibility = (value) => (node.valueRank === -1 && value.arrayType !== VariantArrayType.Scalar ? StatusCodes.BadTypeMismatch : check(value));
 }
+
+/** The longest EndpointUrl OPC 10000-6 allows in a Hello. */
+const MAX_HELLO_URL_BYTES = 4096;
+/** How much of an over-long EndpointUrl the lenient stack reads; node-opcua itself takes Hello chunks of up to 4 KiB. */
+const LENIENT_URL_BYTES = 1024;
+
+/**
+ * A lenient but harmless stack (a variant of the hardened PLC): a Hello whose EndpointUrl is longer than the limit is
+ * read as if the URL stopped after its first KiB and acknowledged like any other, instead of refused; nothing else
+ * changes.
+ */
+export function tolerateLongHelloUrls(server: OPCUAServer): void {
+  const netServer = (server.endpoints[0] as unknown as { _server?: NetServer })._server;
+  if (!netServer) throw new Error('the OPC UA endpoint has no TCP listener');
+  filterIncomingChunks(netServer, [
+    (chunk) => {
+      if (chunk.length < 32 || chunk.toString('ascii', 0, 4) !== 'HELF') return chunk;
+      const urlLength = chunk.readInt32LE(28);
+      if (urlLength <= MAX_HELLO_URL_BYTES || chunk.length < 32 + urlLength) return chunk;
+      const cut = Buffer.concat([chunk.subarray(0, 28), Buffer.alloc(4), chunk.subarray(32, 32 + LENIENT_URL_BYTES)]);
+      cut.writeUInt32LE(cut.length, 4);
+      cut.writeInt32LE(LENIENT_URL_BYTES, 28);
+      return cut;
+    },
+  ]);
+}

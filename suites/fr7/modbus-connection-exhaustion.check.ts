@@ -42,7 +42,8 @@ export default defineCheck({
         } finally {
           holder.release();
         }
-      }),
+        // The table is filled on purpose up to its cap: a new client refused there is the cap at work.
+      }, { newClients: false }),
     );
     const reasons = Object.entries(peak.reasons).map(([reason, times]) => `${times} ${reason}`);
     const loadLine = `${peak.attempted} connections opened at ${report.load.achievedRatePerSecond}/s (planned ${ratePerSecond}/s): ${peak.served} served, ${peak.refused} refused${reasons.length ? ` (${reasons.join(', ')})` : ''}; ${peak.stillOpen} still open after ${holdMs} ms`;

@@ -115,6 +115,8 @@ export default defineCheck({
             }
           },
           target,
+          // Sessions are filled on purpose up to their cap: a new session refused there is the cap at work.
+          { newClients: false },
         ),
       );
 

@@ -1,5 +1,5 @@
 import { defineCheck, fail, pass } from '../../core/check.js';
-import { attachAvailabilityEvidence, judgeAvailability, MAX_DURATION_MS, measureDuringCheck, runLoad, type EssentialProbe } from '../../core/load/index.js';
+import { attachRampEvidence, judgeRamp, MAX_DURATION_MS, MAX_RAMP_STEPS, measureRampDuringCheck, rampLine, runLoad, type EssentialProbe, type RampReport } from '../../core/load/index.js';
 import { declaredTcpPorts, protocolDefinitions, type AvailabilityMonitor } from '../../core/protocol.js';
 import { connectionStorm } from '../../adapters/tcp/storm.js';
 
@@ -13,8 +13,8 @@ export default defineCheck({
   disruptive: true,
   title: 'Essential functions stay available during a TCP connection storm on every declared port',
   expectation:
-    'While TCP connections to every declared port are opened and closed at the configured rate, each monitored function (the essential functions and services every protocol of the component offers to watch) keeps its p99 latency within its bound, loses no more samples than the tolerance, and answers normally once the storm stops',
-  timeoutMs: MAX_DURATION_MS + 60_000,
+    'While TCP connections to every declared port are opened and closed at rates rising in steps up to the configured cap, each monitored function (the essential functions and services every protocol of the component offers to watch) keeps its p99 latency within its bound and loses no more samples than the tolerance up to the required rate, and answers normally once the storm stops',
+  timeoutMs: MAX_RAMP_STEPS * MAX_DURATION_MS + 60_000,
   requires: (profile) => {
     if (declaredTcpPorts(profile).length === 0) return 'the profile declares no TCP port to storm (openPorts, endpoints)';
     if (protocolDefinitions().every((definition) => (definition.watches?.(profile) ?? []).length === 0)) {
@@ -24,7 +24,7 @@ export default defineCheck({
   },
   async run(ctx) {
     const ports = declaredTcpPorts(ctx.profile);
-    const { ratePerSecond, durationMs, lossTolerance } = ctx.settings.load;
+    const { ratePerSecond, requiredRatePerSecond, durationMs } = ctx.settings.load;
     const notes: string[] = [];
     // Each protocol opens what its monitors sample (a session, a connection) before the storm, and closes it after.
     const monitors: AvailabilityMonitor[] = [];
@@ -39,10 +39,11 @@ export default defineCheck({
     }
     const probes: EssentialProbe[] = monitors.flatMap((monitor) => monitor.probes);
     const storm = connectionStorm(ctx.host, ports, { connectTimeoutMs: ctx.settings.connectTimeoutMs });
-    let report;
+    let report: RampReport;
     try {
-      report = await ctx.step(`TCP connections to ports ${ports.join(', ')} at up to ${ratePerSecond}/s for ${durationMs} ms, monitoring ${probes.map((probe) => probe.name).join(', ')}`, () =>
-        measureDuringCheck(ctx, probes, (signal) => runLoad({ ratePerSecond, durationMs, signal, maxInFlight: MAX_IN_FLIGHT, worker: storm.worker })),
+      report = await ctx.step(
+        `TCP connections to ports ${ports.join(', ')} at rates rising to ${ratePerSecond}/s (required ${requiredRatePerSecond ?? ratePerSecond}/s), ${durationMs} ms per step, monitoring ${probes.map((probe) => probe.name).join(', ')}`,
+        () => measureRampDuringCheck(ctx, probes, (rate, signal) => runLoad({ ratePerSecond: rate, durationMs, signal, maxInFlight: MAX_IN_FLIGHT, worker: storm.worker })),
       );
     } finally {
       await Promise.all(monitors.map((monitor) => monitor.close()));
@@ -54,10 +55,11 @@ export default defineCheck({
     const loadLine = `${load.started} connection attempts at ${load.achievedRatePerSecond}/s (planned ${load.plannedRatePerSecond}/s) for ${(load.elapsedMs / 1000).toFixed(1)} s (${portLine})${load.skipped ? `, ${load.skipped} not started (${MAX_IN_FLIGHT} already pending)` : ''}`;
     ctx.log(loadLine);
     for (const note of notes) ctx.log(note);
-    attachAvailabilityEvidence(ctx, report, { title: `TCP connection storm on ${ctx.host}`, loadLine, extra: { perPort } });
-    const verdict = judgeAvailability(report, lossTolerance);
-    const details = { ports, perPort, load, probes: report.probes, notes };
-    if (!verdict.ok) return fail(`${loadLine}: ${verdict.findings.join('; ')}`, details);
+    ctx.log(rampLine(report.ramp));
+    attachRampEvidence(ctx, report, { title: `TCP connection storm on ${ctx.host}`, loadLine: `${loadLine}; ${rampLine(report.ramp)}`, extra: { perPort } });
+    const verdict = judgeRamp(report);
+    const details = { ports, perPort, load, ramp: report.ramp, probes: report.probes, notes };
+    if (!verdict.ok) return fail(`${loadLine}: ${verdict.findings.join('; ')}; ${rampLine(report.ramp)}`, details);
     return pass(`${loadLine}: ${verdict.summary.join('; ')}`, details);
   },
 });

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { performance } from 'node:perf_hooks';
-import { fuzzResultsCsv, runFuzzCorpus, type CaseRun, type FuzzCase, type FuzzDriver } from '../../core/fuzz/engine.js';
+import { deviationLines, fuzzResultsCsv, runFuzzCorpus, type CaseRun, type FuzzCase, type FuzzDriver } from '../../core/fuzz/engine.js';
 
 /**
  * The CR 3.5 runner on its own, with a device made of a few lines: which case stops it, how fast cases go out, what
@@ -51,6 +51,38 @@ const cases = (count: number, extra: Record<number, Partial<TestCase>> = {}): Te
   Array.from({ length: count }, (_, index) => ({ id: `case-${index}`, category: 'test', description: `case ${index}`, ...extra[index] }));
 
 describe('fuzz engine (core/fuzz)', function () {
+  it('fails a case only with harm seen; a harmless answer other than the strict one is a deviation with its replay command', async function () {
+    const answers: Record<string, Partial<Extract<CaseRun, { answer: unknown }>>> = {
+      lenient: { answer: 'response', observed: 'served normally', problem: 'expected a refusal' },
+      wrongCode: { answer: 'refusal', observed: 'exception 04', problem: 'expected exception 03' },
+      acted: { answer: 'response', observed: 'served normally', problem: 'expected a refusal', sideEffect: 'write executed' },
+      hung: { answer: 'silence', observed: 'no answer within 50 ms', problem: 'expected a refusal' },
+      starved: { answer: 'silence', observed: 'no answer', problem: 'expected a refusal', servedOthers: { ok: false, detail: 'another connection timed out' } },
+      strict: { answer: 'refusal', observed: 'refused' },
+    };
+    const corpus = Object.keys(answers).map((id) => ({ id, category: 'test', description: id }));
+    const driver: FuzzDriver<FuzzCase> = {
+      liveness: { checks: 0, probe: async () => ({ ok: true, detail: 'answered' }) },
+      batches: (all) => [[...all]],
+      expected: () => 'a refusal',
+      send: async (batch) => batch.map((entry) => ({ sent: entry.id, answer: 'refusal', observed: '', ...answers[entry.id] }) as CaseRun),
+    };
+    const report = await runFuzzCorpus(corpus, driver, { signal: new AbortController().signal, casesPerSecond: 10_000 });
+    const verdicts = Object.fromEntries(report.results.map((result) => [result.id, result.verdict]));
+    expect(verdicts).to.deep.equal({ lenient: 'deviation', wrongCode: 'deviation', acted: 'wrong', hung: 'wrong', starved: 'wrong', strict: 'ok' });
+    expect(deviationLines(report.results, 'modbus')).to.deep.equal([
+      'lenient: expected a refusal (replay: iec62443-harness run --profile <profile> --disruptive --replay modbus:lenient)',
+      'wrongCode: expected exception 03 (replay: iec62443-harness run --profile <profile> --disruptive --replay modbus:wrongCode)',
+    ]);
+  });
+
+  it('still fails a harmless-looking case after which the device stopped answering', async function () {
+    const corpus = cases(4, { 2: { kills: 10_000 } });
+    const { driver } = device(corpus, 1);
+    const report = await runFuzzCorpus(corpus, driver, { signal: new AbortController().signal, casesPerSecond: 10_000, recoveryWatchMs: 0 });
+    expect(report.results.find((result) => result.id === 'case-2')).to.include({ verdict: 'wrong', aliveAfter: false });
+  });
+
   it('names the case after which the device stops, once it is back, and leaves the rest not run', async function () {
     const corpus = cases(12, { 5: { kills: 300 } });
     const { driver } = device(corpus, 4);

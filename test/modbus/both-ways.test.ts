@@ -189,3 +189,22 @@ proveBothWays({
     'modbus-tls.cryptography.versions-and-suites': { pass: /accepts TLS 1\.2, TLS 1\.3 .* none weak/, fail: /accepts TLS 1\.0, TLS 1\.1 \(deprecated by RFC 8996\)/ },
   },
 });
+
+// A stack that serves the client it has and leaves every new one waiting: the held connection alone would pass it.
+proveBothWays({
+  simulator: 'modbus',
+  passWith: 'hardened',
+  failWith: 'weak-one-client',
+  checks: ['modbus.availability.connection-storm', 'modbus.availability.request-flood'],
+  settings: { ...quick, load: { ratePerSecond: 400, durationMs: 1000, sampleIntervalMs: 100, lossTolerance: 0.15, fuzzCasesPerSecond: 500 } },
+  reasons: {
+    'modbus.availability.connection-storm': {
+      pass: /held up to 400\/s \(the cap; never broke\).*\(new connection\) at 400\/s: p99 [\d.]+ ms/,
+      fail: /\(new connection\): no new connection was served even before the load while the monitor's held connection was open/,
+    },
+    'modbus.availability.request-flood': {
+      pass: /held up to 400\/s \(the cap; never broke\).*\(new connection\) at 400\/s: p99 [\d.]+ ms/,
+      fail: /the device answered none of the \d+ flood requests on 4 new connections while the flood ran; .*\(new connection\): no new connection was served/,
+    },
+  },
+});

@@ -118,7 +118,8 @@ describe('OPC UA robustness, replay and evidence', function () {
 
   describe('CR 7.1 storm', function () {
     it('stops sending as soon as the run is interrupted, and the check ends without a verdict', async function () {
-      const input: ProfileInput = { ...structuredClone(hardened.running.profile), load: { ratePerSecond: 200, durationMs: 60_000, sampleIntervalMs: 100, lossTolerance: 0.1 } };
+      // The ramp's first step runs at a quarter of the cap: 200/s, as before the ramp.
+      const input: ProfileInput = { ...structuredClone(hardened.running.profile), load: { ratePerSecond: 800, durationMs: 60_000, sampleIntervalMs: 100, lossTolerance: 0.1 } };
       const controller = new AbortController();
       const connections = countConnections(hardened);
       try {
@@ -176,6 +177,29 @@ describe('OPC UA robustness, replay and evidence', function () {
         expect(undeclared.status).to.equal('fail');
       } finally {
         await readOnly.stop();
+        rmSync(workDir, { recursive: true, force: true });
+      }
+    });
+  });
+
+  describe('CR 3.5 with a lenient but harmless server', function () {
+    it('passes a PLC that acknowledges an over-long Hello URL and stays well, naming the case and its replay command', async function () {
+      const workDir = mkdtempSync(join(tmpdir(), 'opcua-lenient-'));
+      const lenient = await startOpcuaSimulator({ profile: 'hardened', host: randomLoopbackHost(), workDir, settings: { lenientHelloUrl: true } });
+      try {
+        const result = await executeCheck(await check('opcua.robustness.malformed-messages'), parseProfile(lenient.profile), { disruptive: true, settings: quick });
+        expect(result.status, result.observed ?? result.message).to.equal('pass');
+        expect(result.observed).to.match(/came to no harm from any of the \d+ malformed messages: \d+ refused cleanly, 1 tolerated/);
+        expect(result.observed).to.match(
+          /observation: 1 lenient but harmless answers .*hello\.url-too-long: .*\(replay: iec62443-harness run --profile <profile> --disruptive --replay opcua:hello\.url-too-long\)/,
+        );
+        const deviations = (result.details as { deviations: Array<{ id: string; answer: string; aliveAfter: boolean }> }).deviations;
+        expect(deviations.map((entry) => [entry.id, entry.answer, entry.aliveAfter])).to.deep.equal([['hello.url-too-long', 'response', true]]);
+        // The same case replayed alone is an observation too, not a failure.
+        const outcome = await replayCase(parseProfile(lenient.profile), 'opcua:hello.url-too-long', replayOptions());
+        expect(outcome).to.include({ handledCorrectly: false, harmlessDeviation: true, aliveAfter: true });
+      } finally {
+        await lenient.stop();
         rmSync(workDir, { recursive: true, force: true });
       }
     });

@@ -49,7 +49,9 @@ describe('TCP connection storm', function () {
     try {
       const result = await executeCheck(storm, parseProfile(simulator.running.profile), { disruptive: true, settings: SHORT_STORM });
       expect(result.status, result.observed ?? result.message).to.equal('pass');
-      expect(result.observed).to.include('read tank level: p99').and.include('read level setpoint: p99');
+      expect(result.observed).to.match(/held up to 200\/s \(the cap; never broke\)/);
+      expect(result.observed).to.match(/read tank level \(held connection\) at 200\/s: p99 .*read tank level \(new connection\) at 200\/s: p99 .*read level setpoint \(new connection\) at 200\/s: p99/);
+      expect(result.attachments.map((attachment) => attachment.name)).to.include('Essential functions by load rate');
       expect(result.attachments.map((attachment) => attachment.name)).to.include.members(['Essential-function latency under load', 'Essential-function samples']);
     } finally {
       await simulator.cleanup();
