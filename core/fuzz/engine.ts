@@ -269,14 +269,17 @@ async function runCorpus<Case extends FuzzCase>(corpus: readonly Case[], driver:
 
 /**
  * CR 3.5 judges robustness, not conformance: a case answered otherwise than strictly is a failure only with harm seen
- * (the device stopped answering after it, stopped serving other connections, acted on it, or hung on it without an
- * answer or a close); without any, it is a deviation to report, the way the stack's own maintainers would see it.
+ * (the device stopped answering after it, stopped serving other connections, acted on it, answered with a broken
+ * reply, or hung on it without an answer or a close); without any, it is a deviation to report, the way the stack's
+ * own maintainers would see it.
  */
 export function harmOf(result: Pick<FuzzCaseResult, 'answer' | 'aliveAfter' | 'servedOthers' | 'sideEffect'>): string | undefined {
   if (result.aliveAfter === false) return 'the device stopped answering';
   if (result.servedOthers === false) return 'the device stopped serving other connections';
   if (result.sideEffect) return `the device acted on the invalid input (${result.sideEffect})`;
   if (result.answer === 'silence') return 'the connection hung without an answer or a close';
+  // Not lenient but broken: a reply a client cannot read as the protocol's may make that client misread the process.
+  if (result.answer === 'malformed') return 'the device answered with a reply that is not valid protocol';
   if (result.answer === 'no-connection' || result.answer === undefined) return 'the case could not be sent';
   return undefined;
 }
