@@ -58,9 +58,9 @@ const RECEIVE_BUFFER = 4096;
 const PARTIAL_FRAME_TIMEOUT_MS = 2_000;
 const RESTART_AFTER_CRASH_MS = 3_000;
 /** Simulated CPU cost of one registration (a session table entry, buffers) and of one explicit message. */
-const REGISTRATION_COST_MS = 15;
+const REGISTRATION_COST_MS = 10;
 const REQUEST_COST_MS = 1;
-const REGISTRATION_BUCKET = { ratePerSecond: 20, burst: 10 };
+const REGISTRATION_BUCKET = { ratePerSecond: 30, burst: 10 };
 
 function flawsOf(profile: string): Set<EnipFlaw> {
   if (profile === 'hardened') return new Set();
