@@ -62,6 +62,19 @@ const REGISTRATION_COST_MS = 10;
 const REQUEST_COST_MS = 1;
 const REGISTRATION_BUCKET = { ratePerSecond: 30, burst: 10 };
 
+export interface EnipSimulatorCounters {
+  /** Explicit messages served (SendRRData with a CIP request). */
+  requests: number;
+  /** Set_Attribute_Single requests received, refused or not. */
+  setRequests: number;
+  /** Set_Attribute_Single requests that changed a value. */
+  setsApplied: number;
+}
+
+export interface RunningEnipSimulator extends RunningSimulator {
+  counters: EnipSimulatorCounters;
+}
+
 function flawsOf(profile: string): Set<EnipFlaw> {
   if (profile === 'hardened') return new Set();
   if (profile === 'weak') return new Set(ENIP_FLAWS);
@@ -112,7 +125,7 @@ class TokenBucket {
   }
 }
 
-async function start(options: SimulatorStartOptions): Promise<RunningSimulator> {
+async function start(options: SimulatorStartOptions): Promise<RunningEnipSimulator> {
   const flaws = flawsOf(options.profile);
   const { host } = options;
   const revision = { major: randomInt(2, 30), minor: randomInt(1, 100) };
@@ -128,6 +141,7 @@ async function start(options: SimulatorStartOptions): Promise<RunningSimulator> 
   const settable = new Set([2, 3]);
   const ticker = setInterval(() => processObject.get(1)!.writeUInt16LE((processObject.get(1)!.readUInt16LE(0) + 1) & 0xffff, 0), 100);
 
+  const counters: EnipSimulatorCounters = { requests: 0, setRequests: 0, setsApplied: 0 };
   const cpu = new Cpu();
   const registrations = new TokenBucket(REGISTRATION_BUCKET);
   const sessions = new Map<number, Socket>();
@@ -155,6 +169,8 @@ async function start(options: SimulatorStartOptions): Promise<RunningSimulator> 
     const request = decodeCipRequest(bytes);
     if (!request) return encodeCipResponse(bytes[0] ?? 0, GeneralStatus.pathSegmentError);
     const { service } = request;
+    counters.requests++;
+    if (service === Service.setAttributeSingle) counters.setRequests++;
     const path = decodePath(request.path);
     if (![Service.getAttributesAll, Service.getAttributeSingle, Service.setAttributeSingle].includes(service as 0x01)) return encodeCipResponse(service, GeneralStatus.serviceNotSupported);
     if (!path || path.class === undefined) return encodeCipResponse(service, GeneralStatus.pathSegmentError);
@@ -178,6 +194,7 @@ async function start(options: SimulatorStartOptions): Promise<RunningSimulator> 
     if (request.data.length < value.length) return encodeCipResponse(service, GeneralStatus.notEnoughData);
     if (request.data.length > value.length) return encodeCipResponse(service, GeneralStatus.tooMuchData);
     request.data.copy(value);
+    counters.setsApplied++;
     return encodeCipResponse(service, GeneralStatus.success);
   };
 
@@ -334,6 +351,7 @@ async function start(options: SimulatorStartOptions): Promise<RunningSimulator> 
     host,
     ports: [port, ...(securePort ? [securePort] : [])],
     profile: description,
+    counters,
     stop() {
       stopped ??= (async () => {
         stopping = true;
