@@ -17,6 +17,12 @@ export const enipFuzzing: Fuzzing<FuzzCase, FuzzCampaign<FuzzCase>> = {
     const liveness = enipEssentialFunctions(ctx.profile)[0]?.point ?? IDENTITY_VENDOR;
     ctx.log(`liveness after every case: Get_Attribute_Single ${pointText(liveness)}`);
     const driver = enipFuzzDriver({ target: { host: ctx.host, port: endpoint.port }, connectTimeoutMs: ctx.settings.connectTimeoutMs, requestTimeoutMs: ctx.settings.requestTimeoutMs, liveness });
+    // Control: a device that does not serve the liveness read before any case cannot be judged by what follows.
+    const control = await driver.liveness.probe(ctx.signal);
+    if (!control.ok) {
+      await driver.close?.();
+      throw new Error(`enip://${ctx.host}:${endpoint.port} does not serve Get_Attribute_Single ${pointText(liveness)} before any malformed message (${control.detail}), so its robustness cannot be judged`);
+    }
     return { corpus: buildCorpus(), driver, close: async () => driver.close?.() };
   },
 };

@@ -88,6 +88,8 @@ export async function observeCipSecurity(ctx: CheckContext): Promise<CipSecurity
     if (!(error instanceof ConnectError) || error.code !== 'ECONNREFUSED') throw error;
     unsecured = { state: 'closed' };
   }
+  // Control: without one port that serves EtherNet/IP, a refused handshake says nothing about CIP Security.
+  if (!secure && unsecured.state === 'closed') throw new Error(`neither the CIP Security port nor the unsecured port ${endpoint.port} of ${ctx.host} serves EtherNet/IP (${noSecure}; ${endpoint.port} refuses connections), so nothing can be judged`);
   if (unsecured.state === 'open') {
     const withheld = withheldWithoutWriteProbe(ctx.interface, ctx.settings);
     if (withheld) unsecured.writeWithheld = 'no write was tried: the profile names no write probe and the run is not disruptive';
