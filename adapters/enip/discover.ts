@@ -49,6 +49,7 @@ function describe(scene: DiscoveryScene, port: number, identity: ListedIdentity,
   const revision = revisionText(identity.revision);
   const name = scene.uniqueName('enip', port);
   const todo = [
+    `component.vendor: the device reports CIP vendor id ${identity.vendorId}; write the vendor's name`,
     'writeProbes: name an attribute that is safe to write at any time, with its harmless value, or the write checks run only with --disruptive',
     security
       ? `CIP Security on ${security.port}/tcp${security.seen ? '' : ' (open, but no handshake without a client certificate)'}: set "unsecured" to what the vendor documents for port ${port} ("read-only" or "full")`
@@ -66,7 +67,8 @@ function describe(scene: DiscoveryScene, port: number, identity: ListedIdentity,
       `EtherNet/IP on ${port}/tcp: "${identity.productName}", vendor ${identity.vendorId}, device type ${identity.deviceType}, product code ${identity.productCode}, revision ${revision}, serial 0x${identity.serialNumber.toString(16)}${security ? `; CIP Security on ${security.port}/tcp${security.seen ? ' (ListIdentity answered inside TLS)' : ''}` : ''}`,
     ],
     todo,
-    identity: { vendor: `CIP vendor ${identity.vendorId}`, ...(identity.productName ? { model: identity.productName } : {}), firmware: revision, source: 'EtherNet/IP ListIdentity' },
+    // A CIP vendor id is a number from the ODVA's list, not the vendor's name: it goes to endpoints.enip.identity only.
+    identity: { ...(identity.productName ? { model: identity.productName } : {}), firmware: revision, source: 'EtherNet/IP ListIdentity' },
     essentialFunctions: [{ name: 'EtherNet/IP Identity status', enip: { class: 1, instance: 1, attribute: 5 }, maxLatencyMs: 500 }],
   };
 }
