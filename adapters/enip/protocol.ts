@@ -24,6 +24,7 @@ export default defineProtocol({
   title: 'EtherNet/IP',
   checkProtocols: {
     enip: 'the profile declares no EtherNet/IP endpoint (endpoints.enip)',
+    'enip-security': 'the profile declares no CIP Security port (endpoints.enip.cipSecurityPort)',
   },
   libraries: [],
   endpoint: { key: 'enip', schema: enipEndpointSchema },
@@ -38,7 +39,7 @@ export default defineProtocol({
       {
         name: endpoint.name ?? 'enip',
         kind: 'enip',
-        protocols: ['enip'],
+        protocols: secure ? ['enip', 'enip-security'] : ['enip'],
         ports: [
           { port: endpoint.port, transport: 'tcp' },
           ...(secure ? [{ port: endpoint.cipSecurityPort!, transport: 'tcp' as const, tls: true }] : []),

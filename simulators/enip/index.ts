@@ -47,6 +47,8 @@ export const ENIP_FLAWS = [
   'no-cip-security',
   /** The Identity object is blank: vendor 0, product code 0, no product name. */
   'identity',
+  /** CIP Security also accepts TLS 1.0 and 1.1 and CBC suites without forward secrecy. */
+  'legacy-tls',
 ] as const;
 export type EnipFlaw = (typeof ENIP_FLAWS)[number];
 export const ENIP_PROFILES = ['hardened', 'weak', ...ENIP_FLAWS.map((flaw) => `weak-${flaw}` as const)] as const;
@@ -60,6 +62,10 @@ const RESTART_AFTER_CRASH_MS = 3_000;
 /** Simulated CPU cost of one registration (a session table entry, buffers) and of one explicit message. */
 const REGISTRATION_COST_MS = 10;
 const REQUEST_COST_MS = 1;
+/** TLS 1.2 limited to ECDHE with AEAD suites; TLS 1.3 keeps OpenSSL's defaults (all AEAD with ephemeral keys). */
+const MODERN_SUITES = 'ECDHE-RSA-AES128-GCM-SHA256:ECDHE-RSA-AES256-GCM-SHA384:ECDHE-RSA-CHACHA20-POLY1305';
+/** SECLEVEL=0 is what lets this OpenSSL speak TLS 1.0 at all. */
+const LEGACY_SUITES = `${MODERN_SUITES}:AES128-SHA:AES256-SHA:@SECLEVEL=0`;
 const REGISTRATION_BUCKET = { ratePerSecond: 30, burst: 10 };
 
 export interface EnipSimulatorCounters {
@@ -317,7 +323,7 @@ async function start(options: SimulatorStartOptions): Promise<RunningEnipSimulat
   if (!flaws.has('no-cip-security')) {
     const ca = issueCertificate({ commonName: 'Simulated CIP Security CA', organization: 'iec62443-harness', isCA: true });
     const leaf = issueCertificate({ commonName: host, organization: 'iec62443-harness', issuer: ca, san: { ips: [host] }, keyUsage: ['digitalSignature', 'keyEncipherment'], extKeyUsage: ['serverAuth'] });
-    secure = createTlsServer({ key: leaf.keyPem, cert: leaf.certPem + ca.certPem, ca: ca.certPem, requestCert: true, rejectUnauthorized: false, minVersion: 'TLSv1.2' }, (socket: TLSSocket) =>
+    secure = createTlsServer({ key: leaf.keyPem, cert: leaf.certPem + ca.certPem, ca: ca.certPem, requestCert: true, rejectUnauthorized: false, ...(flaws.has('legacy-tls') ? { minVersion: 'TLSv1' as const, ciphers: LEGACY_SUITES } : { minVersion: 'TLSv1.2' as const, ciphers: MODERN_SUITES }) }, (socket: TLSSocket) =>
       serve(socket, () => socket.authorized),
     );
     secure.on('tlsClientError', () => undefined);

@@ -36,6 +36,12 @@ const cases: Array<{ check: string; flaw: string; pass: RegExp; fail: RegExp }> 
     fail: /no CIP Security: .*carry no integrity protection/,
   },
   {
+    check: 'enip-security.cryptography.versions-and-suites',
+    flaw: 'weak-legacy-tls',
+    pass: /CIP Security \(.*\) accepts TLS 1\.2, TLS 1\.3 with \d+ suite\(s\), none weak, forward secrecy offered; certificate .*; DTLS .* not examined/,
+    fail: /CIP Security \(.*\) .*TLS 1\.0/,
+  },
+  {
     check: 'enip.robustness.malformed-messages',
     flaw: 'weak-malformed-header',
     pass: /handled all \d+ malformed messages as prescribed/,

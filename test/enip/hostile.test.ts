@@ -40,8 +40,8 @@ describe('hostile targets on the EtherNet/IP port', function () {
         };
         const profile = parseProfile(input, `hostile ${behaviour} as an EtherNet/IP adapter`);
         const checkMs = profile.timeouts!.checkMs!;
-        const checks = (await discoverChecks()).map((entry) => entry.check).filter((check) => check.protocol === 'enip');
-        expect(checks.length).to.equal(7);
+        const checks = (await discoverChecks()).map((entry) => entry.check).filter((check) => check.protocol === 'enip' || check.protocol === 'enip-security');
+        expect(checks.length).to.equal(8);
         const wrong: string[] = [];
         for (const check of checks) {
           const result = await executeCheck(check, profile, { disruptive: true });
