@@ -22,6 +22,10 @@ export type CipPoint = z.output<typeof cipPointSchema>;
 export const enipEndpointSchema = z.strictObject({
   name: interfaceNameSchema.optional().describe('interface name in the report, declarations and accounts (default "enip")'),
   port: portSchema.default(ENIP_PORT).describe(`TCP port of the unsecured EtherNet/IP encapsulation (default ${ENIP_PORT})`),
+  listIdentityUdp: z
+    .boolean()
+    .optional()
+    .describe('the device also answers ListIdentity over UDP on the same port number, as EtherNet/IP scanners discover devices'),
   cipSecurityPort: portSchema
     .optional()
     .describe(`TCP port where CIP Security serves EtherNet/IP inside TLS (usually ${CIP_SECURITY_PORT}); absent: the device offers no CIP Security`),

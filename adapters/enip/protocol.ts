@@ -29,7 +29,8 @@ export default defineProtocol({
   libraries: [],
   endpoint: { key: 'enip', schema: enipEndpointSchema },
   essentialFunction: { key: 'enip', schema: enipEssentialFunctionSchema },
-  services: ['enip', 'ethernet-ip', 'cip-security'],
+  // "EtherNet/IP" is what the CR 7.7 UDP probe names a ListIdentity answer on 44818.
+  services: ['enip', 'EtherNet/IP', 'cip-security'],
   concerns: SECURE_CONCERNS,
   interfaces(profile) {
     const endpoint = profile.endpoints.enip;
@@ -42,6 +43,7 @@ export default defineProtocol({
         protocols: secure ? ['enip', 'enip-security'] : ['enip'],
         ports: [
           { port: endpoint.port, transport: 'tcp' },
+          ...(endpoint.listIdentityUdp ? [{ port: endpoint.port, transport: 'udp' as const }] : []),
           ...(secure ? [{ port: endpoint.cipSecurityPort!, transport: 'tcp' as const, tls: true }] : []),
         ],
         label: `enip://${profile.host}:${endpoint.port}${secure ? ` (CIP Security on ${endpoint.cipSecurityPort})` : ''}`,

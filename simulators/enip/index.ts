@@ -1,4 +1,5 @@
 import { randomInt } from 'node:crypto';
+import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { createServer as createNetServer, type Server, type Socket } from 'node:net';
 import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
 import { issueCertificate } from '../../adapters/pki/certificates.js';
@@ -318,6 +319,15 @@ async function start(options: SimulatorStartOptions): Promise<RunningEnipSimulat
   const port = await listen(plain, host, options.port ?? 0);
   plain.on('error', () => undefined);
 
+  // ListIdentity over UDP on the same port number, as a real adapter answers discovery; left out if that UDP port is taken.
+  const udp = await bindUdp(host, port);
+  udp?.on('message', (message, peer) => {
+    if (message.length < HEADER_LENGTH || crashed) return;
+    const header = decodeHeader(message);
+    if (header.command !== Command.listIdentity || header.status !== 0) return;
+    udp.send(encodeFrame({ command: Command.listIdentity, context: header.context, data: encodeCpf([{ type: ItemType.identity, data: encodeListIdentityItem(identity, { ip: host, port }) }]) }), peer.port, peer.address);
+  });
+
   let secure: Server | undefined;
   let securePort: number | undefined;
   if (!flaws.has('no-cip-security')) {
@@ -338,6 +348,7 @@ async function start(options: SimulatorStartOptions): Promise<RunningEnipSimulat
       enip: {
         name: INTERFACE,
         port,
+        ...(udp ? { listIdentityUdp: true } : {}),
         ...(securePort ? { cipSecurityPort: securePort, unsecured: 'read-only' } : {}),
         ...(flaws.has('identity') ? {} : { identity: { vendorId: identity.vendorId, deviceType: identity.deviceType, productCode: identity.productCode, productName: identity.productName } }),
         writeProbes: [{ class: PROCESS_CLASS, instance: 1, attribute: 2, value: '0000' }],
@@ -365,7 +376,7 @@ async function start(options: SimulatorStartOptions): Promise<RunningEnipSimulat
         cpu.stop();
         for (const timer of timers) clearTimeout(timer);
         for (const socket of sockets) socket.destroy();
-        await Promise.all([closeServer(plain), secure ? closeServer(secure) : undefined]);
+        await Promise.all([closeServer(plain), secure ? closeServer(secure) : undefined, udp ? new Promise<void>((resolve) => udp.close(() => resolve())) : undefined]);
       })();
       return stopped;
     },
@@ -378,6 +389,25 @@ function listen(server: Server, host: string, port: number): Promise<number> {
     server.listen(port, host, () => {
       server.off('error', reject);
       resolve((server.address() as { port: number }).port);
+    });
+  });
+}
+
+function bindUdp(host: string, port: number): Promise<UdpSocket | undefined> {
+  return new Promise((resolve) => {
+    const socket = createSocket('udp4');
+    socket.once('error', () => {
+      try {
+        socket.close();
+      } catch {
+        // Never bound: nothing to close.
+      }
+      resolve(undefined);
+    });
+    socket.bind(port, host, () => {
+      socket.removeAllListeners('error');
+      socket.on('error', () => undefined);
+      resolve(socket);
     });
   });
 }

@@ -2,6 +2,7 @@ import { defineCheck, fail, pass } from '../../core/check.js';
 import { reportedIdentity } from '../../core/advisories/identity.js';
 import { enipTarget } from '../../adapters/enip/target.js';
 import { EnipConnection, withSession } from '../../adapters/enip/session.js';
+import { listIdentityUdp } from '../../adapters/enip/udp.js';
 import { decodeIdentityAttributes, generalStatusName, revisionText, type IdentityAttributes } from '../../adapters/enip/wire.js';
 
 const normalise = (text: string) => text.trim().toLowerCase().replace(/^v(?=\d)/, '');
@@ -26,6 +27,23 @@ export default defineCheck({
         connection.destroy();
       }
     });
+    let udp: string | undefined;
+    let udpDisagrees = false;
+    if (endpoint.listIdentityUdp) {
+      // UDP has no refusal: silence there is reported for review, with the TCP answer as the proof that the device listens.
+      udp = await ctx.step(`ListIdentity over UDP to ${ctx.host}:${endpoint.port}`, () =>
+        listIdentityUdp(target, { timeoutMs: options.requestTimeoutMs, signal: ctx.signal }).then(
+          (answer) => {
+            udpDisagrees = answer.serialNumber !== listed?.serialNumber || answer.productName !== listed?.productName;
+            return `ListIdentity over UDP answered "${answer.productName}" serial 0x${answer.serialNumber.toString(16)}`;
+          },
+          (error: Error) => {
+            if (ctx.signal.aborted) throw error;
+            return `ListIdentity over UDP, declared, was not answered (${error.message})`;
+          },
+        ),
+      );
+    }
     const all = await ctx.step('Get_Attributes_All on the Identity object (class 1, instance 1) in a registered session', () => withSession(target, options, (session) => session.getAttributesAll({ class: 1, instance: 1 }, options)));
     if (all.generalStatus !== 0) return fail(`${label} refuses Get_Attributes_All on the Identity object (${generalStatusName(all.generalStatus)}), an object every CIP device carries: the inventory needs the supplier's documentation`, { generalStatus: all.generalStatus });
     const identity = decodeIdentityAttributes(all.data);
@@ -42,6 +60,7 @@ export default defineCheck({
     if (!listed) problems.push('ListIdentity carried no identity item');
     const disagreements = listed ? (['vendorId', 'deviceType', 'productCode', 'serialNumber', 'productName'] as const).filter((key) => listed[key] !== identity[key]) : [];
     if (disagreements.length > 0) problems.push(`ListIdentity and the Identity object disagree on ${disagreements.join(', ')}`);
+    if (udpDisagrees) problems.push(`ListIdentity over UDP names another device than over TCP (${udp})`);
 
     const differences = compare(identity, revision, endpoint.identity, ctx.profile.component);
     const reported = reportedIdentity({
@@ -53,7 +72,7 @@ export default defineCheck({
     const withIdentity = { identity: reported, identityObject: identity, listIdentity: listed ?? null, declared: { ...endpoint.identity, model: ctx.profile.component.model, firmware: ctx.profile.component.firmware }, differences, problems };
     if (problems.length > 0) return fail(`${label} Identity object: ${problems.join('; ')} (${listing}): the inventory cannot tell this device from another without the supplier's documentation`, withIdentity);
     const comparison = differences.length > 0 ? `; differs from the profile, to review: ${differences.join('; ')}` : '; agrees with the declared identity';
-    return pass(`${label} identifies itself through ListIdentity and the Identity object: ${listing}${comparison}`, withIdentity);
+    return pass(`${label} identifies itself through ListIdentity and the Identity object: ${listing}${comparison}${udp ? `; ${udp}` : ''}`, { ...withIdentity, udp });
   },
 });
 

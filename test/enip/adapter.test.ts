@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { createServer, type Server } from 'node:net';
 import { EnipConnection, EnipError, openSession, withSession } from '../../adapters/enip/session.js';
+import { listIdentityUdp } from '../../adapters/enip/udp.js';
 import { Command, encodeFrame, GeneralStatus } from '../../adapters/enip/wire.js';
 import { randomLoopbackHost } from '../../core/net/loopback.js';
 import { startSimulator } from '../support/both-ways.js';
@@ -35,6 +36,14 @@ describe('EtherNet/IP adapter against the simulated adapter', function () {
         } finally {
           connection.destroy();
         }
+      });
+
+      it('ListIdentity over UDP on the same port number names the same device', async function () {
+        const declared = simulator.running.profile.endpoints!.enip!;
+        expect(declared.listIdentityUdp).to.equal(true);
+        const identity = await listIdentityUdp({ host, port }, { timeoutMs: 2_000 });
+        expect(identity.productName).to.equal(declared.identity!.productName);
+        expect(identity.vendorId).to.equal(declared.identity!.vendorId);
       });
 
       it('Get_Attributes_All and Get_Attribute_Single read the Identity object on a registered session', async function () {
@@ -113,6 +122,17 @@ describe('EtherNet/IP adapter against the simulated adapter', function () {
         expect(Date.now() - started).to.be.below(2_500);
       });
     }
+
+    it('ListIdentity over UDP to a port that never answers fails within its timeout', async function () {
+      const started = Date.now();
+      const error = await listIdentityUdp({ host, port }, { timeoutMs: 500 }).then(
+        () => undefined,
+        (caught: unknown) => caught,
+      );
+      expect(error).to.be.instanceOf(EnipError);
+      expect((error as EnipError).reason).to.equal('timeout');
+      expect(Date.now() - started).to.be.below(1_500);
+    });
 
     it('an abort ends a pending request at once', async function () {
       behaviour = 'silent';

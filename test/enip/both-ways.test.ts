@@ -8,7 +8,7 @@ const cases: Array<{ check: string; flaw: string; pass: RegExp; fail: RegExp }> 
   {
     check: 'enip.inventory.identity-object',
     flaw: 'weak-identity',
-    pass: /identifies itself through ListIdentity and the Identity object: vendor \d+, device type 12, product code \d+, revision \d+\.\d+, serial 0x[0-9a-f]+, product name "EIP Adapter \d+"; agrees with the declared identity/,
+    pass: /identifies itself through ListIdentity and the Identity object: vendor \d+, device type 12, product code \d+, revision \d+\.\d+, serial 0x[0-9a-f]+, product name "EIP Adapter \d+"; agrees with the declared identity; ListIdentity over UDP answered "EIP Adapter \d+" serial 0x[0-9a-f]+$/,
     fail: /Identity object: vendor id 0; product code 0; an empty product name; serial number 0/,
   },
   {
