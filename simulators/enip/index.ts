@@ -50,6 +50,8 @@ export const ENIP_FLAWS = [
   'identity',
   /** CIP Security also accepts TLS 1.0 and 1.1 and CBC suites without forward secrecy. */
   'legacy-tls',
+  /** The CIP Security device certificate has a 1024-bit RSA key. */
+  'short-key',
 ] as const;
 export type EnipFlaw = (typeof ENIP_FLAWS)[number];
 export const ENIP_PROFILES = ['hardened', 'weak', ...ENIP_FLAWS.map((flaw) => `weak-${flaw}` as const)] as const;
@@ -332,7 +334,7 @@ async function start(options: SimulatorStartOptions): Promise<RunningEnipSimulat
   let securePort: number | undefined;
   if (!flaws.has('no-cip-security')) {
     const ca = issueCertificate({ commonName: 'Simulated CIP Security CA', organization: 'iec62443-harness', isCA: true });
-    const leaf = issueCertificate({ commonName: host, organization: 'iec62443-harness', issuer: ca, san: { ips: [host] }, keyUsage: ['digitalSignature', 'keyEncipherment'], extKeyUsage: ['serverAuth'] });
+    const leaf = issueCertificate({ commonName: host, organization: 'iec62443-harness', issuer: ca, ...(flaws.has('short-key') ? { keyBits: 1024 } : {}), san: { ips: [host] }, keyUsage: ['digitalSignature', 'keyEncipherment'], extKeyUsage: ['serverAuth'] });
     secure = createTlsServer({ key: leaf.keyPem, cert: leaf.certPem + ca.certPem, ca: ca.certPem, requestCert: true, rejectUnauthorized: false, ...(flaws.has('legacy-tls') ? { minVersion: 'TLSv1' as const, ciphers: LEGACY_SUITES } : { minVersion: 'TLSv1.2' as const, ciphers: MODERN_SUITES }) }, (socket: TLSSocket) =>
       serve(socket, () => socket.authorized),
     );
@@ -417,7 +419,7 @@ const closeServer = (server: Server) => new Promise<void>((resolve) => (server.l
 const definition: SimulatorDefinition = {
   kind: 'enip',
   description:
-    'EtherNet/IP adapter of a field device: hardened (unsecured port read-only, writes only over CIP Security, sessions capped, malformed input answered with the prescribed status) or weak (unauthenticated Set_Attribute, no session limit, a crash on an oversized header, no CIP Security, a blank Identity object); weak-<flaw> for one flaw',
+    'EtherNet/IP adapter of a field device: hardened (unsecured port read-only, writes only over CIP Security on TLS 1.2+, sessions capped, malformed input answered with the prescribed status) or weak (unauthenticated Set_Attribute, no session limit, a crash on an oversized header, no CIP Security, a blank Identity object); weak-<flaw> for one flaw, including legacy TLS and a short key on CIP Security',
   profiles: ENIP_PROFILES,
   defaultProfile: 'hardened',
   start,

@@ -42,6 +42,12 @@ const cases: Array<{ check: string; flaw: string; pass: RegExp; fail: RegExp }> 
     fail: /CIP Security \(.*\) .*TLS 1\.0/,
   },
   {
+    check: 'enip-security.certificate.key-strength',
+    flaw: 'weak-short-key',
+    pass: /CIP Security \(.*\): CN=.*RSA 2048-bit, sha256WithRSAEncryption.* ← CN=Simulated CIP Security CA/,
+    fail: /server certificate key is RSA 1024-bit \(at least 2048-bit required\)/,
+  },
+  {
     check: 'enip.robustness.malformed-messages',
     flaw: 'weak-malformed-header',
     pass: /handled all \d+ malformed messages as prescribed/,

@@ -41,7 +41,7 @@ describe('hostile targets on the EtherNet/IP port', function () {
         const profile = parseProfile(input, `hostile ${behaviour} as an EtherNet/IP adapter`);
         const checkMs = profile.timeouts!.checkMs!;
         const checks = (await discoverChecks()).map((entry) => entry.check).filter((check) => check.protocol === 'enip' || check.protocol === 'enip-security');
-        expect(checks.length).to.equal(8);
+        expect(checks.length).to.equal(9);
         const wrong: string[] = [];
         for (const check of checks) {
           const result = await executeCheck(check, profile, { disruptive: true });
