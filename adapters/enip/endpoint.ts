@@ -35,10 +35,10 @@ export const enipEndpointSchema = z.strictObject({
     .describe('what the vendor documents the unsecured port allows while CIP Security is on: "read-only" (no state-changing explicit message) or "full"'),
   identity: z
     .strictObject({
-      vendorId: z.number().int().min(0).max(0xffff).optional(),
-      deviceType: z.number().int().min(0).max(0xffff).optional(),
-      productCode: z.number().int().min(0).max(0xffff).optional(),
-      productName: z.string().min(1).optional(),
+      vendorId: z.number().int().min(0).max(0xffff).optional().describe('Identity attribute 1, the vendor id the ODVA assigned'),
+      deviceType: z.number().int().min(0).max(0xffff).optional().describe('Identity attribute 2 (12 = communications adapter, 14 = programmable logic controller, ...)'),
+      productCode: z.number().int().min(0).max(0xffff).optional().describe('Identity attribute 3'),
+      productName: z.string().min(1).optional().describe('Identity attribute 7'),
     })
     .optional()
     .describe('the Identity object values the vendor documents; CR 7.8 compares what the device reports with them and with component.model and firmware'),
