@@ -84,6 +84,13 @@ export interface RunningEnipSimulator extends RunningSimulator {
   counters: EnipSimulatorCounters;
 }
 
+/** Who the simulated component says it is, when the harness gives its parts one identity. */
+interface GivenIdentity {
+  vendor?: string;
+  model?: string;
+  firmware?: string;
+}
+
 function flawsOf(profile: string): Set<EnipFlaw> {
   if (profile === 'hardened') return new Set();
   if (profile === 'weak') return new Set(ENIP_FLAWS);
@@ -137,10 +144,13 @@ class TokenBucket {
 async function start(options: SimulatorStartOptions): Promise<RunningEnipSimulator> {
   const flaws = flawsOf(options.profile);
   const { host } = options;
-  const revision = { major: randomInt(2, 30), minor: randomInt(1, 100) };
+  // The identity a composed component gives every part (the embedded default's PLC), where the harness passes one.
+  const given = (options as SimulatorStartOptions & { identity?: GivenIdentity }).identity;
+  const givenRevision = /^v?(\d+)\.(\d+)/i.exec(given?.firmware ?? '');
+  const revision = givenRevision ? { major: Number(givenRevision[1]) & 0xff, minor: Number(givenRevision[2]) & 0xff } : { major: randomInt(2, 30), minor: randomInt(1, 100) };
   const identity: IdentityAttributes = flaws.has('identity')
     ? { vendorId: 0, deviceType: 0, productCode: 0, revision, status: 0x0060, serialNumber: 0, productName: '' }
-    : { vendorId: randomInt(1, 1500), deviceType: 0x0c, productCode: randomInt(1, 9999), revision, status: 0x0060, serialNumber: randomInt(1, 0x7fffffff), productName: `EIP Adapter ${randomInt(100, 999)}` };
+    : { vendorId: randomInt(1, 1500), deviceType: 0x0c, productCode: randomInt(1, 9999), revision, status: 0x0060, serialNumber: randomInt(1, 0x7fffffff), productName: given?.model ?? `EIP Adapter ${randomInt(100, 999)}` };
   const maxSessions = randomInt(6, 13);
   const processObject = new Map<number, Buffer>([
     [1, Buffer.alloc(2)],
@@ -343,7 +353,13 @@ async function start(options: SimulatorStartOptions): Promise<RunningEnipSimulat
   }
 
   const description = {
-    component: { name: `EtherNet/IP adapter simulator (${options.profile})`, vendor: 'iec62443-harness', ...(identity.productName ? { model: identity.productName } : {}), firmware: `${revision.major}.${revision.minor}`, type: 'embedded-device' },
+    component: {
+      name: `EtherNet/IP adapter simulator (${options.profile})`,
+      vendor: given?.vendor ?? 'iec62443-harness',
+      ...(identity.productName ? { model: identity.productName } : {}),
+      firmware: given?.firmware ?? `${revision.major}.${revision.minor}`,
+      type: 'embedded-device',
+    },
     targetSL: 2,
     host,
     endpoints: {
