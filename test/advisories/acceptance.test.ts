@@ -49,7 +49,7 @@ describe('known vulnerabilities from CSAF advisories (issue 21 acceptance)', fun
     });
     expect(known.vulnerabilities[0]).to.deep.include({ fixedIn: ['2.5.0'], cvss: { version: '3.1', vector: 'CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:N/I:H/A:H', baseScore: 9.1, severity: 'CRITICAL' } });
     expect(known.vulnerabilities[1]!.matches[0]!.version).to.equal('MajorMinorRevision "V2.4.1" is at or after first_fixed version 2.3.0');
-    expect(known.identities.map((identity) => identity.source)).to.deep.equal(['modbus.inventory.device-identification', 'opcua.inventory.build-info', 'profile']);
+    expect(known.identities.map((identity) => identity.source)).to.deep.equal(['enip.inventory.identity-object', 'modbus.inventory.device-identification', 'opcua.inventory.build-info', 'profile']);
 
     const markdown = readFileSync(join(out, 'compliance.md'), 'utf8');
     expect(markdown).to.include('## Known vulnerabilities');

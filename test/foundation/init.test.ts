@@ -66,8 +66,11 @@ describe('init --host: a device profile from discovery', function () {
     expect(web!.login).to.deep.include({ kind: ownWeb.login.kind, path: (ownWeb.login as { path: string }).path });
     expect([...profile.openPorts].sort()).to.deep.equal([...own.openPorts!].sort());
     expect(profile).to.deep.include({ targetSL: 2, disruptive: false });
-    // The Modbus simulator reports its identity over FC 43; the OPC UA one offers no anonymous session to read BuildInfo.
-    expect(profile.component).to.deep.include({ vendor: 'Example Automation', firmware: 'V2.4.1' });
+    // The EtherNet/IP adapter reports its identity by ListIdentity and is asked first; the Modbus simulator reports its
+    // own over FC 43, said beside it; the OPC UA one offers no anonymous session to read BuildInfo.
+    expect(profile.component).to.deep.include({ model: own.endpoints!.enip!.identity!.productName });
+    expect(profile.component.firmware).to.match(/^\d+\.\d+$/);
+    expect(initRun.stdout).to.match(/Modbus\/TCP on \d+\/tcp, unit \d+: VendorName="Example Automation", .*MajorMinorRevision="V2\.4\.1"/);
     expect(profile.endpoints.ssh?.port).to.equal(own.endpoints!.ssh!.port);
     // Every account is a placeholder: none is usable before the user fills it in.
     expect(profile.accounts).to.deep.equal([]);
@@ -127,6 +130,8 @@ describe('init --host: a device profile from discovery', function () {
       renamed.set(discovered.name, documented.name);
       return { ...discovered, name: documented.name };
     });
+    // EtherNet/IP: init read both ports and the identity; what is safe to write and what the unsecured port allows are documented.
+    endpoints.enip = { ...own.endpoints!.enip!, port: endpoints.enip!.port, cipSecurityPort: endpoints.enip!.cipSecurityPort };
     // SSH: init read the port from the banner; the banner text, idle timeout and lockout are documented, not seen.
     endpoints.ssh = { ...own.endpoints!.ssh!, port: endpoints.ssh!.port };
     // The simulated SNMP agent listens on a free UDP port, and UDP services are probed on their registered ports only:
