@@ -84,12 +84,6 @@ export interface RunningEnipSimulator extends RunningSimulator {
   counters: EnipSimulatorCounters;
 }
 
-/** Who the simulated component says it is, when the harness gives its parts one identity. */
-interface GivenIdentity {
-  vendor?: string;
-  model?: string;
-  firmware?: string;
-}
 
 function flawsOf(profile: string): Set<EnipFlaw> {
   if (profile === 'hardened') return new Set();
@@ -145,7 +139,7 @@ async function start(options: SimulatorStartOptions): Promise<RunningEnipSimulat
   const flaws = flawsOf(options.profile);
   const { host } = options;
   // The identity a composed component gives every part (the embedded default's PLC), where the harness passes one.
-  const given = (options as SimulatorStartOptions & { identity?: GivenIdentity }).identity;
+  const given = options.identity;
   const givenRevision = /^v?(\d+)\.(\d+)/i.exec(given?.firmware ?? '');
   const revision = givenRevision ? { major: Number(givenRevision[1]) & 0xff, minor: Number(givenRevision[2]) & 0xff } : { major: randomInt(2, 30), minor: randomInt(1, 100) };
   const identity: IdentityAttributes = flaws.has('identity')

@@ -1,5 +1,5 @@
 import { defineCheck, fail, pass } from '../../core/check.js';
-import { attachFuzzEvidence, casesByCategory, fuzzOptions, runFuzzCorpus } from '../../core/fuzz/engine.js';
+import { attachFuzzEvidence, casesByCategory, deviationLines, fuzzOptions, runFuzzCorpus } from '../../core/fuzz/engine.js';
 import { CATEGORIES } from '../../adapters/enip/fuzz.js';
 import { enipFuzzing } from '../../adapters/enip/fuzz-setup.js';
 import { enipTarget } from '../../adapters/enip/target.js';
@@ -24,16 +24,20 @@ export default defineCheck({
       attachFuzzEvidence(ctx, report);
       const byCategory = casesByCategory(report.results, CATEGORIES);
       const wrong = report.results.filter((result) => result.verdict === 'wrong');
+      const deviations = report.results.filter((result) => result.verdict === 'deviation');
+      const observation = deviations.length
+        ? `; observation: ${deviations.length} lenient but harmless answers (the device kept answering and serving others, and acted on none): ${deviationLines(deviations, 'enip').join('; ')}`
+        : '';
       const rate = `${report.casesRun} cases run in ${(report.durationMs / 1000).toFixed(2)} s (${report.livenessChecks} liveness checks)`;
-      const details = { durationMs: report.durationMs, casesRun: report.casesRun, corpus: corpus.length, byCategory, stoppedAfter: report.stoppedAfter, wrong };
+      const details = { durationMs: report.durationMs, casesRun: report.casesRun, corpus: corpus.length, byCategory, stoppedAfter: report.stoppedAfter, wrong, deviations };
       if (wrong.length > 0 || report.stoppedAfter) {
         const stopped = report.stoppedAfter
           ? `the device stopped answering after ${report.stoppedAfter.cases.join(', ')} (${report.stoppedAfter.detail})${report.stoppedAfter.recoveredAfterMs === undefined ? ' and did not recover within 5 s' : `, back after ${report.stoppedAfter.recoveredAfterMs} ms`}; `
           : '';
         const examples = wrong.slice(0, 3).map((result) => `${result.id}: ${result.problem}`);
-        return fail(`${stopped}${wrong.length} of ${corpus.length} cases mishandled by ${label}${examples.length ? ` (e.g. ${examples.join('; ')})` : ''}; ${rate}; replay one with run --replay enip:<case id>`, details);
+        return fail(`${stopped}${wrong.length} of ${corpus.length} cases mishandled by ${label}${examples.length ? ` (e.g. ${examples.join('; ')})` : ''}; ${rate}; replay one with run --replay enip:<case id>${observation}`, details);
       }
-      return pass(`${label} handled all ${corpus.length} malformed messages as prescribed (${byCategory.map((entry) => `${entry.category} ${entry.cases}`).join(', ')}); ${rate}`, details);
+      return pass(`${label} handled all ${corpus.length} malformed messages as prescribed (${byCategory.map((entry) => `${entry.category} ${entry.cases}`).join(', ')}); ${rate}${observation}`, details);
     } finally {
       await campaign.close();
     }
