@@ -10,6 +10,7 @@ import { declaredTcpPorts, definitionOfCheckProtocol, type ComponentInterface } 
 import { probePort } from '../../adapters/tcp/scan.js';
 import { categories, labelTest, recordResult } from '../../reports/allure/mapping.js';
 import { allureKey, allureTestIds } from '../../reports/allure/links.js';
+import { PlainAllureWriter } from '../../reports/allure/writer.js';
 import { judgeAll, judgedInterfaces } from '../../core/verdict/judge.js';
 import { buildComplianceDocument } from '../../core/verdict/document.js';
 import type { ComplianceDocument } from '../../core/verdict/model.js';
@@ -121,6 +122,7 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRes
     reporter: AllureMochaReporter as unknown as Mocha.ReporterConstructor,
     reporterOptions: {
       resultsDir: allureResultsDir,
+      writer: new PlainAllureWriter(allureResultsDir),
       environmentInfo: environmentOf(profile),
       categories,
     },
