@@ -105,7 +105,14 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRes
   // Only the selected checks are imported, and with them only the adapters (and protocol libraries) they use.
   const manifest = await checkManifest();
   const selected = planChecks(manifest.map((entry) => ({ check: entry, file: entry.file })), options);
-  const planned = planRuns(await loadChecks(selected.map(({ check }) => check)), profile);
+  // A check whose protocol no interface of the profile serves is recorded as not applicable from its metadata
+  // alone, so its module (and protocol library: node-opcua starts generating a key pair when imported) stays unloaded.
+  const served = selected.filter(({ check }) => interfacesFor(check, profile).length > 0).map(({ check }) => check);
+  const loaded = new Map((await loadChecks(served)).map((entry) => [entry.check.id, entry]));
+  const planned = planRuns(
+    selected.map(({ check, file }) => loaded.get(check.id) ?? { check: unloadedCheck(check), file }),
+    profile,
+  );
   const checkProtocols = new Map<string, string[]>();
   for (const check of manifest) {
     const id = requirementIdOf(check);
@@ -209,6 +216,11 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRes
       : {}),
   });
   return { document: redactor.value(document), results, ...(unreachable ? { unreachable } : {}), ...(interrupted ? { interrupted } : {}), allureResultsDir };
+}
+
+/** A check no interface serves, from its manifest entry: executeCheck records it as not applicable without running it. */
+function unloadedCheck({ file, ...meta }: CheckEntry): Check {
+  return { ...meta, run: () => Promise.reject(new Error(`${meta.id} (${file}) was not loaded: no interface of the profile serves ${meta.protocol}`)) };
 }
 
 /** "CR 7.1" in --only also stands for its enhancements in the report. */
