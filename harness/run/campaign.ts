@@ -20,7 +20,6 @@ import { Redactor } from '../../core/evidence/redact.js';
 import { FailedLoginLedger } from '../../core/safety/failed-logins.js';
 import { loadProtocols } from '../protocols.js';
 import { HARNESS } from '../../core/version.js';
-import { assessVulnerabilities } from '../../core/advisories/assess.js';
 import { identitiesOf } from '../../core/advisories/identity.js';
 import { vulnerabilityDeclarations } from '../../core/advisories/declarations.js';
 import type { LoadedAdvisories } from '../advisories/load.js';
@@ -212,11 +211,14 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRes
     failedLogins: logins.report(),
     requirements,
     ...(options.advisories
-      ? { vulnerabilities: assessVulnerabilities({ ...options.advisories, identities: identitiesOf(results, profile.component), declarations: vulnerabilityDeclarations(profile) }) }
+      ? { vulnerabilities: (await assessment()).assessVulnerabilities({ ...options.advisories, identities: identitiesOf(results, profile.component), declarations: vulnerabilityDeclarations(profile) }) }
       : {}),
   });
   return { document: redactor.value(document), results, ...(unreachable ? { unreachable } : {}), ...(interrupted ? { interrupted } : {}), allureResultsDir };
 }
+
+/** The advisory matching and its CVSS calculator, imported only by a run that was given advisories. */
+const assessment = () => import('../../core/advisories/assess.js');
 
 /** A check no interface serves, from its manifest entry: executeCheck records it as not applicable without running it. */
 function unloadedCheck({ file, ...meta }: CheckEntry): Check {
