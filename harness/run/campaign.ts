@@ -18,6 +18,7 @@ import { checkManifest, loadChecks, type CheckEntry, type DiscoveredCheck } from
 import { executeCheck, interfacesFor, type CheckResult } from './execute.js';
 import { Redactor } from '../../core/evidence/redact.js';
 import { FailedLoginLedger } from '../../core/safety/failed-logins.js';
+import { SharedResults } from '../../core/shared-results.js';
 import { loadProtocols } from '../protocols.js';
 import { HARNESS } from '../../core/version.js';
 import { identitiesOf } from '../../core/advisories/identity.js';
@@ -120,6 +121,7 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRes
   const several = new Set(planned.filter((run, index) => planned.findIndex((other) => other.check === run.check) !== index).map((run) => run.check.id));
 
   const logins = new FailedLoginLedger();
+  const shared = new SharedResults();
   const connectTimeoutMs = profile.timeouts?.connectMs ?? 3_000;
   const unreachable = await preflight(profile, options.signal, connectTimeoutMs);
   const results: CheckResult[] = [];
@@ -159,12 +161,14 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRes
       const position = ++index;
       await labelTest(check, profile, target);
       options.onCheckStart?.(check, position, total, target);
-      const executeOptions = { disruptive: options.disruptive, settings: options.settings, signal: options.signal, logins, ...(target ? { interface: target.name } : {}) };
+      const executeOptions = { disruptive: options.disruptive, settings: options.settings, signal: options.signal, logins, shared, ...(target ? { interface: target.name } : {}) };
       const result =
         unreachable && check.protocol !== 'tcp'
           ? await unreachableResult(check, profile, executeOptions, unreachable)
           : await executeCheck(check, profile, { ...executeOptions, onLog: options.onLog, onProgress: options.onProgress });
       results.push(result);
+      // A storm, flood or fuzz run may have changed what the device serves: later checks scan again.
+      if (check.disruptive && (result.status === 'pass' || result.status === 'fail' || result.status === 'error')) shared.clear();
       if (result.disclosed) redactor.disclose(result.disclosed);
       options.onCheckEnd?.(result, check, position, total);
       await recordResult(result, redactor);
