@@ -14,6 +14,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { HARNESS } from '../core/version.js';
+import { loadProtocols } from '../harness/protocols.js';
 import { benchCampaign } from './campaign.js';
 import { benchModbusFlood, benchOpcuaHellos } from './flood.js';
 import { benchFuzz } from './fuzz.js';
@@ -80,6 +81,9 @@ async function withSimulator<T>(kind: string, body: (simulator: BenchSimulator) 
     await simulator.stop();
   }
 }
+
+// Profiles (the simulators' and the targets' merged ones) are parsed against the protocol definitions.
+await loadProtocols();
 
 const startedAt = new Date();
 // Other work on the machine slows every part; the load average beside the figures says how busy it was.

@@ -66,14 +66,15 @@ async function startTarget(index: number, workDir: string): Promise<Target> {
     for (const definition of (await loadSimulators()).filter((candidate) => candidate.embedded !== false)) {
       parts.push(await startSimulatorWithRetry(definition.kind, definition.defaultProfile, host, own));
     }
+    // Inside the try: a merged profile that does not parse must not leave the target's simulators running.
+    const profileFile = join(own, `${name}.yaml`);
+    const merged = mergeProfiles(host, controlHost, parts);
+    writeFileSync(profileFile, stringify({ ...merged, component: { ...merged.component, name: `Simulated PLC ${name}` } }));
+    return { name, host, profileFile, stop };
   } catch (error) {
     await stop();
     throw error;
   }
-  const profileFile = join(own, `${name}.yaml`);
-  const merged = mergeProfiles(host, controlHost, parts);
-  writeFileSync(profileFile, stringify({ ...merged, component: { ...merged.component, name: `Simulated PLC ${name}` } }));
-  return { name, host, profileFile, stop };
 }
 
 function statusesOf(outDir: string, names: string[]): { statuses: Record<string, number>; byCheck: Record<string, Record<string, number>>; reportsWritten: number } {
