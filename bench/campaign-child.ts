@@ -14,6 +14,7 @@ import { performance } from 'node:perf_hooks';
 import { startEmbeddedComponent } from '../harness/simulation/embedded.js';
 import { parseProfile } from '../core/profile/load.js';
 import { runCampaign } from '../harness/run/campaign.js';
+import { loadProtocols } from '../harness/protocols.js';
 import { writeReports } from '../reports/write.js';
 
 export interface CampaignCheckFigure {
@@ -64,6 +65,8 @@ async function main(resultFile: string): Promise<void> {
   process.on('SIGTERM', stop);
   const outDir = mkdtempSync(join(tmpdir(), 'iec62443-bench-campaign-'));
 
+  // The protocol definitions are loaded on demand since the check manifest; the embedded profile needs them.
+  await loadProtocols();
   const startBegan = performance.now();
   const component = await startEmbeddedComponent({ mode: 'process', signal: controller.signal, onStatus: say });
   const simulatorStartMs = performance.now() - startBegan;

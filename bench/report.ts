@@ -1,6 +1,6 @@
 /** The bench's figures, each judged against its target, printed as a table and kept in bench/results.json. */
 
-export type Section = 'campaign' | 'memory' | 'flood' | 'fuzz' | 'scale';
+export type Section = 'tools' | 'campaign' | 'memory' | 'flood' | 'fuzz' | 'scale';
 
 export interface Target {
   /** "below": the value must stay under the bound; "at least": it must reach it. */

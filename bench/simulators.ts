@@ -39,19 +39,23 @@ export async function startSimulatorWithRetry(kind: string, profileName: string,
  */
 export async function startBenchSimulator(kind: string, profileName = 'hardened', host = randomLoopbackHost()): Promise<BenchSimulator> {
   const workDir = mkdtempSync(join(tmpdir(), `iec62443-bench-${kind}-`));
+  let part: Awaited<ReturnType<typeof startSimulatorWithRetry>> | undefined;
   try {
-    const part = await startSimulatorWithRetry(kind, profileName, host, workDir);
+    part = await startSimulatorWithRetry(kind, profileName, host, workDir);
+    const started = part;
     return {
       kind,
       host,
-      input: part.profile,
-      profile: parseProfile(part.profile, `${kind} simulator (${profileName})`),
+      input: started.profile,
+      profile: parseProfile(started.profile, `${kind} simulator (${profileName})`),
       stop: async () => {
-        await part.stop();
+        await started.stop();
         rmSync(workDir, { recursive: true, force: true });
       },
     };
   } catch (error) {
+    // A profile that does not parse must not leave the simulator process running.
+    await part?.stop();
     rmSync(workDir, { recursive: true, force: true });
     throw error;
   }

@@ -134,6 +134,12 @@ export interface CheckContext {
    * sends no failed login when remaining() is 0 (core/safety/failed-logins.ts).
    */
   readonly logins: LoginBudget;
+  /**
+   * A result the run's checks share (core/shared-results.ts): made by `make` the first time, reused by later checks
+   * of the run until a disruptive check runs; the transcript says which check made a reused one and when. `key`
+   * must name everything the result depends on.
+   */
+  shared<T>(key: string, make: () => Promise<T>): Promise<T>;
 }
 
 export interface Check extends CheckMeta {

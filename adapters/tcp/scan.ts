@@ -1,3 +1,6 @@
+import { lookup } from 'node:dns/promises';
+import { isIP, Socket } from 'node:net';
+import { abortReason } from '../../core/net/abort.js';
 import { ConnectError, connectTcp } from '../../core/net/socket.js';
 
 /** TCP connect scan: a port is open when the handshake completes, closed on a reset, filtered when nothing answers in time. */
@@ -81,32 +84,79 @@ export async function probePort(host: string, port: number, timeoutMs: number, s
   }
 }
 
+/**
+ * Connects to every port with at most `concurrency` connections in flight. Built for 65,535 ports on loopback in
+ * about the time nmap's connect scan takes: each probe is a bare socket with two listeners and no promise of its
+ * own, and one sweep timer ends the probes whose connect timeout passed (probes start in order with the same
+ * timeout, so the oldest in flight always expires first). The abort signal ends the scan at once, every socket
+ * destroyed, with the signal's reason. Not through core/net/socket.ts (connectTcp): its promise, deadline timer and
+ * abort listener per port doubled the scan of 65,535 loopback ports (about 4 s against 1.8 s on two cores); what is
+ * left is the kernel's socket, connect and close.
+ */
 export async function tcpConnectScan(options: ScanOptions): Promise<PortScanResult> {
+  const { host, ports, connectTimeoutMs, signal } = options;
+  // One name lookup for the scan, not one per port.
+  const address = isIP(host) ? host : (await lookup(host)).address;
   const started = Date.now();
   const open: number[] = [];
   const filtered: number[] = [];
   let closed = 0;
-  let next = 0;
-  const worker = async () => {
-    while (next < options.ports.length) {
-      options.signal.throwIfAborted();
-      const port = options.ports[next++]!;
-      const state = await probePort(options.host, port, options.connectTimeoutMs, options.signal);
+  const width = Math.max(1, Math.min(options.concurrency, ports.length));
+  return new Promise<PortScanResult>((resolve, reject) => {
+    if (signal.aborted) return reject(abortReason(signal));
+    /** In flight, oldest first: insertion order is start order, and every probe has the same timeout. */
+    const inFlight = new Map<Socket, { port: number; deadline: number }>();
+    let next = 0;
+    let finished = false;
+    const sweepMs = Math.max(5, Math.min(100, Math.ceil(connectTimeoutMs / 10)));
+    const sweeper = setInterval(() => {
+      const now = Date.now();
+      for (const [socket, probe] of inFlight) {
+        if (probe.deadline > now) break;
+        settle(socket, probe.port, 'filtered');
+      }
+      launch();
+    }, sweepMs);
+    const finish = (error?: unknown) => {
+      if (finished) return;
+      finished = true;
+      clearInterval(sweeper);
+      signal.removeEventListener('abort', onAbort);
+      for (const socket of inFlight.keys()) socket.destroy();
+      inFlight.clear();
+      if (error !== undefined) return reject(error);
+      resolve({ host, scanned: ports.length, open: open.sort((a, b) => a - b), closed, filtered: filtered.sort((a, b) => a - b), durationMs: Date.now() - started });
+    };
+    const onAbort = () => finish(abortReason(signal));
+    signal.addEventListener('abort', onAbort, { once: true });
+    function settle(socket: Socket, port: number, state: PortState) {
+      if (!inFlight.delete(socket)) return;
+      socket.destroy();
       if (state === 'open') open.push(port);
       else if (state === 'closed') closed++;
       else filtered.push(port);
     }
-  };
-  await Promise.all(Array.from({ length: Math.min(options.concurrency, options.ports.length) }, worker));
-  options.signal.throwIfAborted();
-  return {
-    host: options.host,
-    scanned: options.ports.length,
-    open: open.sort((a, b) => a - b),
-    closed,
-    filtered: filtered.sort((a, b) => a - b),
-    durationMs: Date.now() - started,
-  };
+    function probe(port: number) {
+      const socket = new Socket();
+      inFlight.set(socket, { port, deadline: Date.now() + connectTimeoutMs });
+      socket.once('connect', () => {
+        settle(socket, port, 'open');
+        launch();
+      });
+      // A destroyed socket may still report its error on the next tick: the listener stays, and settle ignores it.
+      socket.on('error', (error: NodeJS.ErrnoException) => {
+        settle(socket, port, error.code === 'ECONNREFUSED' ? 'closed' : 'filtered');
+        launch();
+      });
+      socket.connect({ host: address, port });
+    }
+    function launch() {
+      if (finished) return;
+      while (inFlight.size < width && next < ports.length) probe(ports[next++]!);
+      if (inFlight.size === 0 && next >= ports.length) finish();
+    }
+    launch();
+  });
 }
 
 export function serviceName(port: number): string | undefined {

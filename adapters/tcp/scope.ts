@@ -1,7 +1,7 @@
 import type { RunSettings } from '../../core/check.js';
 import { declaredPorts } from '../../core/protocol.js';
 import type { Profile } from '../../core/profile/schema.js';
-import { parsePortList, tcpConnectScan } from './scan.js';
+import { parsePortList, tcpConnectScan, type PortScanResult } from './scan.js';
 
 /** Which TCP ports a scan of the component covers, shared by every check that looks for open ports. */
 
@@ -62,7 +62,13 @@ export interface ComponentPorts {
   scanned: number;
   /** The scan of the component, without the control scan. */
   durationMs: number;
+  /** The scan of the component as made: every open port (shared-host ones included), closed and unanswered. */
+  scan: PortScanResult;
 }
+
+/** What a component scan depends on, for sharing one among the checks of a run (ctx.shared). */
+export const componentScanKey = (host: string, scope: ScanScope): string =>
+  `TCP connect scan of ${host} (${scope.scanned}; ${scope.connectTimeoutMs} ms, ${scope.concurrency} at once${scope.controlHost ? `; control ${scope.controlHost}` : ''})`;
 
 /** Connect scan of the scope on host, minus the ports that answer on the control address as well. */
 export async function scanComponentPorts(host: string, scope: ScanScope, signal: AbortSignal): Promise<ComponentPorts> {
@@ -73,5 +79,5 @@ export async function scanComponentPorts(host: string, scope: ScanScope, signal:
     const control = await tcpConnectScan({ host: scope.controlHost, ports: scan.open, connectTimeoutMs, concurrency, signal });
     sharedHost = control.open.filter((port) => !scope.declared.includes(port));
   }
-  return { open: scan.open.filter((port) => !sharedHost.includes(port)), sharedHost, scanned: scan.scanned, durationMs: scan.durationMs };
+  return { open: scan.open.filter((port) => !sharedHost.includes(port)), sharedHost, scanned: scan.scanned, durationMs: scan.durationMs, scan };
 }

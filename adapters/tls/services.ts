@@ -4,7 +4,7 @@ import type { CheckContext } from '../../core/check.js';
 import { csvField } from '../../core/evidence/csv.js';
 import type { TlsService } from './endpoint.js';
 import { componentInterfaces, type ComponentInterface } from '../../core/protocol.js';
-import { scanComponentPorts, scanScope, scanSummary } from '../tcp/scope.js';
+import { componentScanKey, scanComponentPorts, scanScope, scanSummary } from '../tcp/scope.js';
 import { analyseTls, suitesCsv, type TlsAnalysis } from './analyse.js';
 import { certificatesOfPem } from '../pki/inspect.js';
 import { surveyCleartextTwins, type CleartextSurvey } from './cleartext.js';
@@ -73,7 +73,7 @@ export async function surveyTwinsOfInterfaceService(
   // Every declared TLS port is known to be TLS, not a plain-text candidate.
   const tlsPorts = new Set(componentInterfaces(ctx.profile).flatMap((entry) => entry.ports.filter((port) => port.tls).map(({ port }) => port)));
   const scope = scanScope(ctx.profile, ctx.settings);
-  const ports = await ctx.step(`TCP connect scan of ${ctx.host} (${scope.scanned})`, () => scanComponentPorts(ctx.host, scope, ctx.signal));
+  const ports = await ctx.step(`TCP connect scan of ${ctx.host} (${scope.scanned})`, () => ctx.shared(componentScanKey(ctx.host, scope), () => scanComponentPorts(ctx.host, scope, ctx.signal)));
   const scanLine = scanSummary(scope, ports.durationMs);
   ctx.log(`scanned ${scanLine}; open: ${ports.open.join(', ') || 'none'}${ports.sharedHost.length ? `; left out as the shared host's: ${ports.sharedHost.join(', ')}` : ''}`);
   // Ports of other declared protocols are known not to be a web page; asking them for one would only disturb them.

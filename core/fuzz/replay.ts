@@ -76,6 +76,8 @@ function replayContext(profile: Profile, checkProtocol: string, options: ReplayO
     attach: () => undefined,
     throwIfAborted: () => options.signal.throwIfAborted(),
     designedWait: () => undefined,
+    // One replay, nothing to share with.
+    shared: (_key, make) => make(),
   };
 }
 

@@ -10,6 +10,7 @@ import { declaredTcpPorts, definitionOfCheckProtocol, type ComponentInterface } 
 import { probePort } from '../../adapters/tcp/scan.js';
 import { categories, labelTest, recordResult } from '../../reports/allure/mapping.js';
 import { allureKey, allureTestIds } from '../../reports/allure/links.js';
+import { PlainAllureWriter } from '../../reports/allure/writer.js';
 import { judgeAll, judgedInterfaces } from '../../core/verdict/judge.js';
 import { buildComplianceDocument } from '../../core/verdict/document.js';
 import type { ComplianceDocument } from '../../core/verdict/model.js';
@@ -17,9 +18,9 @@ import { checkManifest, loadChecks, type CheckEntry, type DiscoveredCheck } from
 import { executeCheck, interfacesFor, type CheckResult } from './execute.js';
 import { Redactor } from '../../core/evidence/redact.js';
 import { FailedLoginLedger } from '../../core/safety/failed-logins.js';
+import { SharedResults } from '../../core/shared-results.js';
 import { loadProtocols } from '../protocols.js';
 import { HARNESS } from '../../core/version.js';
-import { assessVulnerabilities } from '../../core/advisories/assess.js';
 import { identitiesOf } from '../../core/advisories/identity.js';
 import { vulnerabilityDeclarations } from '../../core/advisories/declarations.js';
 import type { LoadedAdvisories } from '../advisories/load.js';
@@ -104,7 +105,14 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRes
   // Only the selected checks are imported, and with them only the adapters (and protocol libraries) they use.
   const manifest = await checkManifest();
   const selected = planChecks(manifest.map((entry) => ({ check: entry, file: entry.file })), options);
-  const planned = planRuns(await loadChecks(selected.map(({ check }) => check)), profile);
+  // A check whose protocol no interface of the profile serves is recorded as not applicable from its metadata
+  // alone, so its module (and protocol library: node-opcua starts generating a key pair when imported) stays unloaded.
+  const served = selected.filter(({ check }) => interfacesFor(check, profile).length > 0).map(({ check }) => check);
+  const loaded = new Map((await loadChecks(served)).map((entry) => [entry.check.id, entry]));
+  const planned = planRuns(
+    selected.map(({ check, file }) => loaded.get(check.id) ?? { check: unloadedCheck(check), file }),
+    profile,
+  );
   const checkProtocols = new Map<string, string[]>();
   for (const check of manifest) {
     const id = requirementIdOf(check);
@@ -113,6 +121,7 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRes
   const several = new Set(planned.filter((run, index) => planned.findIndex((other) => other.check === run.check) !== index).map((run) => run.check.id));
 
   const logins = new FailedLoginLedger();
+  const shared = new SharedResults();
   const connectTimeoutMs = profile.timeouts?.connectMs ?? 3_000;
   const unreachable = await preflight(profile, options.signal, connectTimeoutMs);
   const results: CheckResult[] = [];
@@ -121,6 +130,7 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRes
     reporter: AllureMochaReporter as unknown as Mocha.ReporterConstructor,
     reporterOptions: {
       resultsDir: allureResultsDir,
+      writer: new PlainAllureWriter(allureResultsDir),
       environmentInfo: environmentOf(profile),
       categories,
     },
@@ -151,12 +161,14 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRes
       const position = ++index;
       await labelTest(check, profile, target);
       options.onCheckStart?.(check, position, total, target);
-      const executeOptions = { disruptive: options.disruptive, settings: options.settings, signal: options.signal, logins, ...(target ? { interface: target.name } : {}) };
+      const executeOptions = { disruptive: options.disruptive, settings: options.settings, signal: options.signal, logins, shared, ...(target ? { interface: target.name } : {}) };
       const result =
         unreachable && check.protocol !== 'tcp'
           ? await unreachableResult(check, profile, executeOptions, unreachable)
           : await executeCheck(check, profile, { ...executeOptions, onLog: options.onLog, onProgress: options.onProgress });
       results.push(result);
+      // A storm, flood or fuzz run may have changed what the device serves: later checks scan again.
+      if (check.disruptive && (result.status === 'pass' || result.status === 'fail' || result.status === 'error')) shared.clear();
       if (result.disclosed) redactor.disclose(result.disclosed);
       options.onCheckEnd?.(result, check, position, total);
       await recordResult(result, redactor);
@@ -203,10 +215,18 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRes
     failedLogins: logins.report(),
     requirements,
     ...(options.advisories
-      ? { vulnerabilities: assessVulnerabilities({ ...options.advisories, identities: identitiesOf(results, profile.component), declarations: vulnerabilityDeclarations(profile) }) }
+      ? { vulnerabilities: (await assessment()).assessVulnerabilities({ ...options.advisories, identities: identitiesOf(results, profile.component), declarations: vulnerabilityDeclarations(profile) }) }
       : {}),
   });
   return { document: redactor.value(document), results, ...(unreachable ? { unreachable } : {}), ...(interrupted ? { interrupted } : {}), allureResultsDir };
+}
+
+/** The advisory matching and its CVSS calculator, imported only by a run that was given advisories. */
+const assessment = () => import('../../core/advisories/assess.js');
+
+/** A check no interface serves, from its manifest entry: executeCheck records it as not applicable without running it. */
+function unloadedCheck({ file, ...meta }: CheckEntry): Check {
+  return { ...meta, run: () => Promise.reject(new Error(`${meta.id} (${file}) was not loaded: no interface of the profile serves ${meta.protocol}`)) };
 }
 
 /** "CR 7.1" in --only also stands for its enhancements in the report. */

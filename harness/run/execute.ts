@@ -5,6 +5,7 @@ import { componentInterfaces, definitionOfCheckProtocol, type ComponentInterface
 import { secretsOf } from '../../core/profile/load.js';
 import { DEFAULT_LOAD_RATE_PER_SECOND, type Profile } from '../../core/profile/schema.js';
 import { Redactor } from '../../core/evidence/redact.js';
+import { SharedResults } from '../../core/shared-results.js';
 import { DEFAULT_LOCKOUT_THRESHOLD, FailedLoginLedger, type FailedLoginCount } from '../../core/safety/failed-logins.js';
 
 export interface ExecuteOptions {
@@ -21,6 +22,8 @@ export interface ExecuteOptions {
   onProgress?: (update: ProgressUpdate) => void;
   /** The run's failed-login ledger; a check run on its own gets a fresh one. */
   logins?: FailedLoginLedger;
+  /** Results the run's checks share (a full port scan); a check run on its own gets a fresh store. */
+  shared?: SharedResults;
 }
 
 export type { CheckResult } from '../../core/check.js';
@@ -145,6 +148,7 @@ export async function executeCheck(check: Check, profile: Profile, options: Exec
     options.onLog?.(clean);
   };
   const ledger = options.logins ?? new FailedLoginLedger();
+  const sharedResults = options.shared ?? new SharedResults();
   const threshold = target.lockoutThreshold ?? DEFAULT_LOCKOUT_THRESHOLD;
   const context: CheckContext = {
     profile,
@@ -168,6 +172,11 @@ export async function executeCheck(check: Check, profile: Profile, options: Exec
       succeeded: (username) => ledger.succeeded(target.name, username),
     },
     progress: (update) => options.onProgress?.(update),
+    shared: async (key, make) => {
+      const { value, reusedFrom } = await sharedResults.get(key, `${check.id} on ${target.name}`, make);
+      if (reusedFrom) log(`reused ${key}, made ${((Date.now() - reusedFrom.madeAt) / 1000).toFixed(1)} s ago in this run by ${reusedFrom.madeBy}`);
+      return value;
+    },
     disclose: (value, list) => {
       if (!value || disclosed.has(value)) return;
       disclosed.add(value);

@@ -161,15 +161,16 @@ export async function startEmbeddedComponent(options: EmbeddedOptions): Promise<
             : await startInProcess(definition, profileName, host, workDir),
       );
     }
+    // Inside the try: a merged profile that does not parse must not leave the started simulators running.
+    return {
+      profile: mergeProfiles(host, controlHost, parts),
+      parts: parts.map(({ kind, profileName, ports }) => ({ kind, profileName, ports })),
+      stop: stopAll,
+    };
   } catch (error) {
     await stopAll();
     throw error;
   }
-  return {
-    profile: mergeProfiles(host, controlHost, parts),
-    parts: parts.map(({ kind, profileName, ports }) => ({ kind, profileName, ports })),
-    stop: stopAll,
-  };
 }
 
 async function startInProcess(definition: SimulatorDefinition, profileName: string, host: string, workDir: string): Promise<Part> {

@@ -2,8 +2,8 @@ import { defineCheck, fail, pass } from '../../core/check.js';
 import { csvField } from '../../core/evidence/csv.js';
 import { componentInterfaces, declaredTcpPorts } from '../../core/protocol.js';
 import { grabBanners, serviceKind, type ServiceBanner } from '../../adapters/tcp/banner.js';
-import { serviceName, tcpConnectScan } from '../../adapters/tcp/scan.js';
-import { DEFAULT_SCAN_RANGE, scanScope, scanSummary } from '../../adapters/tcp/scope.js';
+import { serviceName } from '../../adapters/tcp/scan.js';
+import { componentScanKey, DEFAULT_SCAN_RANGE, scanComponentPorts, scanScope, scanSummary } from '../../adapters/tcp/scope.js';
 import { udpServiceScan, type UdpProbeResult } from '../../adapters/tcp/udp.js';
 
 const configuredPorts = (configured: string | undefined) => (configured === undefined ? `every port (default ${DEFAULT_SCAN_RANGE})` : `scan.ports "${configured}"`);
@@ -24,20 +24,16 @@ export default defineCheck({
     const { declared, configured, ports, connectTimeoutMs, concurrency, controlHost } = scope;
     ctx.log(`scope: ${ports.length} TCP ports on ${ctx.host} (${configured}${declared.length ? ` + declared ${declared.join(',')}` : ''}), ${concurrency} at once, ${connectTimeoutMs} ms connect timeout`);
 
-    const scan = await ctx.step(`TCP connect scan of ${ctx.host} (${scope.scanned})`, () => tcpConnectScan({ host: ctx.host, ports, connectTimeoutMs, concurrency, signal: ctx.signal }));
+    // The same scan as the plain-text twin surveys': one scan of the host serves them all within a run.
+    const component = await ctx.step(`TCP connect scan of ${ctx.host} (${scope.scanned})${controlHost ? `, open ports again on the control address ${controlHost}` : ''}`, () =>
+      ctx.shared(componentScanKey(ctx.host, scope), () => scanComponentPorts(ctx.host, scope, ctx.signal)),
+    );
+    const { scan, sharedHost } = component;
     const scanned = scanSummary(scope, scan.durationMs);
     ctx.log(`scanned ${scanned}: open: ${scan.open.join(', ') || 'none'}; closed: ${scan.closed}; no answer: ${scan.filtered.length}`);
-
     // On a shared machine, listeners bound to every address answer on the component's address too.
     // Ports that also answer on a control address belong to the machine, not the component; the report says so.
-    let sharedHost: number[] = [];
-    if (controlHost && scan.open.length > 0) {
-      const control = await ctx.step(`control scan of the open ports on ${controlHost}`, () =>
-        tcpConnectScan({ host: controlHost, ports: scan.open, connectTimeoutMs, concurrency, signal: ctx.signal }),
-      );
-      sharedHost = control.open.filter((port) => !declared.includes(port));
-      if (sharedHost.length) ctx.log(`also open on ${controlHost}, so attributed to the shared host and left out: ${sharedHost.join(', ')}`);
-    }
+    if (sharedHost.length) ctx.log(`also open on ${controlHost}, so attributed to the shared host and left out: ${sharedHost.join(', ')}`);
 
     const componentPorts = scan.open.filter((port) => !sharedHost.includes(port));
     // UDP-only interfaces (an SNMP agent) accept no TCP connection: only the declared TCP ports show the component is up.

@@ -76,4 +76,17 @@ describe('commands that talk to no device import no protocol library', function 
     const { loaded } = await importsOf(['run', '--profile', profile, '--only', 'CR 7.7', '--allure', 'none', '--out', join(work, 'out')], 3);
     expect(loaded).to.deep.equal([]);
   });
+
+  it('a run imports no check whose protocol no interface serves, and still records those checks as not applicable', async function () {
+    const profile = join(work, 'tls-only.yaml');
+    writeFileSync(profile, 'component: {name: x, type: embedded-device}\nhost: 127.0.0.1\nendpoints: {tls: [{name: web, port: 9}]}\ntargetSL: 1\n');
+    const out = join(work, 'out-tls');
+    const { loaded } = await importsOf(['run', '--profile', profile, '--only', 'CR 4.3', '--allure', 'none', '--out', out], 3);
+    // CR 4.3 has OPC UA, SSH, SNMP and Modbus checks besides the TLS one; none of their libraries is imported.
+    expect(loaded.filter((name) => name !== 'node-forge')).to.deep.equal([]);
+    const compliance = JSON.parse(readFileSync(join(out, 'compliance.json'), 'utf8')) as { requirements: Array<{ id: string; checks: Array<{ id: string; status: string }> }> };
+    const checks = compliance.requirements.find((item) => item.id === 'CR 4.3')!.checks;
+    expect(checks.find((check) => check.id === 'opcua.cryptography.no-deprecated-policies')?.status).to.equal('not-applicable');
+    expect(checks.find((check) => check.id === 'tls.cryptography.versions-and-suites')?.status).to.equal('error');
+  });
 });
