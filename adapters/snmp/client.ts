@@ -36,6 +36,8 @@ export interface SnmpTarget {
   /** Per round trip; a v3 request makes two (engine discovery, then the request). */
   timeoutMs: number;
   signal?: AbortSignal;
+  /** Called with the time an unanswered request waited: for an agent, silence is how it refuses. */
+  onSilence?: (waitedMs: number) => void;
 }
 
 export interface SnmpValue {
@@ -148,11 +150,16 @@ function request(
         // already closed
       }
     },
-  ).catch((error: unknown) => {
-    // Our own deadline ran out before net-snmp's: that is silence too, unless the run was aborted.
-    if (error instanceof StepTimeoutError && !target.signal?.aborted) return { kind: 'silent', waitedMs: Date.now() - startedAt } as const;
-    throw error;
-  });
+  )
+    .catch((error: unknown) => {
+      // Our own deadline ran out before net-snmp's: that is silence too, unless the run was aborted.
+      if (error instanceof StepTimeoutError && !target.signal?.aborted) return { kind: 'silent', waitedMs: Date.now() - startedAt } as const;
+      throw error;
+    })
+    .then((answer) => {
+      if (answer.kind === 'silent') target.onSilence?.(answer.waitedMs);
+      return answer;
+    });
 }
 
 export function snmpGet(target: SnmpTarget, credentials: SnmpCredentials, oids: string[]): Promise<SnmpAnswer> {

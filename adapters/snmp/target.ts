@@ -17,7 +17,15 @@ export interface SnmpCheckTarget extends SnmpTarget {
 
 export function snmpTarget(ctx: CheckContext): SnmpCheckTarget {
   const endpoint = ctx.interface.endpoint as SnmpEndpoint & { implied?: boolean };
-  return { endpoint, implied: endpoint.implied === true, host: ctx.host, port: endpoint.port, timeoutMs: ctx.settings.requestTimeoutMs, signal: ctx.signal };
+  // Requests go out in parallel, so their silences overlap: only the time not counted yet is declared.
+  let countedUntil = 0;
+  const onSilence = (waitedMs: number) => {
+    const end = Date.now();
+    const start = Math.max(end - waitedMs, countedUntil);
+    if (end > start) ctx.designedWait(end - start, 'an unanswered SNMP request waits out its timeout: silence is how an agent refuses');
+    countedUntil = Math.max(countedUntil, end);
+  };
+  return { endpoint, implied: endpoint.implied === true, host: ctx.host, port: endpoint.port, timeoutMs: ctx.settings.requestTimeoutMs, signal: ctx.signal, onSilence };
 }
 
 export function loadCommunities(url: URL): string[] {
