@@ -10,6 +10,13 @@ export function randomLoopbackHost(): string {
   return `127.${randomInt(1, 255)}.${randomInt(0, 256)}.${randomInt(1, 255)}`;
 }
 
+/** Another loopback address than host: a control address on the same machine that is not the component. */
+export function otherLoopbackHost(host: string): string {
+  let other = randomLoopbackHost();
+  while (other === host) other = randomLoopbackHost();
+  return other;
+}
+
 export function isLoopback(host: string): boolean {
   return /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host) || host === '::1' || host === 'localhost';
 }

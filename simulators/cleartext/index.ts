@@ -3,6 +3,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import type { ProfileInput } from '../../core/profile/schema.js';
 import type { RunningSimulator, SimulatorDefinition, SimulatorStartOptions } from '../types.js';
+import { otherLoopbackHost } from '../../core/net/loopback.js';
 
 /**
  * The file and console services of an older field device.
@@ -109,6 +110,8 @@ async function start(options: SimulatorStartOptions): Promise<RunningSimulator> 
     endpoints: { cleartext: services.map(({ service, port }) => ({ service, port })) },
     openPorts: services.filter(({ service }) => service !== 'tftp').map(({ port }) => port),
     timeouts: { connectMs: 2_000, requestMs: 2_000 },
+    // Listeners of the machine (they answer on every loopback address) are not the simulated device's ports.
+    scan: { controlHost: otherLoopbackHost(host) },
     simulator: { kind: 'cleartext', profile: options.profile },
   } as unknown as ProfileInput;
 

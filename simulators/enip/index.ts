@@ -25,6 +25,7 @@ import {
 } from '../../adapters/enip/wire.js';
 import type { ProfileInput } from '../../core/profile/schema.js';
 import type { RunningSimulator, SimulatorDefinition, SimulatorStartOptions } from '../types.js';
+import { otherLoopbackHost } from '../../core/net/loopback.js';
 
 /**
  * The EtherNet/IP adapter of a field device: the encapsulation on TCP, CIP explicit messaging (Identity object and a
@@ -370,6 +371,8 @@ async function start(options: SimulatorStartOptions): Promise<RunningEnipSimulat
     openPorts: [port, ...(securePort ? [securePort] : [])],
     essentialFunctions: [{ name: 'EtherNet/IP process value', enip: { class: PROCESS_CLASS, instance: 1, attribute: 1 }, maxLatencyMs: 300 }],
     timeouts: { connectMs: 3_000, requestMs: 3_000 },
+    // Listeners of the machine (they answer on every loopback address) are not the simulated device's ports.
+    scan: { controlHost: otherLoopbackHost(host) },
     simulator: { kind: 'enip', profile: options.profile },
   } as unknown as ProfileInput;
 

@@ -9,7 +9,7 @@ import type { SecureVersion } from 'node:tls';
 import { behaviourOf, IDENTIFICATION, MODBUS_PROFILES, SECURE_PROFILES, type ModbusProfileName } from './behaviour.js';
 import { ProcessImage } from './process-image.js';
 import { ModbusServer, type Rights } from './server.js';
-import { randomLoopbackHost } from '../../core/net/loopback.js';
+import { otherLoopbackHost, randomLoopbackHost } from '../../core/net/loopback.js';
 
 const MODERN_SUITES = 'ECDHE-RSA-AES128-GCM-SHA256:ECDHE-RSA-AES256-GCM-SHA384:ECDHE-RSA-CHACHA20-POLY1305';
 
@@ -55,11 +55,6 @@ function drawParameters(): DrawnParameters {
   };
 }
 
-function otherLoopbackHost(host: string): string {
-  let other = randomLoopbackHost();
-  while (other === host) other = randomLoopbackHost();
-  return other;
-}
 
 /** Why plain Modbus/TCP may still be acceptable: the hardened profile's vendor states its compensating countermeasure. */
 const SEGMENTATION =

@@ -1,4 +1,4 @@
-import { randomLoopbackHost } from '../../core/net/loopback.js';
+import { otherLoopbackHost, randomLoopbackHost } from '../../core/net/loopback.js';
 import type { ProfileInput } from '../../core/profile/schema.js';
 import type { RunningSimulator, SimulatedIdentity, SimulatorDefinition, SimulatorStartOptions } from '../types.js';
 import { PLC_FLAWS, PLC_PROFILES } from './flaws.js';
@@ -52,11 +52,6 @@ export function describePlc(plc: RunningPlc, profile: PlcProfile, host: string, 
   };
 }
 
-function otherLoopbackHost(host: string): string {
-  let other = randomLoopbackHost();
-  while (other === host) other = randomLoopbackHost();
-  return other;
-}
 
 /** Starts the simulated PLC; tests may pass settings (e.g. a shorter lockout), the CLI uses the defaults. */
 export async function startOpcuaSimulator(options: SimulatorStartOptions & { settings?: Partial<PlcSettings> }): Promise<RunningSimulator & { plc: RunningPlc }> {

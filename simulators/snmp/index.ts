@@ -4,6 +4,7 @@ import snmp from 'net-snmp';
 import type { SnmpUser } from '../../adapters/snmp/endpoint.js';
 import type { ProfileInput } from '../../core/profile/schema.js';
 import type { RunningSimulator, SimulatorDefinition, SimulatorStartOptions } from '../types.js';
+import { otherLoopbackHost } from '../../core/net/loopback.js';
 
 /**
  * The SNMP agent of a field device, on UDP, built on net-snmp's agent.
@@ -196,6 +197,8 @@ async function start(startOptions: SimulatorStartOptions): Promise<RunningSnmpSi
     openPorts: [],
     essentialFunctions: [{ name: 'read uptime', snmp: { oid: '1.3.6.1.2.1.1.3.0' }, maxLatencyMs: 500 }],
     timeouts: { connectMs: 2_000, requestMs: 2_000 },
+    // Listeners of the machine (they answer on every loopback address) are not the simulated device's ports.
+    scan: { controlHost: otherLoopbackHost(host) },
     simulator: { kind: 'snmp', profile: startOptions.profile },
   } as unknown as ProfileInput;
 

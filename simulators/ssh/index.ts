@@ -3,6 +3,7 @@ import ssh2, { type Algorithms, type Connection, type ServerChannel } from 'ssh2
 import type { ProfileInput } from '../../core/profile/schema.js';
 import type { RunningSimulator, SimulatorDefinition, SimulatorStartOptions } from '../types.js';
 import { dsaHostKey, ecdsaHostKey, ed25519HostKey, rsaHostKey } from './keys.js';
+import { otherLoopbackHost } from '../../core/net/loopback.js';
 
 /**
  * The SSH management service of a field device.
@@ -231,6 +232,8 @@ async function start(options: SimulatorStartOptions): Promise<RunningSshSimulato
     openPorts: [port],
     accounts: documented.map(({ role, username, password }) => ({ role, username, password, interfaces: [INTERFACE] })),
     timeouts: { connectMs: 3_000, requestMs: 5_000 },
+    // Listeners of the machine (they answer on every loopback address) are not the simulated device's ports.
+    scan: { controlHost: otherLoopbackHost(host) },
     simulator: { kind: 'ssh', profile: options.profile },
   } as unknown as ProfileInput;
 

@@ -8,7 +8,7 @@ import { createServer as createNetServer, type Server as NetServer, type Socket 
 import { issueCertificate } from '../../adapters/pki/certificates.js';
 import { decodeSnmp, encodeGetResponse, SNMP_PDU, SYS_DESCR_OID } from '../../adapters/tcp/snmp.js';
 import type { ProfileInput } from '../../core/profile/schema.js';
-import { randomLoopbackHost } from '../../core/net/loopback.js';
+import { otherLoopbackHost, randomLoopbackHost } from '../../core/net/loopback.js';
 import type { RunningSimulator, SimulatorDefinition, SimulatorStartOptions } from '../types.js';
 
 /**
@@ -211,11 +211,6 @@ function crashOnConnectionBurst(webServers: NetServer[], sockets: Set<Socket>): 
   for (const server of webServers) server.on('connection', onConnection);
 }
 
-function otherLoopbackHost(host: string): string {
-  let other = randomLoopbackHost();
-  while (other === host) other = randomLoopbackHost();
-  return other;
-}
 
 /** One flaw each, on an otherwise hardened device: each check is shown to catch its own flaw and nothing else's. */
 interface Flaws {

@@ -5,7 +5,7 @@ import { issueCertificate } from '../../adapters/pki/certificates.js';
 import type { HttpEndpoint } from '../../adapters/http/endpoint.js';
 import type { NtpEndpoint } from '../../adapters/ntp/endpoint.js';
 import type { SyslogEndpoint } from '../../adapters/syslog/endpoint.js';
-import { freePort, randomLoopbackHost } from '../../core/net/loopback.js';
+import { freePort, otherLoopbackHost, randomLoopbackHost } from '../../core/net/loopback.js';
 import { AuditSender } from '../syslog/sender.js';
 import { TimeClient } from '../syslog/time-client.js';
 import type { ProfileInput } from '../../core/profile/schema.js';
@@ -88,11 +88,6 @@ async function listenPreferred(server: HttpServer, preferred: number[], host: st
   return listen(server, 0, host);
 }
 
-function otherLoopbackHost(host: string): string {
-  let other = randomLoopbackHost();
-  while (other === host) other = randomLoopbackHost();
-  return other;
-}
 
 /** Where the UI sends its audit log and asks for the time: addresses of the harness, on a loopback host of their own. */
 interface AuditPeers {
