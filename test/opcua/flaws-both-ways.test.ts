@@ -124,10 +124,11 @@ proveBothWays({
   passWith: 'hardened',
   failWith: 'weak-slow-connections',
   settings: load,
-  checks: ['opcua.availability.handshake-storm', 'opcua.availability.handshake-storm-managed'],
+  // Slow connections break the essential functions under the ramp; whether each handshake still gets its answer
+  // within the 500 ms bound (the managed check, proven in availability-both-ways) depends on the machine's load.
+  checks: ['opcua.availability.handshake-storm'],
   reasons: {
-    'opcua.availability.handshake-storm': { pass: /read the tank level: p99 [\d.]+ ms \(bound 500 ms\), \d+\/\d+ samples lost under load/, fail: /read the tank level: (p99 latency \S+ ms exceeds 500 ms|\d+ of \d+ samples lost)/ },
-    'opcua.availability.handshake-storm-managed': { pass: /every attempt answered or refused within 500 ms \(answer bound 500 ms, the default\)/, fail: /beyond the bound \(answer bound 500 ms, the default\)|got no answer within/ },
+    'opcua.availability.handshake-storm': { pass: /held up to 300\/s \(the cap; never broke\).*read the tank level \(held session\) at 300\/s: p99 /, fail: /below the required 300\/s; .*broke at \d+\/s/ },
   },
 });
 proveBothWays({
