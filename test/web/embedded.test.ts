@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { cli } from '../support/harness-cli.js';
 
 interface Compliance {
-  component: { model?: string };
+  component: { name: string; model?: string };
   requirements: Array<{ id: string; interfaces: Array<{ name: string; kind: string; verdict: string; checks?: Array<{ id: string; status: string }> }> }>;
 }
 
