@@ -25,7 +25,10 @@ function nmapEnipInfo(host: string, port: number): Promise<string> {
 describe('nmap enip-info and the CR 7.8 check read the same identity', function () {
   this.timeout(120_000);
   before(function () {
-    if (!existsSync(NMAP)) this.skip();
+    if (!existsSync(NMAP)) {
+      console.log(`      skipped: ${NMAP} is not installed (Debian package nmap), so there is no independent reader to compare with`);
+      this.skip();
+    }
   });
 
   it('vendor, device type, product name, product code, serial number and revision agree', async function () {

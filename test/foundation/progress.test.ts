@@ -48,7 +48,10 @@ describe('progress of long checks', function () {
   });
 
   it('a terminal shows the storm progressing (window, samples lost, time left) and the line is cleared before the result', async function () {
-    if (!existsSync(SCRIPT)) this.skip();
+    if (!existsSync(SCRIPT)) {
+      console.log(`      skipped: ${SCRIPT} is not installed (util-linux), so no pseudo-terminal can be recorded`);
+      this.skip();
+    }
     const env: NodeJS.ProcessEnv = { ...process.env, TERM: 'xterm-256color', COLUMNS: '200' };
     delete env.CI;
     delete env.NO_COLOR;
