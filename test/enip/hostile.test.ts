@@ -5,6 +5,7 @@ import { discoverChecks } from '../../harness/run/discover.js';
 import { executeCheck } from '../../harness/run/execute.js';
 import { HOSTILE_BEHAVIOURS } from '../../simulators/hostile/index.js';
 import { startSimulator } from '../support/both-ways.js';
+import { collectEscapedErrors } from '../support/escaped-errors.js';
 
 /**
  * The hostile matrix for EtherNet/IP: the hostile device's misbehaving ports stand for 44818 (one of its plain ports)
@@ -14,16 +15,7 @@ import { startSimulator } from '../support/both-ways.js';
  */
 describe('hostile targets on the EtherNet/IP port', function () {
   this.timeout(300_000);
-  const escaped: unknown[] = [];
-  const record = (error: unknown) => escaped.push(error);
-  before(() => {
-    process.on('unhandledRejection', record);
-    process.on('uncaughtExceptionMonitor', record);
-  });
-  after(() => {
-    process.off('unhandledRejection', record);
-    process.off('uncaughtExceptionMonitor', record);
-  });
+  const escaped = collectEscapedErrors();
 
   for (const behaviour of HOSTILE_BEHAVIOURS) {
     it(`${behaviour}: every EtherNet/IP check ends as error within its bound`, async function () {

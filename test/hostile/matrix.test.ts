@@ -7,6 +7,7 @@ import { runCampaign } from '../../harness/run/campaign.js';
 import { writeReports } from '../../reports/write.js';
 import { HOSTILE_BEHAVIOURS } from '../../simulators/hostile/index.js';
 import { startSimulator } from '../support/both-ways.js';
+import { collectEscapedErrors } from '../support/escaped-errors.js';
 
 /**
  * The hostile-target matrix: every check, disruptive ones included, against devices that never answer, drip, reset,
@@ -18,16 +19,7 @@ const MAY_PASS = new Set(['tcp.least-functionality.open-ports']);
 
 describe('hostile targets', function () {
   this.timeout(600_000);
-  const escaped: unknown[] = [];
-  const record = (error: unknown) => escaped.push(error);
-  before(() => {
-    process.on('unhandledRejection', record);
-    process.on('uncaughtExceptionMonitor', record);
-  });
-  after(() => {
-    process.off('unhandledRejection', record);
-    process.off('uncaughtExceptionMonitor', record);
-  });
+  const escaped = collectEscapedErrors();
 
   for (const behaviour of HOSTILE_BEHAVIOURS) {
     it(`${behaviour}: every check ends as error within its timeout and the report is written`, async function () {
