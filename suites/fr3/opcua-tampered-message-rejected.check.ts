@@ -1,5 +1,5 @@
 import { defineCheck, fail, pass } from '../../core/check.js';
-import { OpcuaProbe, type ChannelOptions } from '../../adapters/opcua/client.js';
+import { OpcuaProbe, type ChannelOptions, type OpcuaSession } from '../../adapters/opcua/client.js';
 import { OpcuaTimeoutError, OpcuaUnreachableError, pause } from '../../adapters/opcua/deadline.js';
 import { mayWrite, writePermissionFor } from '../../adapters/opcua/authorization.js';
 import { stableWritableVariable } from '../../adapters/opcua/subjects.js';
@@ -89,12 +89,26 @@ export default defineCheck({
       });
       ctx.log(`tampered: ${change}; the device ${describeAnswer(answer)}`);
 
+      // The relayed session may still hold one of the user's sessions when the device dropped its channel: on a
+      // per-user cap that refuses the read back until the short life asked for it has run out, so wait that long once.
+      const withSessionOnceRelayedExpired = async <T>(body: (session: OpcuaSession) => Promise<T>): Promise<T> => {
+        try {
+          return await target.withSession(identity, channel, body);
+        } catch (error) {
+          if (!/BadTooManySessions/.test(String(error))) throw error;
+          const waitMs = RELAYED_SESSION_TIMEOUT_MS + 2_000;
+          ctx.log(`the read back was refused for too many sessions while the relayed session lives on: waiting ${waitMs} ms for it to time out`);
+          ctx.designedWait(waitMs, 'the session left behind by the dropped relayed channel times out before the read back');
+          await pause(waitMs, ctx.signal);
+          return target.withSession(identity, channel, body);
+        }
+      };
       let readBack: unknown;
       let acted = false;
       if (subject) {
         const tamperedValue = channel.securityMode === 'Sign' ? flippedValue(subject.dataType, subject.value) : undefined;
         readBack = await ctx.step(`read ${subject.nodeId} back on a clean direct session`, () =>
-          target.withSession(identity, channel, async (session) => {
+          withSessionOnceRelayedExpired(async (session) => {
             const result = await session.read(subject.nodeId);
             if (!isGood(result.status)) throw new Error(`reading ${subject.nodeId} back answered ${formatStatus(result.status)}`);
             acted = tamperedValue !== undefined ? result.value === tamperedValue : result.value !== subject.value;

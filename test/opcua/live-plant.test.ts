@@ -25,7 +25,8 @@ describe('OPC UA checks on a plant in operation', function () {
 
   before(async function () {
     workDir = mkdtempSync(join(tmpdir(), 'opcua-live-plant-'));
-    plc = await startOpcuaSimulator({ profile: 'hardened', host: randomLoopbackHost(), workDir });
+    // The smallest per-user session cap the simulator may draw: a session a check leaves behind shows at once.
+    plc = await startOpcuaSimulator({ profile: 'hardened', host: randomLoopbackHost(), workDir, settings: { maxSessionsPerUser: 2 } });
   });
   after(async function () {
     await plc?.stop();
