@@ -1,6 +1,7 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
 import type { EndpointSections, EssentialFunction } from './endpoints.js';
+import { MAX_RATE_PER_SECOND } from '../load/engine.js';
 
 /**
  * The device profile: what the harness knows about the component under test.
@@ -119,19 +120,19 @@ const load = z
     ratePerSecond: z
       .number()
       .positive()
-      .max(100000)
+      .max(MAX_RATE_PER_SECOND)
       .optional()
       .describe(`upper bound of requests or connection attempts per second; a disruptive CR 7.1 check ramps up to it in steps (default ${DEFAULT_LOAD_RATE_PER_SECOND})`),
     requiredRatePerSecond: z
       .number()
       .positive()
-      .max(100000)
+      .max(MAX_RATE_PER_SECOND)
       .optional()
       .describe('the load rate at which the essential functions must still hold (CR 7.1 ramp verdict); at most ratePerSecond; default: ratePerSecond'),
     durationMs: z.number().int().min(100).max(600000).optional().describe('how long a flood or storm lasts (each step of a CR 7.1 ramp)'),
     sampleIntervalMs: z.number().int().min(10).max(10000).optional().describe('essential-function monitor interval'),
     lossTolerance: z.number().min(0).max(1).optional().describe('share of monitor samples that may be lost'),
-    fuzzCasesPerSecond: z.number().positive().max(100000).optional(),
+    fuzzCasesPerSecond: z.number().positive().max(MAX_RATE_PER_SECOND).optional(),
   })
   .superRefine((value, ctx) => {
     const cap = value.ratePerSecond ?? DEFAULT_LOAD_RATE_PER_SECOND;
