@@ -31,6 +31,11 @@ export interface CheckMeta {
   /** Upper bound for the whole check; the runner aborts the check's signal when it is reached. */
   timeoutMs?: number;
   /**
+   * Why no other check may run while this one does (it scans every port of the host, or acts through the component's
+   * other interfaces); absent: its protocol definition decides, and otherwise it runs beside checks of other interfaces.
+   */
+  runsAlone?: string;
+  /**
    * Extra precondition read from the profile before anything connects (InSpec's only_if):
    * return the reason why the check cannot apply, or undefined when it can run.
    */
@@ -163,6 +168,8 @@ export interface CheckResult {
   durationMs: number;
   /** Part of durationMs the check spent waiting on purpose (declared with ctx.designedWait); absent when none. */
   designedWaitMs?: number;
+  /** When those waits were, as milliseconds from startedAt, so that waits of checks running at once are not counted twice. */
+  designedWaits?: Array<{ fromMs: number; ms: number }>;
   /** Services the check saw on ports no declared interface owns (ctx.foundInterface). */
   foundInterfaces?: FoundInterface[];
   /** Failed logins this check sent, per account. */

@@ -147,6 +147,11 @@ export interface ProtocolDefinition {
   services?: readonly string[];
   /** Requirements every interface of this kind must answer for; used for services found by a scan. */
   concerns?: readonly string[];
+  /**
+   * Why this protocol's checks run with no other check at once (they act on the whole host, or cause events through
+   * the component's other interfaces); absent: they run beside the checks of other interfaces. A check may say so itself.
+   */
+  runsAlone?: string;
   /** What monitor() would sample for this profile, by name, decided from the profile alone (empty: nothing). */
   watches?(profile: Profile): string[];
   /** Opens what the CR 7.1 monitors sample on this protocol's interfaces; undefined when there is nothing to sample. */

@@ -24,6 +24,7 @@ export default defineProtocol({
   libraries: ['node:dgram'],
   endpoint: { key: 'syslog', schema: syslogEndpointSchema },
   concerns: CONCERNS,
+  runsAlone: 'its checks cause security events (failed logins, refused writes) through the other interfaces and match each record to its event by time and content',
   interfaces(profile) {
     const endpoint = profile.endpoints.syslog;
     if (!endpoint) return [];

@@ -9,6 +9,7 @@ export default defineProtocol({
   name: 'tcp',
   title: 'Network (TCP/IP)',
   checkProtocols: { tcp: 'the component has no network address' },
+  runsAlone: 'its checks connect to every port of the host, which would disturb and be disturbed by checks of any interface',
   interfaces(profile) {
     return [
       {

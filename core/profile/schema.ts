@@ -112,6 +112,9 @@ const scan = z.strictObject({
   concurrency: z.number().int().min(1).max(1024).optional(),
 });
 
+/** interfacesAtOnce when the profile leaves it out: light enough for a device in operation, enough to overlap waits. */
+export const DEFAULT_INTERFACES_AT_ONCE = 4;
+
 /** load.ratePerSecond when the profile leaves it out. */
 export const DEFAULT_LOAD_RATE_PER_SECOND = 200;
 
@@ -167,6 +170,15 @@ export const baseProfileShape = {
     .transform((record) => Object.fromEntries(Object.entries(record).map(([id, value]) => [id, Array.isArray(value) ? value : [value]])))
     .describe('per requirement id: one declaration, or a list of them for several interfaces; per CVE id ("CVE-2024-12345"): compensated or not-applicable for a known vulnerability'),
   disruptive: z.boolean().default(false),
+  interfacesAtOnce: z
+    .number()
+    .int()
+    .min(1)
+    .max(16)
+    .optional()
+    .describe(
+      `how many interfaces non-disruptive checks run on at the same time, one check per interface (default ${DEFAULT_INTERFACES_AT_ONCE}; 1: one check at a time); disruptive checks and those that scan the whole host always run alone`,
+    ),
   advisories: z
     .string()
     .min(1)

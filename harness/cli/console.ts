@@ -1,5 +1,6 @@
-import type { Check, ProgressUpdate } from '../../core/check.js';
-import { findRequirement, frLabel } from '../../core/catalog/index.js';
+import { requirementIdOf, type Check, type ProgressUpdate } from '../../core/check.js';
+
+const runKey = (check: Check, target?: { name: string }) => `${check.id}@${target?.name ?? ''}`;
 import type { CheckResult } from '../run/execute.js';
 import type { ComplianceDocument } from '../../core/verdict/model.js';
 import { VERDICTS } from '../../core/verdict/model.js';
@@ -31,22 +32,34 @@ export function wantsLiveStatus(stream: NodeJS.WriteStream = process.stderr, env
   return stream.isTTY === true && !env.CI && env.TERM !== 'dumb';
 }
 
-/** Progress grouped by FR and requirement, written to stderr so stdout stays for the result lines. */
+interface RunningCheck {
+  title: string;
+  started: number;
+  update?: ProgressUpdate;
+  updatedAt: number;
+}
+
+/**
+ * One line per check as it ends, written to stderr so stdout stays for the result lines. Checks of different interfaces
+ * run at once, so each line says which requirement and interface it is about instead of sitting under a heading.
+ */
 export class ConsoleProgress {
-  private lastFr = -1;
-  private lastRequirement = '';
   private readonly write: (line: string) => void;
   private readonly live: boolean;
-  private status?: { title: string; position: string; started: number; update?: ProgressUpdate; timer: NodeJS.Timeout };
+  private readonly running = new Map<string, RunningCheck>();
+  private total = 0;
+  private timer?: NodeJS.Timeout;
 
   constructor(write: (line: string) => void = (line) => process.stderr.write(`${line}\n`), live = wantsLiveStatus()) {
     this.write = write;
     this.live = live;
   }
 
+  /** The status line follows the check that reported last; the others are counted. */
   private draw(): void {
-    if (!this.status) return;
-    const { title, position, started, update } = this.status;
+    const shown = [...this.running.values()].sort((a, b) => b.updatedAt - a.updatedAt)[0];
+    if (!shown) return;
+    const { title, started, update } = shown;
     const parts = [`${((Date.now() - started) / 1000).toFixed(0)} s`];
     if (update) {
       parts.push(update.phase);
@@ -54,54 +67,54 @@ export class ConsoleProgress {
       if (update.ratePerSecond !== undefined) parts.push(`${Math.round(update.ratePerSecond)}/s`);
       if (update.remainingMs !== undefined) parts.push(`${Math.ceil(update.remainingMs / 1000)} s left`);
     }
+    if (this.running.size > 1) parts.push(`${this.running.size - 1} more running`);
     // A pseudo-terminal may report no size; the status then assumes a common width. The title gives way first.
     const width = Math.max(40, (process.stderr.columns || Number(process.env.COLUMNS) || 100) - 5);
+    const position = `[${this.total}]`;
     const tail = ` · ${parts.join(' · ')}`;
     const room = Math.max(10, width - position.length - 1 - tail.length);
-    const shown = title.length > room ? `${title.slice(0, room - 1)}…` : title;
-    process.stderr.write(`\r\u001b[2K    ${dim(`${position} ${shown}${tail}`.slice(0, width))}`);
-  }
-
-  /** The running check reports how far it has come (ctx.progress). */
-  progress(update: ProgressUpdate): void {
-    if (!this.status) return;
-    this.status.update = update;
-    this.draw();
+    const cut = title.length > room ? `${title.slice(0, room - 1)}…` : title;
+    process.stderr.write(`\r\u001b[2K    ${dim(`${position} ${cut}${tail}`.slice(0, width))}`);
   }
 
   private clearStatus(): void {
-    if (!this.status) return;
-    clearInterval(this.status.timer);
-    this.status = undefined;
-    process.stderr.write('\r\u001b[2K');
+    if (this.live) process.stderr.write('\r\u001b[2K');
   }
 
-  checkStart(check: Check, index: number, total: number): void {
-    const requirementId = check.enhancement === undefined ? check.requirement : `${check.requirement} RE(${check.enhancement})`;
-    const item = findRequirement(requirementId);
-    if (item && item.fr !== this.lastFr) {
-      this.lastFr = item.fr;
-      this.write(bold(frLabel(item.fr)));
+  /** A running check reports how far it has come (ctx.progress). */
+  progress(update: ProgressUpdate, check: Check, target?: { name: string }): void {
+    const entry = this.running.get(runKey(check, target));
+    if (!entry) return;
+    entry.update = update;
+    entry.updatedAt = Date.now();
+    if (this.live) this.draw();
+  }
+
+  checkStart(check: Check, _index: number, total: number, target?: { name: string }): void {
+    this.total = total;
+    this.running.set(runKey(check, target), { title: `${check.title}${target ? ` [${target.name}]` : ''}…`, started: Date.now(), updatedAt: Date.now() });
+    if (!this.live) return;
+    if (!this.timer) {
+      this.timer = setInterval(() => this.draw(), 1_000);
+      this.timer.unref();
     }
-    if (requirementId !== this.lastRequirement) {
-      this.lastRequirement = requirementId;
-      this.write(`  ${requirementId} ${item?.title ?? ''}`);
-    }
-    if (this.live) {
-      this.clearStatus();
-      this.status = { title: `${check.title}…`, position: `[${index}/${total}]`, started: Date.now(), timer: setInterval(() => this.draw(), 1_000) };
-      this.status.timer.unref();
-      this.draw();
-    }
+    this.draw();
   }
 
   checkEnd(result: CheckResult, check: Check, index: number, total: number): void {
+    this.running.delete(runKey(check, result.interface));
+    if (this.running.size === 0 && this.timer) {
+      clearInterval(this.timer);
+      this.timer = undefined;
+    }
     this.clearStatus();
     const paintStatus = STATUS[result.status] ?? ((text: string) => text);
     const seconds = (result.durationMs / 1000).toFixed(1);
-    this.write(`    ${paintStatus(`${MARK[result.status] ?? '?'} ${result.status.padEnd(14)}`)} ${dim(`[${index}/${total}]`)} ${check.title} ${dim(`(${check.id}, ${seconds} s)`)}`);
+    const on = result.interface ? ` on ${result.interface.name}` : '';
+    this.write(`    ${paintStatus(`${MARK[result.status] ?? '?'} ${result.status.padEnd(14)}`)} ${dim(`[${index}/${total}]`)} ${requirementIdOf(check)} ${check.title} ${dim(`(${check.id}${on}, ${seconds} s)`)}`);
     const detail = result.observed ?? result.message;
     if (detail) this.write(`      ${dim(detail)}`);
+    if (this.live && this.running.size > 0) this.draw();
   }
 
   summary(document: ComplianceDocument): void {

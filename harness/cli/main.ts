@@ -434,9 +434,9 @@ async function runCommand(args: string[]): Promise<number> {
       disruptive: values.disruptive === true ? true : profile.disruptive,
       signal: controller.signal,
       ...(advisories ? { advisories } : {}),
-      onCheckStart: (check, index, total) => progress.checkStart(check, index, total),
+      onCheckStart: (check, index, total, target) => progress.checkStart(check, index, total, target),
       onCheckEnd: (result, check, index, total) => progress.checkEnd(result, check, index, total),
-      onProgress: (update) => progress.progress(update),
+      onProgress: (update, check, target) => progress.progress(update, check, target),
     });
     const document = campaign.document;
     progress.summary(document);

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { requirementIdOf, type Check, type ProgressUpdate, type RunSettings } from '../../core/check.js';
 import { catalog, compareRequirementIds, findRequirement, frLabel } from '../../core/catalog/index.js';
 import { secretsOf } from '../../core/profile/load.js';
-import type { Profile } from '../../core/profile/schema.js';
+import { DEFAULT_INTERFACES_AT_ONCE, type Profile } from '../../core/profile/schema.js';
 import { declaredTcpPorts, definitionOfCheckProtocol, type ComponentInterface } from '../../core/protocol.js';
 import { probePort } from '../../adapters/tcp/scan.js';
 import { categories, labelTest, recordResult } from '../../reports/allure/mapping.js';
@@ -20,6 +20,7 @@ import { Redactor } from '../../core/evidence/redact.js';
 import { FailedLoginLedger } from '../../core/safety/failed-logins.js';
 import { SharedResults } from '../../core/shared-results.js';
 import { loadProtocols } from '../protocols.js';
+import { scheduleRuns } from './schedule.js';
 import { HARNESS } from '../../core/version.js';
 import { identitiesOf } from '../../core/advisories/identity.js';
 import { vulnerabilityDeclarations } from '../../core/advisories/declarations.js';
@@ -35,11 +36,14 @@ export interface CampaignOptions {
   disruptive?: boolean;
   settings?: Partial<RunSettings>;
   signal: AbortSignal;
-  /** Progress callbacks for the console. */
+  /** Progress callbacks for the console, as checks start and end: several may run at once, so index counts starts or ends. */
   onCheckStart?: (check: Check, index: number, total: number, target?: ComponentInterface) => void;
   onCheckEnd?: (result: CheckResult, check: Check, index: number, total: number) => void;
   onLog?: (line: string) => void;
-  onProgress?: (update: ProgressUpdate) => void;
+  /** Live progress of a long check; several checks may run at once, so each update names its check and interface. */
+  onProgress?: (update: ProgressUpdate, check: Check, target?: ComponentInterface) => void;
+  /** Overrides the profile's interfacesAtOnce (harness/run/schedule.ts). */
+  interfacesAtOnce?: number;
   /** CSAF advisories to match the component against (harness/advisories/load.ts); the report then lists known vulnerabilities. */
   advisories?: LoadedAdvisories;
 }
@@ -126,22 +130,45 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRes
   const unreachable = await preflight(profile, options.signal, connectTimeoutMs);
   const results: CheckResult[] = [];
 
+  const writer = new PlainAllureWriter(allureResultsDir);
   const mocha = new Mocha({
     reporter: AllureMochaReporter as unknown as Mocha.ReporterConstructor,
     reporterOptions: {
       resultsDir: allureResultsDir,
-      writer: new PlainAllureWriter(allureResultsDir),
+      writer,
       environmentInfo: environmentOf(profile),
       categories,
     },
     timeout: 0,
   });
-  const root = mocha.suite;
-  let index = 0;
+
+  // Checks execute in the background as the schedule allows; the mocha tests below record them in catalog order.
   const total = planned.length;
+  let started = 0;
+  let ended = 0;
+  const executions = scheduleRuns(
+    planned.map(({ check, interface: target }) => ({ lane: target?.name, runsAlone: check.runsAlone ?? definitionOfCheckProtocol(check.protocol)?.runsAlone, disruptive: check.disruptive })),
+    async (position) => {
+      const { check, interface: target } = planned[position]!;
+      options.onCheckStart?.(check, ++started, total, target);
+      const executeOptions = { disruptive: options.disruptive, settings: options.settings, signal: options.signal, logins, shared, ...(target ? { interface: target.name } : {}) };
+      const result =
+        unreachable && check.protocol !== 'tcp'
+          ? await unreachableResult(check, profile, executeOptions, unreachable)
+          : await executeCheck(check, profile, { ...executeOptions, onLog: options.onLog, onProgress: (update) => options.onProgress?.(update, check, target) });
+      // A storm, flood or fuzz run may have changed what the device serves: later checks scan again.
+      if (check.disruptive && (result.status === 'pass' || result.status === 'fail' || result.status === 'error')) shared.clear();
+      if (result.disclosed) redactor.disclose(result.disclosed);
+      options.onCheckEnd?.(result, check, ++ended, total);
+      return result;
+    },
+    options.interfacesAtOnce ?? profile.interfacesAtOnce ?? DEFAULT_INTERFACES_AT_ONCE,
+  );
+
+  const root = mocha.suite;
   const byFr = new Map<number, Mocha.Suite>();
   const byRequirement = new Map<string, Mocha.Suite>();
-  for (const { check, file, interface: target } of planned) {
+  planned.forEach(({ check, file, interface: target }, position) => {
     const item = findRequirement(requirementIdOf(check));
     const fr = item?.fr ?? 0;
     let frSuite = byFr.get(fr);
@@ -158,20 +185,13 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRes
     // A check that runs on several interfaces gets one test each, named after the interface.
     const name = target && several.has(check.id) ? `${check.title} [${target.name}]` : check.title;
     const test = new Mocha.Test(name, async function (this: Mocha.Context) {
-      const position = ++index;
-      await labelTest(check, profile, target);
-      options.onCheckStart?.(check, position, total, target);
-      const executeOptions = { disruptive: options.disruptive, settings: options.settings, signal: options.signal, logins, shared, ...(target ? { interface: target.name } : {}) };
-      const result =
-        unreachable && check.protocol !== 'tcp'
-          ? await unreachableResult(check, profile, executeOptions, unreachable)
-          : await executeCheck(check, profile, { ...executeOptions, onLog: options.onLog, onProgress: options.onProgress });
+      const result = await executions[position]!;
       results.push(result);
-      // A storm, flood or fuzz run may have changed what the device serves: later checks scan again.
-      if (check.disruptive && (result.status === 'pass' || result.status === 'fail' || result.status === 'error')) shared.clear();
-      if (result.disclosed) redactor.disclose(result.disclosed);
-      options.onCheckEnd?.(result, check, position, total);
+      await labelTest(check, profile, target);
       await recordResult(result, redactor);
+      // The Allure timeline shows when the check ran and beside which others, not when its turn came to be recorded.
+      const start = Date.parse(result.startedAt);
+      writer.timeNextResult({ start, stop: start + result.durationMs, thread: target?.name ?? 'not run' });
       const observed = redactor.text(result.observed ?? result.message ?? '');
       if (result.status === 'pass') return;
       if (result.status === 'fail') {
@@ -184,7 +204,7 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRes
     });
     test.file = file;
     requirementSuite.addTest(test);
-  }
+  });
 
   await new Promise<void>((resolve) => mocha.run(() => resolve()));
   const allureIds = allureTestIds(allureResultsDir);

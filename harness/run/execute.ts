@@ -103,6 +103,7 @@ export async function executeCheck(check: Check, profile: Profile, options: Exec
   const failedLogins = new Map<string, FailedLoginCount>();
   const disclosed = new Set<string>();
   let designedWaitMs = 0;
+  const designedWaits: Array<{ fromMs: number; ms: number }> = [];
   const candidates = interfacesFor(check, profile);
   const target = options.interface === undefined ? candidates[0] : candidates.find((entry) => entry.name === options.interface);
   const result = (status: CheckStatus, fields: Partial<CheckResult>): CheckResult => ({
@@ -114,7 +115,7 @@ export async function executeCheck(check: Check, profile: Profile, options: Exec
     status,
     startedAt: startedAt.toISOString(),
     durationMs: Date.now() - startedAt.getTime(),
-    ...(designedWaitMs > 0 ? { designedWaitMs: Math.round(designedWaitMs) } : {}),
+    ...(designedWaitMs > 0 ? { designedWaitMs: Math.round(designedWaitMs), designedWaits } : {}),
     ...(foundInterfaces.length > 0 ? { foundInterfaces } : {}),
     ...(failedLogins.size > 0 ? { failedLogins: [...failedLogins.values()] } : {}),
     ...(disclosed.size > 0 ? { disclosed: [...disclosed] } : {}),
@@ -189,6 +190,8 @@ export async function executeCheck(check: Check, profile: Profile, options: Exec
     designedWait: (ms, reason) => {
       if (!Number.isFinite(ms) || ms <= 0) return;
       designedWaitMs += ms;
+      // A wait is declared once it is over: it began ms before now.
+      designedWaits.push({ fromMs: Math.max(0, Math.round(Date.now() - startedAt.getTime() - ms)), ms: Math.round(ms) });
       log(`waited ${Math.round(ms)} ms by design: ${reason}`);
     },
     step: async (name, body) => {

@@ -98,8 +98,8 @@ export default defineCheck({
           if (!/BadTooManySessions/.test(String(error))) throw error;
           const waitMs = RELAYED_SESSION_TIMEOUT_MS + 2_000;
           ctx.log(`the read back was refused for too many sessions while the relayed session lives on: waiting ${waitMs} ms for it to time out`);
-          ctx.designedWait(waitMs, 'the session left behind by the dropped relayed channel times out before the read back');
           await pause(waitMs, ctx.signal);
+          ctx.designedWait(waitMs, 'the session left behind by the dropped relayed channel times out before the read back');
           return target.withSession(identity, channel, body);
         }
       };

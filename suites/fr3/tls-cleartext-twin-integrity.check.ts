@@ -11,6 +11,7 @@ export default defineCheck({
   expectation: 'No open port of the device serves a TLS service\'s content without TLS; a plain-text port at most redirects to https://',
   // The port scan of the host: a host that drops instead of refusing costs a connect timeout per port.
   timeoutMs: 900_000,
+  runsAlone: 'it scans every port of the host for a plain-text twin of the service',
   async run(ctx) {
     const { survey, scanned, scanLine, sharedHost, findings } = await surveyTwinsOfInterfaceService(ctx);
     const details = { scanned, scanLine, sharedHost, ...survey };

@@ -70,7 +70,7 @@ describe('progress of long checks', function () {
   it('CI logs (CI=true, a pipe) get one line per check and no control characters', async function () {
     const result = await cli(args(join(work, 'ci')), { env: { CI: 'true' } });
     expect(result.code, result.output).to.equal(0);
-    expect(result.output).to.match(/✔ pass +\[\d+\/\d+\] Essential functions stay available during a TCP connection storm/);
+    expect(result.output).to.match(/✔ pass +\[\d+\/\d+\] CR 7.1 Essential functions stay available during a TCP connection storm/);
     // eslint-disable-next-line no-control-regex
     expect(result.output.match(/[\u0000-\u0008\u000b-\u001f\u007f]/g) ?? [], 'control characters in a CI log').to.deep.equal([]);
   });
