@@ -25,6 +25,9 @@ export interface CampaignCheckFigure {
   designedWaitMs: number;
   /** durationMs less the designed waits: the harness's (and the device's) time beyond waiting on purpose. */
   overheadMs: number;
+  /** When the check started, in ms from the campaign's start, and when its designed waits were (ms from its start). */
+  startMs: number;
+  designedWaits: Array<{ fromMs: number; ms: number }>;
 }
 
 export interface CampaignChildResult {
@@ -75,6 +78,7 @@ async function main(resultFile: string): Promise<void> {
     say(`simulators ready in ${(simulatorStartMs / 1000).toFixed(1)} s; running every check with disruptive on`);
     const disruptiveOf = new Map<string, boolean>();
     const began = performance.now();
+    const beganAt = Date.now();
     const campaign = await runCampaign({
       profile,
       outDir,
@@ -101,6 +105,8 @@ async function main(resultFile: string): Promise<void> {
         durationMs: result.durationMs,
         designedWaitMs,
         overheadMs: Math.max(0, result.durationMs - designedWaitMs),
+        startMs: Date.parse(result.startedAt) - beganAt,
+        designedWaits: result.designedWaits ?? [],
       };
     });
     const figures: CampaignChildResult = {

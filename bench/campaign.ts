@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { CampaignChildResult } from './campaign-child.js';
+import type { CampaignCheckFigure, CampaignChildResult } from './campaign-child.js';
 import type { Figure } from './report.js';
 import { median, progress, round } from './util.js';
 
@@ -60,9 +60,28 @@ export async function benchCampaign(onChild: (kill: () => void) => void): Promis
   }
 }
 
+/**
+ * How long at least one check was waiting on purpose. Checks of different interfaces run at once, so their waits
+ * overlap: summing them would count the same seconds twice and hide the harness's own time behind them.
+ */
+export function designedWaitUnionMs(checks: ReadonlyArray<Pick<CampaignCheckFigure, 'startMs' | 'designedWaits'>>): number {
+  const spans = checks
+    .flatMap((check) => check.designedWaits.map((wait) => [check.startMs + wait.fromMs, check.startMs + wait.fromMs + wait.ms] as const))
+    .sort((a, b) => a[0] - b[0]);
+  let covered = 0;
+  let reach = Number.NEGATIVE_INFINITY;
+  for (const [from, to] of spans) {
+    if (to <= reach) continue;
+    covered += to - Math.max(from, reach);
+    reach = to;
+  }
+  return covered;
+}
+
 function figuresOf(result: CampaignChildResult): CampaignBench {
   const ran = result.checks.filter((check) => check.status === 'pass' || check.status === 'fail' || check.status === 'error');
-  const designedWaitMs = result.checks.reduce((sum, check) => sum + check.designedWaitMs, 0);
+  const summedWaitMs = result.checks.reduce((sum, check) => sum + check.designedWaitMs, 0);
+  const designedWaitMs = designedWaitUnionMs(result.checks);
   const overheadMs = Math.max(0, result.campaignWallMs - designedWaitMs);
   const nonDisruptive = ran.filter((check) => !check.disruptive);
   const disruptive = ran.filter((check) => check.disruptive);
@@ -87,7 +106,13 @@ function figuresOf(result: CampaignChildResult): CampaignBench {
       unit: 's',
       note: `${result.checks.length} checks: ${statuses}${errors.length ? ` (errors: ${errors.join(', ')})` : ''}; runCampaign ${(result.runCampaignMs / 1000).toFixed(1)} s + reports ${(result.reportsMs / 1000).toFixed(1)} s (Allure not rendered); simulator start before it ${(result.simulatorStartMs / 1000).toFixed(1)} s, not counted${interrupted}`,
     },
-    { section: 'campaign', name: 'designed waits (sum of designedWaitMs)', value: round(designedWaitMs / 1000, 1), unit: 's', note: 'lockout window, idle-session timeout, load/baseline/recovery windows, connection hold' },
+    {
+      section: 'campaign',
+      name: 'designed waits (time at least one check waited on purpose)',
+      value: round(designedWaitMs / 1000, 1),
+      unit: 's',
+      note: `lockout window, idle-session timeout, load/baseline/recovery windows, connection hold, unanswered SNMP requests; summed over the checks ${(summedWaitMs / 1000).toFixed(1)} s, as checks of different interfaces wait at the same time`,
+    },
     {
       section: 'campaign',
       name: 'harness overhead (wall time - designed waits)',

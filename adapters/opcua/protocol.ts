@@ -62,7 +62,10 @@ export default defineProtocol({
   async monitor(ctx) {
     if (watched(ctx.profile).length === 0) return undefined;
     const { opcuaEssentialProbes } = await import('./availability.js');
-    const opcua = opcuaEssentialProbes(ctx);
+    // The monitor is opened by checks of other interfaces (the TCP storm, the syslog outage): its sessions use the
+    // accounts of the OPC UA interface, not those of the interface the check runs on.
+    const own = this.interfaces(ctx.profile)[0];
+    const opcua = opcuaEssentialProbes(own ? { ...ctx, interface: own } : ctx);
     try {
       await ctx.step('OPC UA essential functions answer on a monitoring session before the load', () => opcua.ready());
     } catch (error) {

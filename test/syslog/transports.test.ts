@@ -126,4 +126,10 @@ describe('syslog simulator (hardened-opcua): events caused through OPC UA as wel
     expect(result.observed).to.match(/; opcua: failed login as unknown user "iec62443-nobody-[0-9a-f]+" → record [\d.]+ s later; bound 5 s \(profile\)$/);
     expect(result.failedLogins?.map((entry) => entry.username)).to.have.length(2);
   });
+
+  it('CR 2.10 watches the OPC UA essential functions with the OPC UA interface\'s own accounts during the outage', async function () {
+    const result = await run('syslog.outage.essential-functions-and-buffer', simulator.running.profile);
+    expect(result.status, result.observed ?? result.message).to.equal('pass');
+    expect(result.observed).to.match(/\(new session\) (\d+)\/\1 answered in time/);
+  });
 });

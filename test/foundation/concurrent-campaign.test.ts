@@ -1,0 +1,73 @@
+import { expect } from 'chai';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { CheckResult } from '../../core/check.js';
+import { randomLoopbackHost } from '../../core/net/loopback.js';
+import { parseProfile } from '../../core/profile/load.js';
+import type { ProfileInput } from '../../core/profile/schema.js';
+import { runCampaign } from '../../harness/run/campaign.js';
+import { mergeProfiles } from '../../harness/simulation/embedded.js';
+import { findSimulator } from '../../simulators/registry.js';
+import type { RunningSimulator } from '../../simulators/types.js';
+
+interface AllureResult {
+  name: string;
+  start: number;
+  stop: number;
+  labels: Array<{ name: string; value: string }>;
+}
+
+const span = (result: CheckResult) => {
+  const start = Date.parse(result.startedAt);
+  return { start, stop: start + result.durationMs };
+};
+
+/** Pairs of results of different interfaces whose runs overlapped in time. */
+const overlapping = (results: CheckResult[]) =>
+  results.flatMap((a, i) => results.slice(i + 1).filter((b) => a.interface?.name !== b.interface?.name && span(a).start < span(b).stop && span(b).start < span(a).stop));
+
+/**
+ * Checks of different interfaces run at once; each still ends as it does when every check runs alone, and the Allure
+ * results say when each ran and on which interface.
+ */
+describe('a campaign over several interfaces at once', function () {
+  this.timeout(300_000);
+  const workDir = mkdtempSync(join(tmpdir(), 'iec62443-concurrent-'));
+  const host = randomLoopbackHost();
+  const running: RunningSimulator[] = [];
+  let component: ProfileInput;
+
+  before(async function () {
+    for (const kind of ['opcua', 'tls']) {
+      const definition = (await findSimulator(kind))!;
+      running.push(await definition.start({ profile: 'hardened', host, workDir: mkdtempSync(join(workDir, `${kind}-`)) }));
+    }
+    component = mergeProfiles(host, randomLoopbackHost(), running.map((simulator) => ({ kind: simulator.kind, profileName: 'hardened', profile: simulator.profile })));
+  });
+
+  after(async function () {
+    await Promise.all(running.map((simulator) => simulator.stop()));
+    rmSync(workDir, { recursive: true, force: true });
+  });
+
+  const campaign = (interfacesAtOnce: number) =>
+    runCampaign({ profile: parseProfile({ ...component, interfacesAtOnce }, 'opcua + web UI'), outDir: mkdtempSync(join(workDir, 'run-')), only: ['CR 4.3', 'CR 3.1', 'CR 1.2'], signal: new AbortController().signal });
+
+  it('every check ends as when one runs at a time, and the Allure timeline shows each where and when it ran', async function () {
+    const serial = await campaign(1);
+    const parallel = await campaign(4);
+    const verdicts = (results: CheckResult[]) => results.map((result) => `${result.checkId} on ${result.interface?.name ?? '-'}: ${result.status}`);
+    expect(verdicts(parallel.results)).to.deep.equal(verdicts(serial.results));
+    expect(new Set(parallel.results.map((result) => result.interface?.name)).size, 'interfaces with checks').to.be.greaterThan(1);
+    expect(overlapping(serial.results), 'one at a time').to.deep.equal([]);
+    expect(overlapping(parallel.results).length, 'checks of different interfaces ran at once').to.be.greaterThan(0);
+
+    const allure = readdirSync(parallel.allureResultsDir)
+      .filter((name) => name.endsWith('-result.json'))
+      .map((name) => JSON.parse(readFileSync(join(parallel.allureResultsDir, name), 'utf8')) as AllureResult);
+    const timeline = allure.map((result) => `${result.labels.find((label) => label.name === 'thread')?.value} ${result.start}-${result.stop}`).sort();
+    const ran = parallel.results.map((result) => `${result.interface?.name ?? 'not run'} ${span(result).start}-${span(result).stop}`).sort();
+    expect(timeline).to.deep.equal(ran);
+  });
+});
