@@ -28,6 +28,7 @@ export default defineCheck({
   sl: [1, 2, 3, 4],
   protocol: 'http',
   disruptive: false,
+  runsAlone: 'it compares answer times, which checks of other interfaces running beside it would disturb',
   title: 'Web login failures do not reveal which part was wrong',
   expectation: `An unknown user name and a known user name with a wrong password get the same answer: status, redirect, cookies, page (echoes and tokens aside) and time within ${TIMING_TOLERANCE_MS} ms`,
   timeoutMs: 60_000,
