@@ -132,8 +132,15 @@ function request(
     target.signal,
     ({ resolve, reject }) => {
       // net-snmp reports an undecodable datagram on the session, not on the request, which would otherwise wait
-      // for its timeout: an answer that is not SNMP ends the request at once.
-      session.on('error', (error: Error) => reject(new Error(`${target.host}:${target.port} answered with something that is not SNMP: ${error.message}`)));
+      // for its timeout: an answer that is not SNMP ends the request at once. net-snmp reads whatever reaches its
+      // socket, from any address; only a datagram from the agent is its answer.
+      let last: { from: string; bytes: string } | undefined;
+      const socket = (session as unknown as { dgram: { prependListener(event: 'message', listener: (message: Buffer, from: { address: string; port: number }) => void): void } }).dgram;
+      socket.prependListener('message', (message, from) => (last = { from: `${from.address}:${from.port}`, bytes: message.subarray(0, 16).toString('hex') }));
+      session.on('error', (error: Error) => {
+        if (last && last.from !== `${target.host}:${target.port}`) return;
+        reject(new Error(`${target.host}:${target.port} answered with something that is not SNMP (${error.message}; it began ${last?.bytes ?? '?'})`));
+      });
       send(session, (error, varbinds) => {
         if (!error) return resolve({ kind: 'answered', values: (varbinds ?? []).map(toValue) });
         try {
