@@ -1,7 +1,8 @@
 import { expect } from 'chai';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { CheckResult } from '../../core/check.js';
 import { randomLoopbackHost } from '../../core/net/loopback.js';
 import { parseProfile } from '../../core/profile/load.js';
 import type { ProfileInput } from '../../core/profile/schema.js';
@@ -10,12 +11,29 @@ import { mergeProfiles } from '../../harness/simulation/embedded.js';
 import { findSimulator } from '../../simulators/registry.js';
 import type { RunningSimulator } from '../../simulators/types.js';
 
+interface AllureResult {
+  name: string;
+  start: number;
+  stop: number;
+  labels: Array<{ name: string; value: string }>;
+}
+
+const span = (result: CheckResult) => {
+  const start = Date.parse(result.startedAt);
+  return { start, stop: start + result.durationMs };
+};
+
+/** Pairs of results of different interfaces whose runs overlapped in time. */
+const overlapping = (results: CheckResult[]) =>
+  results.flatMap((a, i) => results.slice(i + 1).filter((b) => a.interface?.name !== b.interface?.name && span(a).start < span(b).stop && span(b).start < span(a).stop));
+
 /**
  * One interface, one verdict; the requirement is the sum. A component with an OPC UA server and a web UI over TLS:
- * the OPC UA checks of CR 1.1 pass, but nothing logs in to the web UI, so CR 1.1 must not pass.
+ * the OPC UA checks of CR 1.1 pass, but nothing logs in to the web UI, so CR 1.1 must not pass. Checks of the two
+ * interfaces run at once, and each still ends as when every check runs alone.
  */
 describe('requirement verdicts account for every interface of the component', function () {
-  this.timeout(180_000);
+  this.timeout(300_000);
   const workDir = mkdtempSync(join(tmpdir(), 'iec62443-interfaces-'));
   const host = randomLoopbackHost();
   const running: RunningSimulator[] = [];
@@ -58,6 +76,26 @@ describe('requirement verdicts account for every interface of the component', fu
     expect(requirement.rationale).to.equal(`web-ui (tls): ${rationale}`);
     expect(requirement.interfaces.find((entry) => entry.name === 'opcua')!.verdict).to.equal('pass');
     expect(requirement.interfaces.find((entry) => entry.name === 'web-ui')).to.include({ verdict: 'compensated', rationale });
+  });
+
+  const campaign = (interfacesAtOnce: number) =>
+    runCampaign({ profile: parseProfile({ ...component, interfacesAtOnce }, 'opcua + web UI'), outDir: mkdtempSync(join(workDir, 'run-')), only: ['CR 4.3', 'CR 3.1', 'CR 1.2'], signal: new AbortController().signal });
+
+  it('every check ends as when one runs at a time, and the Allure timeline shows each where and when it ran', async function () {
+    const serial = await campaign(1);
+    const parallel = await campaign(4);
+    const verdicts = (results: CheckResult[]) => results.map((result) => `${result.checkId} on ${result.interface?.name ?? '-'}: ${result.status}`);
+    expect(verdicts(parallel.results)).to.deep.equal(verdicts(serial.results));
+    expect(new Set(parallel.results.map((result) => result.interface?.name)).size, 'interfaces with checks').to.be.greaterThan(1);
+    expect(overlapping(serial.results), 'one at a time').to.deep.equal([]);
+    expect(overlapping(parallel.results).length, 'checks of different interfaces ran at once').to.be.greaterThan(0);
+
+    const allure = readdirSync(parallel.allureResultsDir)
+      .filter((name) => name.endsWith('-result.json'))
+      .map((name) => JSON.parse(readFileSync(join(parallel.allureResultsDir, name), 'utf8')) as AllureResult);
+    const timeline = allure.map((result) => `${result.labels.find((label) => label.name === 'thread')?.value} ${result.start}-${result.stop}`).sort();
+    const ran = parallel.results.map((result) => `${result.interface?.name ?? 'not run'} ${span(result).start}-${span(result).stop}`).sort();
+    expect(timeline).to.deep.equal(ran);
   });
 
   it('a declaration that names an interface the component does not have is a profile error naming the field', function () {
