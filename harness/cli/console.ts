@@ -1,9 +1,9 @@
 import { requirementIdOf, type Check, type ProgressUpdate } from '../../core/check.js';
-
-const runKey = (check: Check, target?: { name: string }) => `${check.id}@${target?.name ?? ''}`;
 import type { CheckResult } from '../run/execute.js';
 import type { ComplianceDocument } from '../../core/verdict/model.js';
 import { VERDICTS } from '../../core/verdict/model.js';
+
+const runKey = (check: Check, target?: { name: string }) => `${check.id}@${target?.name ?? ''}`;
 
 const useColor = process.stderr.isTTY && !process.env.NO_COLOR;
 const paint = (code: number) => (text: string) => (useColor ? `\u001b[${code}m${text}\u001b[0m` : text);
@@ -47,6 +47,7 @@ export class ConsoleProgress {
   private readonly write: (line: string) => void;
   private readonly live: boolean;
   private readonly running = new Map<string, RunningCheck>();
+  private ended = 0;
   private total = 0;
   private timer?: NodeJS.Timeout;
 
@@ -70,7 +71,7 @@ export class ConsoleProgress {
     if (this.running.size > 1) parts.push(`${this.running.size - 1} more running`);
     // A pseudo-terminal may report no size; the status then assumes a common width. The title gives way first.
     const width = Math.max(40, (process.stderr.columns || Number(process.env.COLUMNS) || 100) - 5);
-    const position = `[${this.total}]`;
+    const position = `[${this.ended}/${this.total} done]`;
     const tail = ` · ${parts.join(' · ')}`;
     const room = Math.max(10, width - position.length - 1 - tail.length);
     const cut = title.length > room ? `${title.slice(0, room - 1)}…` : title;
@@ -102,6 +103,7 @@ export class ConsoleProgress {
   }
 
   checkEnd(result: CheckResult, check: Check, index: number, total: number): void {
+    this.ended = index;
     this.running.delete(runKey(check, result.interface));
     if (this.running.size === 0 && this.timer) {
       clearInterval(this.timer);
