@@ -135,7 +135,7 @@ const load = z
     durationMs: z.number().int().min(100).max(600000).optional().describe('how long a flood or storm lasts (each step of a CR 7.1 ramp)'),
     sampleIntervalMs: z.number().int().min(10).max(10000).optional().describe('essential-function monitor interval'),
     lossTolerance: z.number().min(0).max(1).optional().describe('share of monitor samples that may be lost'),
-    fuzzCasesPerSecond: z.number().positive().max(MAX_RATE_PER_SECOND).optional(),
+    fuzzCasesPerSecond: z.number().positive().max(100000).optional(),
   })
   .superRefine((value, ctx) => {
     const cap = value.ratePerSecond ?? DEFAULT_LOAD_RATE_PER_SECOND;
