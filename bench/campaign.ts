@@ -64,7 +64,7 @@ export async function benchCampaign(onChild: (kill: () => void) => void): Promis
  * How long at least one check was waiting on purpose. Checks of different interfaces run at once, so their waits
  * overlap: summing them would count the same seconds twice and hide the harness's own time behind them.
  */
-export function designedWaitUnionMs(checks: ReadonlyArray<Pick<CampaignCheckFigure, 'startMs' | 'designedWaits'>>): number {
+function designedWaitUnionMs(checks: ReadonlyArray<Pick<CampaignCheckFigure, 'startMs' | 'designedWaits'>>): number {
   const spans = checks
     .flatMap((check) => check.designedWaits.map((wait) => [check.startMs + wait.fromMs, check.startMs + wait.fromMs + wait.ms] as const))
     .sort((a, b) => a[0] - b[0]);
