@@ -1,3 +1,4 @@
+import { fail, pass, type CheckOutcome } from '../../core/check.js';
 import { suiteWeaknesses } from './cipher-suites.js';
 import { describeKey, sanMatchesHost, type CertificateFacts } from '../pki/inspect.js';
 import type { TlsAnalysis } from './analyse.js';
@@ -75,6 +76,17 @@ export function assessKeyStrength(certificates: CertificateFacts[]): string[] {
     if (!trustAnchor && !STRONG_HASHES.has(facts.signatureHash)) problems.push(`${role} is signed with ${facts.signatureAlgorithm} (${facts.signatureHash}; SHA-256 or stronger required)`);
   });
   return problems;
+}
+
+/** The CR 1.9 verdict on the chain a TLS service presented, as every check of a service over TLS words it. */
+export function keyStrengthOutcome(label: string, analysis: TlsAnalysis): CheckOutcome {
+  if (analysis.certificates.length === 0) throw new Error(`${label} presented no certificate that could be read, so key strength cannot be judged`);
+  const problems = assessKeyStrength(analysis.certificates);
+  const chain = analysis.certificates.map(certificateLine).join(' ← ');
+  const versions = analysis.acceptedVersions.map(displayVersion).join(', ');
+  const details = { service: label, problems, certificates: analysis.certificates.map(({ pem: _pem, ...facts }) => facts) };
+  if (problems.length > 0) return fail(`${label}: ${problems.join('; ')} (chain: ${chain}; accepted versions: ${versions})`, details);
+  return pass(`${label}: ${chain}`, details);
 }
 
 /** CR 1.2: the server certificate identifies this host now. */

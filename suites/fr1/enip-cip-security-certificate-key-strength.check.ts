@@ -1,5 +1,5 @@
-import { defineCheck, fail, pass } from '../../core/check.js';
-import { analyseTls, assessKeyStrength, certificateLine, displayVersion } from '../../adapters/tls/index.js';
+import { defineCheck } from '../../core/check.js';
+import { analyseTls, keyStrengthOutcome } from '../../adapters/tls/index.js';
 import type { EnipEndpoint } from '../../adapters/enip/endpoint.js';
 
 export default defineCheck({
@@ -17,12 +17,6 @@ export default defineCheck({
     const analysis = await ctx.step(`TLS handshake with ${label} for its certificate chain`, () =>
       analyseTls({ host: ctx.host, port, signal: ctx.signal, connectTimeoutMs: ctx.settings.connectTimeoutMs, timeoutMs: ctx.settings.requestTimeoutMs, log: (line) => ctx.log(line), enumerateSuites: false }),
     );
-    if (analysis.certificates.length === 0) throw new Error(`${label} presented no certificate that could be read, so key strength cannot be judged`);
-    const problems = assessKeyStrength(analysis.certificates);
-    const chain = analysis.certificates.map(certificateLine).join(' ← ');
-    const versions = analysis.acceptedVersions.map(displayVersion).join(', ');
-    const details = { service: label, problems, certificates: analysis.certificates.map(({ pem: _pem, ...facts }) => facts) };
-    if (problems.length > 0) return fail(`${label}: ${problems.join('; ')} (chain: ${chain}; accepted versions: ${versions})`, details);
-    return pass(`${label}: ${chain}`, details);
+    return keyStrengthOutcome(label, analysis);
   },
 });
