@@ -34,11 +34,7 @@ export function renderLatencySvg(series: Series[], options: ChartOptions): strin
   const x = (t: number) => margin.left + (t / xMax) * plotWidth;
   const y = (latency: number) => margin.top + plotHeight - (Math.min(latency, yMax) / yMax) * plotHeight;
 
-  const parts: string[] = [];
-  parts.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="12">`);
-  parts.push(`<rect width="${width}" height="${height}" fill="#ffffff"/>`);
-  parts.push(`<text x="${margin.left}" y="20" font-size="15" font-weight="bold">${escapeXml(options.title)}</text>`);
-  if (options.subtitle) parts.push(`<text x="${margin.left}" y="38" fill="#444">${escapeXml(options.subtitle)}</text>`);
+  const parts = chartOpening(width, height, margin.left, options);
 
   for (const phase of options.phases ?? []) {
     const from = x(Math.max(0, phase.fromMs));
@@ -124,11 +120,7 @@ export function renderRampSvg(bars: readonly RampBar[], options: { title: string
   const yMax = niceCeiling(Math.max(1, options.boundMs * 1.25, ...bars.map((bar) => bar.worstP99Ms ?? 0)));
   const slot = plotWidth / Math.max(1, rates.length);
   const y = (latency: number) => margin.top + plotHeight - (Math.min(latency, yMax) / yMax) * plotHeight;
-  const parts: string[] = [];
-  parts.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="12">`);
-  parts.push(`<rect width="${width}" height="${height}" fill="#ffffff"/>`);
-  parts.push(`<text x="${margin.left}" y="20" font-size="15" font-weight="bold">${escapeXml(options.title)}</text>`);
-  if (options.subtitle) parts.push(`<text x="${margin.left}" y="38" fill="#444">${escapeXml(options.subtitle)}</text>`);
+  const parts = chartOpening(width, height, margin.left, options);
   for (const tick of ticks(yMax)) {
     parts.push(`<line x1="${margin.left}" x2="${margin.left + plotWidth}" y1="${n(y(tick))}" y2="${n(y(tick))}" stroke="#e3e3e3"/>`);
     parts.push(`<text x="${margin.left - 6}" y="${n(y(tick) + 4)}" text-anchor="end">${formatNumber(tick)}</text>`);
@@ -192,4 +184,15 @@ function n(value: number): string {
 
 function escapeXml(text: string): string {
   return text.replace(/[<>&"']/g, (char) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' })[char]!);
+}
+
+/** The SVG element, its white ground, the title and the optional subtitle every chart here opens with. */
+function chartOpening(width: number, height: number, left: number, text: { title: string; subtitle?: string }): string[] {
+  const parts = [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="12">`,
+    `<rect width="${width}" height="${height}" fill="#ffffff"/>`,
+    `<text x="${left}" y="20" font-size="15" font-weight="bold">${escapeXml(text.title)}</text>`,
+  ];
+  if (text.subtitle) parts.push(`<text x="${left}" y="38" fill="#444">${escapeXml(text.subtitle)}</text>`);
+  return parts;
 }
