@@ -1,9 +1,10 @@
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync, mkdtempSync } from 'node:fs';
-import { homedir, hostname, tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { X509Certificate } from 'node:crypto';
 import { issueCertificate, issueCrl, type IssuedCertificate } from '../pki/certificates.js';
 import { certificateToPem } from '../pki/inspect.js';
+import { testKeyPem, writeAtomically } from '../pki/store.js';
 import type { ClientCredentials } from './types.js';
 
 /**
@@ -26,15 +27,7 @@ export interface HarnessPki {
   created: boolean;
 }
 
-export function defaultPkiDir(env: NodeJS.ProcessEnv = process.env): string {
-  return env.IEC62443_PKI_DIR || join(homedir(), '.iec62443-harness', 'pki');
-}
-
-function writeAtomically(path: string, content: string | Buffer, mode = 0o644): void {
-  const temporary = `${path}.${process.pid}.tmp`;
-  writeFileSync(temporary, content, { mode });
-  renameSync(temporary, path);
-}
+export { defaultPkiDir } from '../pki/store.js';
 
 function loadIssued(certFile: string, keyFile: string): IssuedCertificate {
   const certPem = readFileSync(certFile, 'utf8');
@@ -148,8 +141,8 @@ export function createTestCertificates(pki: HarnessPki, root = tmpdir()): { dir:
   const now = Date.now();
   const uri = HARNESS_APPLICATION_URI;
   const san = { uris: [uri], dns: [hostname()] };
-  const sharedKey = issueCertificate({ commonName: 'key holder' }).keyPem;
-  const unknownCa = issueCertificate({ commonName: 'iec62443-harness unknown CA', isCA: true });
+  const sharedKey = testKeyPem('ca-issued-client');
+  const unknownCa = issueCertificate({ commonName: 'iec62443-harness unknown CA', isCA: true, keyPem: testKeyPem('unknown-ca') });
   const write = (name: TestCertificateName, issued: IssuedCertificate, label: string): ClientCredentials => {
     const certificateFile = join(dir, `${name}-cert.pem`);
     const privateKeyFile = join(dir, `${name}-key.pem`);
@@ -179,16 +172,16 @@ export function createTestCertificates(pki: HarnessPki, root = tmpdir()): { dir:
       credentials: credentials(pki.revoked.certFile, pki.revoked.keyFile, 'revoked test certificate'),
       claimedApplicationUri: uri,
     },
-    variant('self-signed', 'self-signed and not in any trust list', true, false, issueCertificate({ commonName: 'iec62443-harness self-signed client', san })),
+    variant('self-signed', 'self-signed and not in any trust list', true, false, issueCertificate({ commonName: 'iec62443-harness self-signed client', san, keyPem: testKeyPem('self-signed-client') })),
     variant('unknown-ca', 'issued by a CA the device has never seen', true, false, issueCertificate({ commonName: 'iec62443-harness unknown-ca client', issuer: unknownCa, san, keyPem: sharedKey })),
   ];
   return { dir, certificates };
 }
 
-/** A fresh self-signed client certificate no device can have seen: for "an untrusted application is refused". */
+/** A fresh self-signed client certificate (on a kept key) no device can have seen: for "an untrusted application is refused". */
 export function createUntrustedClientCertificate(root = tmpdir()): { dir: string; credentials: ClientCredentials } {
   const dir = mkdtempSync(join(root, 'iec62443-opcua-untrusted-'));
-  const issued = issueCertificate({ commonName: `iec62443-harness untrusted ${Date.now()}`, san: { uris: [HARNESS_APPLICATION_URI], dns: [hostname()] } });
+  const issued = issueCertificate({ commonName: `iec62443-harness untrusted ${Date.now()}`, san: { uris: [HARNESS_APPLICATION_URI], dns: [hostname()] }, keyPem: testKeyPem('untrusted-client') });
   const certificateFile = join(dir, 'cert.pem');
   const privateKeyFile = join(dir, 'key.pem');
   writeFileSync(certificateFile, issued.certPem);

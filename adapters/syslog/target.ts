@@ -6,6 +6,7 @@ import type { AdminAction, HttpEndpoint } from '../http/endpoint.js';
 import { randomPassword, unknownUserName, webTarget, type WebTarget } from '../http/target.js';
 import type { HttpSession } from '../http/session.js';
 import { issueCertificate } from '../pki/certificates.js';
+import { testKeyPem } from '../pki/store.js';
 import { CollectorBindError, SyslogCollector, type ReceivedRecord } from './collector.js';
 import { listenAddress, type SyslogEndpoint } from './endpoint.js';
 import { eventFields, recordText } from './parse.js';
@@ -35,7 +36,7 @@ export async function openCollector(ctx: CheckContext): Promise<SyslogCollector>
     if (endpoint.tls) {
       tls = { key: readFileSync(endpoint.tls.keyFile, 'utf8'), cert: readFileSync(endpoint.tls.certFile, 'utf8') };
     } else {
-      const certificate = issueCertificate({ commonName: host, organization: 'iec62443-harness syslog collector', san: { ips: [host] }, extKeyUsage: ['serverAuth'] });
+      const certificate = issueCertificate({ commonName: host, organization: 'iec62443-harness syslog collector', san: { ips: [host] }, extKeyUsage: ['serverAuth'], keyPem: testKeyPem('syslog-collector') });
       tls = { key: certificate.keyPem, cert: certificate.certPem };
       ctx.log('collector presents a self-signed certificate made for this run (endpoints.syslog.tls not given)');
     }

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { X509Certificate } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../../core/net/loopback.js';
@@ -10,6 +10,7 @@ import { describeCertificate } from '../../adapters/pki/inspect.js';
 import { OpcuaProbe, type ChannelOptions } from '../../adapters/opcua/client.js';
 import { OpcuaUnreachableError } from '../../adapters/opcua/deadline.js';
 import { credentialsFromFiles, ensureHarnessPki } from '../../adapters/opcua/pki.js';
+import { testKeyPem } from '../../adapters/pki/store.js';
 import { helloExchange, RawUaSession } from '../../adapters/opcua/raw.js';
 import { isConnectionLevel, statusFromError } from '../../adapters/opcua/status.js';
 import { clientCredentialsFor } from '../../adapters/opcua/target.js';
@@ -191,6 +192,29 @@ describe('OPC UA adapter', function () {
         // Announced once per process; an earlier test in this process may already have done it.
         expect(lines.length).to.be.at.most(1);
         if (lines.length === 1) expect(lines[0]).to.include(first.client.certificateFile).and.include(first.client.thumbprint);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+
+    it('keeps the keys of test identities between runs, but issues their certificates afresh each time', function () {
+      const dir = mkdtempSync(join(tmpdir(), 'test-keys-'));
+      try {
+        const key = testKeyPem('self-signed-client', dir);
+        const file = join(dir, 'self-signed-client-rsa2048.pem');
+        expect(readFileSync(file, 'utf8')).to.equal(key);
+        expect(statSync(file).mode & 0o777, 'a private key only its owner reads').to.equal(0o600);
+        expect(testKeyPem('self-signed-client', dir)).to.equal(key);
+        expect(testKeyPem('unknown-ca', dir), 'each kind of identity has a key of its own').to.not.equal(key);
+        const first = issueCertificate({ commonName: 'a', keyPem: key });
+        const second = issueCertificate({ commonName: 'a', keyPem: key });
+        expect(second.thumbprint, 'a device has never seen the certificate').to.not.equal(first.thumbprint);
+
+        const damaged = mkdtempSync(join(tmpdir(), 'test-keys-'));
+        writeFileSync(join(damaged, 'unknown-ca-rsa2048.pem'), 'half a key');
+        expect(testKeyPem('unknown-ca', damaged), 'a damaged file is replaced').to.include('PRIVATE KEY');
+        expect(readFileSync(join(damaged, 'unknown-ca-rsa2048.pem'), 'utf8')).to.include('PRIVATE KEY');
+        rmSync(damaged, { recursive: true, force: true });
       } finally {
         rmSync(dir, { recursive: true, force: true });
       }
