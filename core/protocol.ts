@@ -152,6 +152,12 @@ export interface ProtocolDefinition {
    * the component's other interfaces); absent: they run beside the checks of other interfaces. A check may say so itself.
    */
   runsAlone?: string;
+  /**
+   * Why this protocol's checks spend most of their time waiting (an agent that refuses by staying silent is only
+   * answered by a timeout). Their lane starts before the busy ones, so its waits overlap their work instead of
+   * following it.
+   */
+  mostlyWaits?: string;
   /** What monitor() would sample for this profile, by name, decided from the profile alone (empty: nothing). */
   watches?(profile: Profile): string[];
   /** Opens what the CR 7.1 monitors sample on this protocol's interfaces; undefined when there is nothing to sample. */

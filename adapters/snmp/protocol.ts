@@ -36,6 +36,7 @@ export default defineProtocol({
   essentialFunction: { key: 'snmp', schema: snmpEssentialFunctionSchema },
   services: ['snmp'],
   concerns: CONCERNS,
+  mostlyWaits: 'an agent refuses a wrong community or user by not answering, so most checks wait out a request timeout',
   interfaces(profile): ComponentInterface[] {
     const endpoint = endpointOf(profile);
     if (!endpoint) return [];

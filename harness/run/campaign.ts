@@ -147,7 +147,10 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRes
   let started = 0;
   let ended = 0;
   const executions = scheduleRuns(
-    planned.map(({ check, interface: target }) => ({ lane: target?.name, runsAlone: check.runsAlone ?? definitionOfCheckProtocol(check.protocol)?.runsAlone, disruptive: check.disruptive })),
+    planned.map(({ check, interface: target }) => {
+      const definition = definitionOfCheckProtocol(check.protocol);
+      return { lane: target?.name, runsAlone: check.runsAlone ?? definition?.runsAlone, mostlyWaits: definition?.mostlyWaits !== undefined, disruptive: check.disruptive };
+    }),
     async (position) => {
       const { check, interface: target } = planned[position]!;
       options.onCheckStart?.(check, ++started, total, target);

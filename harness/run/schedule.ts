@@ -15,6 +15,8 @@ export interface SchedulableRun {
   lane?: string;
   /** Why nothing may run beside it; absent when it may share time with other lanes. */
   runsAlone?: string;
+  /** Its protocol's checks mostly wait out timeouts: its lane starts first. */
+  mostlyWaits?: boolean;
   disruptive: boolean;
 }
 
@@ -52,8 +54,10 @@ export function scheduleRuns<T>(runs: readonly SchedulableRun[], execute: (index
     const lane = runs[index]!.lane!;
     lanes.set(lane, [...(lanes.get(lane) ?? []), index]);
   }
-  // The longest lanes first, so that a short one never leaves a long one to finish alone at the end.
-  const queue = [...lanes.values()].sort((a, b) => b.length - a.length);
+  // Lanes that mostly wait first, as their waits cost the device nothing; then the longest lanes, so that a short one
+  // never leaves a long one to finish alone at the end.
+  const waits = (lane: number[]) => (runs[lane[0]!]!.mostlyWaits ? 1 : 0);
+  const queue = [...lanes.values()].sort((a, b) => waits(b) - waits(a) || b.length - a.length);
 
   void (async () => {
     for (const index of inPhase('offline')) await runOne(index);

@@ -63,6 +63,18 @@ describe('campaign schedule', function () {
     expect(order[0], 'a run no interface serves touches nothing and goes first').to.equal(6);
   });
 
+  it('starts a lane whose protocol mostly waits before longer busy lanes, when not every lane fits at once', async function () {
+    const lanes: SchedulableRun[] = [
+      { lane: 'opcua', disruptive: false },
+      { lane: 'opcua', disruptive: false },
+      { lane: 'web', disruptive: false },
+      { lane: 'web', disruptive: false },
+      { lane: 'snmp', mostlyWaits: true, disruptive: false },
+    ];
+    const { order } = await execute(lanes, 1);
+    expect(order).to.deep.equal([4, 0, 1, 2, 3]);
+  });
+
   it('with one interface at a time nothing ever runs beside anything', async function () {
     const { beside, mostAtOnce } = await execute(runs, 1);
     expect(mostAtOnce).to.equal(1);
