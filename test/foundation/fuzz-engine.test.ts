@@ -13,6 +13,8 @@ interface TestCase extends FuzzCase {
   kills?: number;
   /** The device stays silent, as the case allows. */
   silent?: boolean;
+  /** The device holds its refusal back this long (node-opcua's server throttles an Error message by a second). */
+  holdsAnswerMs?: number;
 }
 
 function device(corpus: TestCase[], batchSize: number) {
@@ -38,6 +40,10 @@ function device(corpus: TestCase[], batchSize: number) {
           if (entry.silent) {
             await new Promise((resolve) => setTimeout(resolve, 50));
             return { sent: entry.id, answer: 'silence', observed: 'no answer within 50 ms', designedWaitMs: 50 };
+          }
+          if (entry.holdsAnswerMs) {
+            await new Promise((resolve) => setTimeout(resolve, entry.holdsAnswerMs));
+            return { sent: entry.id, answer: 'refusal', observed: 'refused', latencyMs: entry.holdsAnswerMs };
           }
           return { sent: entry.id, answer: 'refusal', observed: 'refused' };
         }),
@@ -98,16 +104,18 @@ describe('fuzz engine (core/fuzz)', function () {
     expect(report.results.filter((result) => result.verdict === 'not-run').map((result) => result.id)).to.deep.equal(['case-8', 'case-9', 'case-10', 'case-11']);
   });
 
-  it('keeps to the rate, probes after every batch and declares the waits for answers the cases allow to be missing', async function () {
-    const corpus = cases(20, { 3: { silent: true }, 13: { silent: true } });
+  it('keeps to the rate, probes after every batch and declares the waits for the device\'s reaction, answered or allowed to be missing', async function () {
+    const corpus = cases(20, { 3: { silent: true }, 4: { holdsAnswerMs: 20 }, 9: { holdsAnswerMs: 30 }, 13: { silent: true } });
     const { driver } = device(corpus, 5);
     const waits: Array<{ ms: number; reason: string }> = [];
     const report = await runFuzzCorpus(corpus, driver, { signal: new AbortController().signal, casesPerSecond: 50, onDesignedWait: (ms, reason) => waits.push({ ms, reason }) });
     // The last batch may start once 15 cases have gone out at 50 per second.
     expect(report.durationMs).to.be.at.least(290);
     expect(report.livenessChecks).to.equal(5);
-    expect(waits.map((wait) => wait.ms)).to.deep.equal([50, 50]);
+    // Cases of a batch wait side by side: the batch waited as long as its slowest case.
+    expect(waits.map((wait) => wait.ms)).to.deep.equal([50, 30, 50]);
     expect(waits[0]!.reason).to.include('case-3');
+    expect(waits[1]!.reason).to.include('case-9').and.include("device's reaction");
     expect(report.results.find((result) => result.id === 'case-3')).to.include({ verdict: 'ok', answer: 'silence' });
   });
 
