@@ -122,9 +122,10 @@ export interface CheckContext {
   throwIfAborted(): void;
   /**
    * Declares time this check waits on purpose (a lockout window, an idle-session timeout, a storm's duration and its
-   * monitor windows), so a run can tell the device's designed waits from the harness's own overhead.
+   * monitor windows), so a run can tell the device's designed waits from the harness's own overhead. A wait declared
+   * later than it ended (a load window whose callback went on holding what it opened) gives its end (Date.now()).
    */
-  designedWait(ms: number, reason: string): void;
+  designedWait(ms: number, reason: string, endedAt?: number): void;
   /**
    * Names a value from a public list (a factory default password, a shared account) that the device accepted: the
    * finding must say it, so it is no longer masked, even where the profile holds the same value as a secret.

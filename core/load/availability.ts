@@ -32,8 +32,8 @@ export interface AvailabilityOptions {
   recoveryMs: number;
   /** The load; `view` lets a load in steps (a ramp) see the monitors' samples and say which step runs. */
   load: (signal: AbortSignal, view: LoadView) => Promise<LoadResult>;
-  /** Told of each window spent waiting on purpose (baseline, the load's duration, recovery); pass ctx.designedWait. */
-  onDesignedWait?: (ms: number, reason: string) => void;
+  /** Told of each window spent waiting on purpose (baseline, the load's duration, recovery) and when it ended; pass ctx.designedWait. */
+  onDesignedWait?: (ms: number, reason: string, endedAt?: number) => void;
   /** Told twice a second which window runs, how long it still lasts by design, and what the monitors lost so far; pass ctx.progress. */
   onProgress?: (update: ProgressUpdate) => void;
   /** The load's planned duration, so the progress can say what remains of it. */
@@ -110,7 +110,7 @@ export function measureDuringCheck(
     ...measurementWindows(ctx.settings, probes),
     signal: ctx.signal,
     load,
-    onDesignedWait: (ms, reason) => ctx.designedWait(ms, reason),
+    onDesignedWait: (ms, reason, endedAt) => ctx.designedWait(ms, reason, endedAt),
     onProgress: (update) => ctx.progress(update),
     plannedLoadMs,
   });
@@ -175,9 +175,11 @@ export async function measureUnderLoad(options: AvailabilityOptions): Promise<Av
     phase = 'load';
     const loadStart = since();
     phaseStart = loadStart;
+    const loadBegan = Date.now();
     load = await options.load(options.signal, view);
-    // The load's own start window is by design; its drain of in-flight work afterwards is not.
-    options.onDesignedWait?.(load.elapsedMs, `load for ${load.elapsedMs} ms (planned ${load.plannedDurationMs} ms at up to ${load.plannedRatePerSecond}/s)`);
+    // The load's own start window is by design; its drain of in-flight work afterwards is not. A load that goes on
+    // holding what it opened (an exhaustion) returns later than its window ended, so the window is placed where it was.
+    options.onDesignedWait?.(load.elapsedMs, `load for ${load.elapsedMs} ms (planned ${load.plannedDurationMs} ms at up to ${load.plannedRatePerSecond}/s)`, loadBegan + load.elapsedMs);
     phases.push({ name: 'load', fromMs: loadStart, toMs: since() });
     phase = 'recovery';
     const recoveryStart = since();

@@ -187,11 +187,11 @@ export async function executeCheck(check: Check, profile: Profile, options: Exec
     foundInterface: (found) => {
       if (!foundInterfaces.some((known) => known.port === found.port && known.transport === found.transport)) foundInterfaces.push(found);
     },
-    designedWait: (ms, reason) => {
+    designedWait: (ms, reason, endedAt = Date.now()) => {
       if (!Number.isFinite(ms) || ms <= 0) return;
       designedWaitMs += ms;
-      // A wait is declared once it is over: it began ms before now.
-      designedWaits.push({ fromMs: Math.max(0, Math.round(Date.now() - startedAt.getTime() - ms)), ms: Math.round(ms) });
+      // A wait is declared once it is over: it began ms before it ended.
+      designedWaits.push({ fromMs: Math.max(0, Math.round(Math.min(endedAt, Date.now()) - startedAt.getTime() - ms)), ms: Math.round(ms) });
       log(`waited ${Math.round(ms)} ms by design: ${reason}`);
     },
     step: async (name, body) => {

@@ -69,7 +69,6 @@ export default defineCheck({
 
       await ctx.step(`collector stops listening for ${endpoint.outageS} s (connections refused)`, () => collector.stop());
       const outageBegan = Date.now();
-      ctx.designedWait(outageMs, `the collector is away for endpoints.syslog.outageS = ${endpoint.outageS} s`);
       const during: CausedEvent[] = [];
       const interfaceProblems: string[] = [];
       try {
@@ -84,6 +83,7 @@ export default defineCheck({
         for (const [index, probe] of probes.entries()) await sampleOnce(probe, tallies[index]!, ctx.signal);
         await pause(Math.min(SAMPLE_INTERVAL_MS, Math.max(0, outageMs - (Date.now() - outageBegan))), ctx.signal);
       }
+      ctx.designedWait(outageMs, `the collector is away for endpoints.syslog.outageS = ${endpoint.outageS} s`, outageBegan + outageMs);
       await ctx.step('collector listens again', () => collector.start());
 
       // The control's records take part in the matching, so that none of them passes for a record of the outage.

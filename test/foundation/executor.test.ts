@@ -22,6 +22,28 @@ describe('check executor', function () {
     expect(result).to.include({ status: 'fail', observed: 'seen 3 open ports', requirementId: 'CR 1.1' });
   });
 
+  it('records each designed wait where it was: ending now, or at the end the check gives', async function () {
+    const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+    const result = await executeCheck(
+      synthetic({
+        run: async (ctx) => {
+          await sleep(60);
+          const windowEnded = Date.now();
+          await sleep(100);
+          ctx.designedWait(60, 'a window that ended 100 ms before it was declared', windowEnded);
+          await sleep(40);
+          ctx.designedWait(40, 'a wait that just ended');
+          return pass('ok');
+        },
+      }),
+      profile,
+    );
+    expect(result.designedWaitMs).to.equal(100);
+    const [window, latest] = result.designedWaits!;
+    expect(window!.fromMs).to.be.within(0, 25);
+    expect(latest!.fromMs).to.be.within(155, 190);
+  });
+
   it('turns a thrown error into error, with the message', async function () {
     const result = await executeCheck(synthetic({ run: async () => Promise.reject(new Error('ECONNRESET from 127.0.0.1:4840')) }), profile);
     expect(result).to.include({ status: 'error', message: 'ECONNRESET from 127.0.0.1:4840' });

@@ -165,6 +165,30 @@ describe('load engine: essential-function monitor', function () {
     expect(verdict.findings.join(' ')).to.match(/fragile/);
     expect(verdict.findings.join(' ')).to.not.match(/steady/);
   });
+
+  it('declares the load window where it was, when the load goes on holding what it opened after its window', async function () {
+    const waits: Array<{ ms: number; reason: string; endedAt?: number }> = [];
+    let windowEnded = 0;
+    await measureUnderLoad({
+      probes: [{ name: 'steady', maxLatencyMs: 50, sample: async () => undefined }],
+      intervalMs: 20,
+      timeoutMs: 200,
+      signal: new AbortController().signal,
+      baselineMs: 40,
+      recoveryMs: 40,
+      load: async () => {
+        await sleep(100);
+        windowEnded = Date.now();
+        // Holding the connections opened, as an exhaustion does: a wait of its own, declared by the check.
+        await sleep(150);
+        return { plannedRatePerSecond: 1, plannedDurationMs: 100, elapsedMs: 100, started: 1, completed: 1, failed: 0, skipped: 0, achievedRatePerSecond: 10, errors: [], aborted: false };
+      },
+      onDesignedWait: (ms, reason, endedAt) => waits.push({ ms, reason, ...(endedAt !== undefined ? { endedAt } : {}) }),
+    });
+    const load = waits.find((wait) => wait.reason.startsWith('load for'))!;
+    expect(load.ms).to.equal(100);
+    expect(Math.abs(load.endedAt! - windowEnded), 'the window ends where the load window ended, not 150 ms later').to.be.below(30);
+  });
 });
 
 describe('load engine: measurement windows', function () {
