@@ -424,9 +424,9 @@ async function runCommand(args: string[]): Promise<number> {
     }
 
     mkdirSync(outDir, { recursive: true });
-    const [{ runCampaign }, { writeAtomically, writeReports }] = await Promise.all([import('../run/campaign.js'), import('../../reports/write.js')]);
+    const { runCampaign } = await import('../run/campaign.js');
     const progress = new ConsoleProgress();
-    const campaign = await runCampaign({
+    const running = runCampaign({
       profile,
       outDir,
       ...(only ? { only } : {}),
@@ -438,6 +438,8 @@ async function runCommand(args: string[]): Promise<number> {
       onCheckEnd: (result, check, index, total) => progress.checkEnd(result, check, index, total),
       onProgress: (update, check, target) => progress.progress(update, check, target),
     });
+    // The report writers load while the checks wait on the network; a failed run still needs them for its report.
+    const [campaign, { writeAtomically, writeReports }] = await Promise.all([running, import('../../reports/write.js')]);
     const document = campaign.document;
     progress.summary(document);
     if (document.vulnerabilities) process.stderr.write(`${vulnerabilitySummary(document.vulnerabilities)}\n`);

@@ -1,5 +1,4 @@
-import Mocha from 'mocha';
-import AllureMochaReporter from 'allure-mocha';
+import type Mocha from 'mocha';
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { requirementIdOf, type Check, type ProgressUpdate, type RunSettings } from '../../core/check.js';
@@ -8,9 +7,7 @@ import { secretsOf } from '../../core/profile/load.js';
 import { DEFAULT_INTERFACES_AT_ONCE, type Profile } from '../../core/profile/schema.js';
 import { declaredTcpPorts, definitionOfCheckProtocol, type ComponentInterface } from '../../core/protocol.js';
 import { probePort } from '../../adapters/tcp/scan.js';
-import { categories, labelTest, recordResult } from '../../reports/allure/mapping.js';
 import { allureKey, allureTestIds } from '../../reports/allure/links.js';
-import { PlainAllureWriter } from '../../reports/allure/writer.js';
 import { judgeAll, judgedInterfaces } from '../../core/verdict/judge.js';
 import { buildComplianceDocument } from '../../core/verdict/document.js';
 import type { ComplianceDocument } from '../../core/verdict/model.js';
@@ -130,18 +127,6 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRes
   const unreachable = await preflight(profile, options.signal, connectTimeoutMs);
   const results: CheckResult[] = [];
 
-  const writer = new PlainAllureWriter(allureResultsDir);
-  const mocha = new Mocha({
-    reporter: AllureMochaReporter as unknown as Mocha.ReporterConstructor,
-    reporterOptions: {
-      resultsDir: allureResultsDir,
-      writer,
-      environmentInfo: environmentOf(profile),
-      categories,
-    },
-    timeout: 0,
-  });
-
   // Checks execute in the background as the schedule allows; the mocha tests below record them in catalog order.
   const total = planned.length;
   let started = 0;
@@ -168,6 +153,26 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRes
     options.interfacesAtOnce ?? profile.interfacesAtOnce ?? DEFAULT_INTERFACES_AT_ONCE,
   );
 
+  // What records the results (mocha, allure-mocha and allure-js-commons: about 50 ms of loading) loads while the
+  // first checks already wait on the network.
+  const [{ default: MochaRunner }, { default: AllureMochaReporter }, { categories, labelTest, recordResult }, { PlainAllureWriter }] = await Promise.all([
+    import('mocha'),
+    import('allure-mocha'),
+    import('../../reports/allure/mapping.js'),
+    import('../../reports/allure/writer.js'),
+  ]);
+  const writer = new PlainAllureWriter(allureResultsDir);
+  const mocha = new MochaRunner({
+    reporter: AllureMochaReporter as unknown as Mocha.ReporterConstructor,
+    reporterOptions: {
+      resultsDir: allureResultsDir,
+      writer,
+      environmentInfo: environmentOf(profile),
+      categories,
+    },
+    timeout: 0,
+  });
+
   const root = mocha.suite;
   const byFr = new Map<number, Mocha.Suite>();
   const byRequirement = new Map<string, Mocha.Suite>();
@@ -176,18 +181,18 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRes
     const fr = item?.fr ?? 0;
     let frSuite = byFr.get(fr);
     if (!frSuite) {
-      frSuite = Mocha.Suite.create(root, frLabel(fr));
+      frSuite = MochaRunner.Suite.create(root, frLabel(fr));
       byFr.set(fr, frSuite);
     }
     const requirementId = requirementIdOf(check);
     let requirementSuite = byRequirement.get(requirementId);
     if (!requirementSuite) {
-      requirementSuite = Mocha.Suite.create(frSuite, `${requirementId} ${item?.title ?? ''}`.trim());
+      requirementSuite = MochaRunner.Suite.create(frSuite, `${requirementId} ${item?.title ?? ''}`.trim());
       byRequirement.set(requirementId, requirementSuite);
     }
     // A check that runs on several interfaces gets one test each, named after the interface.
     const name = target && several.has(check.id) ? `${check.title} [${target.name}]` : check.title;
-    const test = new Mocha.Test(name, async function (this: Mocha.Context) {
+    const test = new MochaRunner.Test(name, async function (this: Mocha.Context) {
       const result = await executions[position]!;
       results.push(result);
       await labelTest(check, profile, target);
