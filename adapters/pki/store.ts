@@ -1,4 +1,4 @@
-import { generateKeyPairSync } from 'node:crypto';
+import { createPrivateKey, generateKeyPairSync } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
@@ -36,7 +36,12 @@ export function testKeyPem(purpose: TestKeyPurpose, dir = join(defaultPkiDir(), 
   let pem: string | undefined;
   if (existsSync(file)) {
     const stored = readFileSync(file, 'utf8');
-    if (stored.includes('PRIVATE KEY')) pem = stored;
+    // A file damaged or written by something else is replaced, never passed on to fail inside a check.
+    try {
+      if (createPrivateKey(stored).asymmetricKeyType === 'rsa') pem = stored;
+    } catch {
+      pem = undefined;
+    }
   }
   if (!pem) {
     pem = generateKeyPairSync('rsa', { modulusLength: 2048, publicExponent: 0x10001 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();

@@ -211,7 +211,7 @@ describe('OPC UA adapter', function () {
         expect(second.thumbprint, 'a device has never seen the certificate').to.not.equal(first.thumbprint);
 
         const damaged = mkdtempSync(join(tmpdir(), 'test-keys-'));
-        writeFileSync(join(damaged, 'unknown-ca-rsa2048.pem'), 'half a key');
+        writeFileSync(join(damaged, 'unknown-ca-rsa2048.pem'), '-----BEGIN PRIVATE KEY-----\nhalf a key\n');
         expect(testKeyPem('unknown-ca', damaged), 'a damaged file is replaced').to.include('PRIVATE KEY');
         expect(readFileSync(join(damaged, 'unknown-ca-rsa2048.pem'), 'utf8')).to.include('PRIVATE KEY');
         rmSync(damaged, { recursive: true, force: true });
