@@ -1,7 +1,8 @@
 import type { Discovered, DiscoveryScene } from '../../core/protocol.js';
 import { OpcuaProbe } from './client.js';
 import { BUILD_INFO_NODES } from './nodes.js';
-import { defaultPkiDir, ensureHarnessPki } from './pki.js';
+import { defaultPkiDir } from '../pki/store.js';
+import { ensureHarnessPki } from './pki.js';
 import { helloExchange } from './raw.js';
 import { isGood } from './status.js';
 import { rankEndpoint } from './target.js';

@@ -27,8 +27,6 @@ export interface HarnessPki {
   created: boolean;
 }
 
-export { defaultPkiDir } from '../pki/store.js';
-
 function loadIssued(certFile: string, keyFile: string): IssuedCertificate {
   const certPem = readFileSync(certFile, 'utf8');
   const x509 = new X509Certificate(certPem);

@@ -4,7 +4,8 @@ import { accountsFor } from '../../core/profile/load.js';
 import type { Account, AccountRole, Profile } from '../../core/profile/schema.js';
 import { OpcuaProbe, describeIdentity, identityFromCredentials, targetUrl, type ChannelOptions, type OpcuaChannel, type OpcuaSession } from './client.js';
 import { formatStatus } from './status.js';
-import { credentialsFromFiles, defaultPkiDir, ensureHarnessPki, type HarnessPki } from './pki.js';
+import { defaultPkiDir } from '../pki/store.js';
+import { credentialsFromFiles, ensureHarnessPki, type HarnessPki } from './pki.js';
 import { Transcript } from './transcript.js';
 import type { ClientCredentials, EndpointInfo, EndpointInventory, Identity, SecurityPolicyName, SessionAttempt } from './types.js';
 
