@@ -1,6 +1,6 @@
 import type { CheckContext } from '../../core/check.js';
 import type { Profile } from '../../core/profile/schema.js';
-import { measureDuringCheck, measureRampDuringCheck, type AvailabilityReport, type EssentialProbe, type LoadResult, type RampReport } from '../../core/load/index.js';
+import { essentialFunctionsAnswerBeforeLoad, measureDuringCheck, measureRampDuringCheck, type AvailabilityReport, type EssentialProbe, type LoadResult, type RampReport } from '../../core/load/index.js';
 import type { ModbusTarget } from './connection.js';
 import { essentialProbes } from './load.js';
 
@@ -30,28 +30,10 @@ export function monitoredRamp(ctx: CheckContext, target: ModbusTarget, step: (ra
 async function monitored<Report>(ctx: CheckContext, target: ModbusTarget, monitor: { newClients?: boolean }, measure: (probes: EssentialProbe[]) => Promise<Report>): Promise<Report> {
   const { probes, close } = essentialProbes(ctx.profile, target, { connectTimeoutMs: ctx.settings.connectTimeoutMs, requestTimeoutMs: ctx.settings.requestTimeoutMs, ...monitor });
   try {
-    // A device that does not serve its essential functions before any load gets "error", not a load verdict.
     // New-connection probes first: alone, before the held connection opens, they are the control that the device
     // serves a new client at all, so that one refused later, beside the held connection, is the device's finding.
-    for (const probe of [...probes].sort((a, b) => Number(b.connection === 'new') - Number(a.connection === 'new'))) {
-      await ctx.step(`essential function "${probe.name}" answers before any load`, async () => {
-        const controller = new AbortController();
-        const timer = setTimeout(() => controller.abort(new Error(`no answer within ${ctx.settings.requestTimeoutMs} ms`)), ctx.settings.requestTimeoutMs);
-        const onAbort = () => controller.abort(ctx.signal.reason);
-        ctx.signal.addEventListener('abort', onAbort, { once: true });
-        try {
-          await Promise.race([
-            probe.sample(controller.signal),
-            new Promise<never>((_, reject) => controller.signal.addEventListener('abort', () => reject(controller.signal.reason), { once: true })),
-          ]);
-        } catch (error) {
-          throw new Error(`essential function "${probe.name}" does not answer on ${target.host}:${target.port} before any load (${(error as Error).message}), so its availability under load cannot be judged`);
-        } finally {
-          clearTimeout(timer);
-          ctx.signal.removeEventListener('abort', onAbort);
-        }
-      });
-    }
+    const newFirst = [...probes].sort((a, b) => Number(b.connection === 'new') - Number(a.connection === 'new'));
+    await essentialFunctionsAnswerBeforeLoad(ctx, newFirst, `${target.host}:${target.port}`);
     return await measure(probes);
   } finally {
     await close();

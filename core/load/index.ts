@@ -28,6 +28,8 @@
  *   measurementWindows(settings, probes)   the sample interval, the per-sample timeout and the baseline and recovery
  *     windows a run's settings give (one place for every CR 7 check);
  *   measureDuringCheck(ctx, probes, load)   measureUnderLoad in those windows, on ctx.signal, declaring them as designed waits.
+ *   essentialFunctionsAnswerBeforeLoad(ctx, probes, where)   the control before a load: each probe answers, tried again
+ *     within the recovery window while the device settles from the previous check; otherwise the check ends in error.
  *
  *   measureRampDuringCheck(ctx, probes, (rate, signal) => runLoad({ ratePerSecond: rate, ... }))   the CR 7.1 rate ramp:
  *     baseline, then the load in steps (rampRates: RAMP_STEPS equal steps up to load.ratePerSecond, plus
@@ -84,3 +86,4 @@ export {
 } from './ramp.js';
 export { renderLatencySvg, renderRampSvg, toCsv, type ChartOptions, type RampBar } from './chart.js';
 export { attachAvailabilityEvidence, attachRampEvidence } from './evidence.js';
+export { essentialFunctionsAnswerBeforeLoad } from './ready.js';

@@ -1,5 +1,5 @@
 import { defineCheck, fail, pass } from '../../core/check.js';
-import { attachAvailabilityEvidence, judgeAvailability, MAX_DURATION_MS, measureDuringCheck, runLoad } from '../../core/load/index.js';
+import { attachAvailabilityEvidence, essentialFunctionsAnswerBeforeLoad, judgeAvailability, MAX_DURATION_MS, measureDuringCheck, runLoad } from '../../core/load/index.js';
 import { registerSessionStorm } from '../../adapters/enip/storm.js';
 import { enipTarget, essentialProbes, requiresEnipEssentialFunction } from '../../adapters/enip/target.js';
 
@@ -24,10 +24,7 @@ export default defineCheck({
     const storm = registerSessionStorm(target, timeouts);
     let report;
     try {
-      for (const probe of monitor.probes) {
-        // A device that does not serve its essential functions before any load gets "error", not a load verdict.
-        await ctx.step(`essential function "${probe.name}" answers before any load`, () => probe.sample(ctx.signal));
-      }
+      await essentialFunctionsAnswerBeforeLoad(ctx, monitor.probes, label);
       report = await ctx.step(`RegisterSession on new connections to ${label} at up to ${ratePerSecond}/s for ${durationMs} ms, monitoring the essential functions`, () =>
         measureDuringCheck(ctx, monitor.probes, (signal) => runLoad({ ratePerSecond, durationMs, signal, maxInFlight: MAX_IN_FLIGHT, worker: storm.worker })),
       );
