@@ -44,6 +44,8 @@ export interface ScaleRun {
   /** Per check id: how many targets gave each status. */
   byCheck: Record<string, Record<string, number>>;
   reportsWritten: number;
+  /** What each check that ended in error said, per target: the trace of a verdict that differs under load. */
+  errors: Array<{ target: string; check: string; observed: string }>;
   /** CPU seconds of the `run --profiles` process and its children, and of the targets' simulators, during the run. */
   harnessCpuS: number;
   simulatorsCpuS: number;
@@ -77,24 +79,26 @@ async function startTarget(index: number, workDir: string): Promise<Target> {
   }
 }
 
-function statusesOf(outDir: string, names: string[]): { statuses: Record<string, number>; byCheck: Record<string, Record<string, number>>; reportsWritten: number } {
+function statusesOf(outDir: string, names: string[]): Pick<ScaleRun, 'statuses' | 'byCheck' | 'reportsWritten' | 'errors'> {
   const statuses: Record<string, number> = {};
+  const errors: ScaleRun['errors'] = [];
   const byCheck: Record<string, Record<string, number>> = {};
   let reportsWritten = 0;
   for (const name of names) {
     const file = join(outDir, name, 'compliance.json');
     if (!existsSync(file)) continue;
     reportsWritten++;
-    const document = JSON.parse(readFileSync(file, 'utf8')) as { requirements: Array<{ checks?: Array<{ id: string; status: string }> }> };
+    const document = JSON.parse(readFileSync(file, 'utf8')) as { requirements: Array<{ checks?: Array<{ id: string; status: string; observed?: string }> }> };
     for (const requirement of document.requirements) {
       for (const check of requirement.checks ?? []) {
         statuses[check.status] = (statuses[check.status] ?? 0) + 1;
         const counts = (byCheck[check.id] ??= {});
         counts[check.status] = (counts[check.status] ?? 0) + 1;
+        if (check.status === 'error') errors.push({ target: name, check: check.id, observed: check.observed ?? '' });
       }
     }
   }
-  return { statuses, byCheck, reportsWritten };
+  return { statuses, byCheck, reportsWritten, errors };
 }
 
 function runProfiles(profilesDir: string, outDir: string, concurrency: number, onChild: (kill: () => void) => void): Promise<{ wallMs?: number; exitCode: number | null; problem?: string }> {
@@ -177,9 +181,8 @@ export async function benchScale(onChild: (kill: () => void) => void): Promise<{
       const run = await runProfiles(profilesDir, outDir, count, onChild);
       const harnessCpuS = round(exitedChildrenCpuSeconds() - harnessBefore, 1);
       const simulatorsCpuS = round(cpuSecondsOf(simulators) - simulatorsBefore, 1);
-      const { statuses, byCheck, reportsWritten } = statusesOf(outDir, chosen.map((target) => target.name));
-      runs.push({ targets: count, ...run, statuses, byCheck, reportsWritten, harnessCpuS, simulatorsCpuS });
-      progress(`scale: ${count} target${count > 1 ? 's' : ''} in ${run.wallMs === undefined ? '-' : `${(run.wallMs / 1000).toFixed(1)} s`} (exit ${run.exitCode}, ${reportsWritten} reports)`);
+      runs.push({ targets: count, ...run, ...statusesOf(outDir, chosen.map((target) => target.name)), harnessCpuS, simulatorsCpuS });
+      progress(`scale: ${count} target${count > 1 ? 's' : ''} in ${run.wallMs === undefined ? '-' : `${(run.wallMs / 1000).toFixed(1)} s`} (exit ${run.exitCode}, ${runs.at(-1)!.reportsWritten} reports)`);
     }
 
     const single = runs.find((run) => run.targets === 1);
@@ -194,7 +197,10 @@ export async function benchScale(onChild: (kill: () => void) => void): Promise<{
           const statuses = new Set([...Object.keys(alone), ...Object.keys(counts)]);
           return [...statuses].some((status) => (counts[status] ?? 0) !== (alone[status] ?? 0) * run.reportsWritten);
         })
-        .map(([id, counts]) => `${id} ${Object.entries(counts).map(([status, times]) => `${status} ${times}`).join('/')} (alone: ${Object.keys(single.byCheck[id] ?? {}).join('/') || 'absent'})`);
+        .map(([id, counts]) => {
+          const said = run.errors.filter((error) => error.check === id).map((error) => `${error.target}: "${error.observed}"`);
+          return `${id} ${Object.entries(counts).map(([status, times]) => `${status} ${times}`).join('/')} (alone: ${Object.keys(single.byCheck[id] ?? {}).join('/') || 'absent'}${said.length ? `; ${said.join('; ')}` : ''})`;
+        });
     };
     const campaign = 'every non-disruptive check (no --disruptive), --allure none, each target an embedded-default PLC (OPC UA + Modbus + TLS simulators)';
     const figures: Figure[] = runs.map((run) => {
