@@ -63,9 +63,9 @@ export default defineProtocol({
   async monitor(ctx) {
     const functions = ctx.profile.essentialFunctions.flatMap((entry) => ('http' in entry ? [entry] : []));
     if (functions.length === 0) return undefined;
-    const { httpEssentialProbe } = await import('./availability.js');
+    const [{ httpEssentialProbe }, { essentialFunctionsAnswerBeforeLoad }] = await Promise.all([import('./availability.js'), import('../../core/load/ready.js')]);
     const probes = functions.map((fn) => httpEssentialProbe(fn, { host: ctx.host, timeoutMs: ctx.settings.requestTimeoutMs }));
-    for (const probe of probes) await ctx.step(`${probe.name}: first sample before the load`, () => probe.sample(ctx.signal));
+    await essentialFunctionsAnswerBeforeLoad(ctx, probes, ctx.host);
     return { probes, close: async () => undefined };
   },
   discovery: { run: async (scene) => (await import('./discover.js')).discoverHttp(scene) },
