@@ -1,5 +1,5 @@
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { join } from 'node:path';
+import { writeAtomically } from '../core/files.js';
 import type { ComplianceDocument } from '../core/verdict/model.js';
 import { complianceJUnit } from './compliance/junit.js';
 import { complianceMarkdown } from './compliance/markdown.js';
@@ -7,14 +7,6 @@ import { complianceHtml } from './compliance/html.js';
 import { complianceSarif } from './compliance/sarif.js';
 import { generateAllureReport } from './allure/generate.js';
 import { writeVulnerabilityResults } from './allure/vulnerabilities.js';
-
-/** Writes through a temporary name, so a reader (or a crash) never sees half a file. */
-export function writeAtomically(path: string, content: string | Buffer): void {
-  mkdirSync(dirname(resolve(path)), { recursive: true });
-  const temporary = `${path}.partial-${process.pid}`;
-  writeFileSync(temporary, content);
-  renameSync(temporary, path);
-}
 
 export interface WrittenReports {
   files: string[];

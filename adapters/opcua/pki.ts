@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { X509Certificate } from 'node:crypto';
 import { issueCertificate, issueCrl, type IssuedCertificate } from '../pki/certificates.js';
 import { certificateToPem } from '../pki/inspect.js';
-import { testKeyPem, writeAtomically } from '../pki/store.js';
+import { writeAtomically } from '../../core/files.js';
+import { testKeyPem } from '../pki/store.js';
 import type { ClientCredentials } from './types.js';
 
 /**

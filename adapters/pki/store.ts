@@ -1,7 +1,8 @@
 import { createPrivateKey, generateKeyPairSync } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { writeAtomically } from '../../core/files.js';
 
 /**
  * The harness's own key material on this machine: the OPC UA test CA and client (adapters/opcua/pki.ts) and the keys of
@@ -10,13 +11,6 @@ import { join } from 'node:path';
 
 export function defaultPkiDir(env: NodeJS.ProcessEnv = process.env): string {
   return env.IEC62443_PKI_DIR || join(homedir(), '.iec62443-harness', 'pki');
-}
-
-/** Whole or not at all: several runs of a fleet may create the same file at once, and a reader never sees half of it. */
-export function writeAtomically(path: string, content: string | Buffer, mode = 0o644): void {
-  const temporary = `${path}.${process.pid}.tmp`;
-  writeFileSync(temporary, content, { mode });
-  renameSync(temporary, path);
 }
 
 export type TestKeyPurpose = 'ca-issued-client' | 'self-signed-client' | 'untrusted-client' | 'unknown-ca' | 'syslog-collector';

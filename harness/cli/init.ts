@@ -6,7 +6,7 @@ import { parsePortList } from '../../adapters/tcp/scan.js';
 import { DEFAULT_INIT_PORTS, discoverDevice } from '../init/discover.js';
 import { writeDiscoveredProfile } from '../init/profile.js';
 import { loadProtocols } from '../protocols.js';
-import { writeAtomically } from '../../reports/write.js';
+import { writeAtomically } from '../../core/files.js';
 import { bold, dim, yellow } from './console.js';
 import { EXIT, UsageError } from './errors.js';
 

@@ -191,7 +191,7 @@ async function simulateCommand(args: string[]): Promise<number> {
   );
   const [{ findSimulator, simulatorKinds }, { writeAtomically }, { READY_PREFIX }, { stringify }] = await Promise.all([
     import('../../simulators/registry.js'),
-    import('../../reports/write.js'),
+    import('../../core/files.js'),
     import('../simulation/embedded.js'),
     import('yaml'),
   ]);
@@ -439,7 +439,7 @@ async function runCommand(args: string[]): Promise<number> {
       onProgress: (update, check, target) => progress.progress(update, check, target),
     });
     // The report writers load while the checks wait on the network; a failed run still needs them for its report.
-    const [campaign, { writeAtomically, writeReports }] = await Promise.all([running, import('../../reports/write.js')]);
+    const [campaign, { writeReports }, { writeAtomically }] = await Promise.all([running, import('../../reports/write.js'), import('../../core/files.js')]);
     const document = campaign.document;
     progress.summary(document);
     if (document.vulnerabilities) process.stderr.write(`${vulnerabilitySummary(document.vulnerabilities)}\n`);

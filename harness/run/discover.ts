@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Check, CheckMeta } from '../../core/check.js';
+import { writeAtomically } from '../../core/files.js';
 import { definitionOfCheckProtocol } from '../../core/protocol.js';
 import { FROM_SOURCES, PACKAGE_ROOT } from '../../core/paths.js';
 import { loadProtocols, pluginRoots, ROOT_DIR, typeScriptLoader } from '../protocols.js';
@@ -110,11 +111,8 @@ async function entriesOfRoot(root: string): Promise<RootEntry[]> {
   if (cached?.sources === fingerprint) return withPaths(cached);
   const checks = await computeEntries(root);
   try {
-    mkdirSync(join(cacheFile, '..'), { recursive: true });
-    // Written aside and renamed: harness processes started together never read half a file.
-    const partial = `${cacheFile}.${process.pid}`;
-    writeFileSync(partial, JSON.stringify({ version: MANIFEST_VERSION, sources: fingerprint, checks } satisfies Manifest));
-    renameSync(partial, cacheFile);
+    // Harness processes started together never read half a file.
+    writeAtomically(cacheFile, JSON.stringify({ version: MANIFEST_VERSION, sources: fingerprint, checks } satisfies Manifest));
   } catch {
     // A read-only checkout computes the entries each time; slower, still correct.
   }

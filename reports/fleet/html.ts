@@ -13,7 +13,6 @@ const WARN = '#ef6c00';
 const INK = '#263238';
 
 
-const DAY_MS = 86_400_000;
 
 /** x positions on a real time axis (days apart stay proportional); a single day sits in the middle. */
 function timeAxis(points: TrendPoint[], left: number, right: number): number[] {

@@ -1,5 +1,5 @@
 import { join, resolve } from 'node:path';
-import { writeAtomically } from '../write.js';
+import { writeAtomically } from '../../core/files.js';
 import { buildFleet, type FleetReport } from './aggregate.js';
 import { collectRuns } from './collect.js';
 import { fleetHtml } from './html.js';

@@ -9,7 +9,7 @@ import type { SecureVersion } from 'node:tls';
 import { behaviourOf, IDENTIFICATION, MODBUS_PROFILES, SECURE_PROFILES, type ModbusProfileName } from './behaviour.js';
 import { ProcessImage } from './process-image.js';
 import { ModbusServer, type Rights } from './server.js';
-import { otherLoopbackHost, randomLoopbackHost } from '../../core/net/loopback.js';
+import { otherLoopbackHost } from '../../core/net/loopback.js';
 
 const MODERN_SUITES = 'ECDHE-RSA-AES128-GCM-SHA256:ECDHE-RSA-AES256-GCM-SHA384:ECDHE-RSA-CHACHA20-POLY1305';
 

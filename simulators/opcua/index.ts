@@ -1,4 +1,4 @@
-import { otherLoopbackHost, randomLoopbackHost } from '../../core/net/loopback.js';
+import { otherLoopbackHost } from '../../core/net/loopback.js';
 import type { ProfileInput } from '../../core/profile/schema.js';
 import type { RunningSimulator, SimulatedIdentity, SimulatorDefinition, SimulatorStartOptions } from '../types.js';
 import { PLC_FLAWS, PLC_PROFILES } from './flaws.js';

@@ -8,7 +8,7 @@ import { createServer as createNetServer, type Server as NetServer, type Socket 
 import { issueCertificate } from '../../adapters/pki/certificates.js';
 import { decodeSnmp, encodeGetResponse, SNMP_PDU, SYS_DESCR_OID } from '../../adapters/tcp/snmp.js';
 import type { ProfileInput } from '../../core/profile/schema.js';
-import { otherLoopbackHost, randomLoopbackHost } from '../../core/net/loopback.js';
+import { otherLoopbackHost } from '../../core/net/loopback.js';
 import type { RunningSimulator, SimulatorDefinition, SimulatorStartOptions } from '../types.js';
 
 /**

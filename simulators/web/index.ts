@@ -5,7 +5,7 @@ import { issueCertificate } from '../../adapters/pki/certificates.js';
 import type { HttpEndpoint } from '../../adapters/http/endpoint.js';
 import type { NtpEndpoint } from '../../adapters/ntp/endpoint.js';
 import type { SyslogEndpoint } from '../../adapters/syslog/endpoint.js';
-import { freePort, otherLoopbackHost, randomLoopbackHost } from '../../core/net/loopback.js';
+import { freePort, otherLoopbackHost } from '../../core/net/loopback.js';
 import { AuditSender } from '../syslog/sender.js';
 import { TimeClient } from '../syslog/time-client.js';
 import type { ProfileInput } from '../../core/profile/schema.js';

@@ -14,7 +14,6 @@ const MAX_SESSIONS = 500;
 const SESSIONS_PER_CHANNEL = 25;
 /** Consecutive refusals after which the cap is taken as found. */
 const REFUSALS_TO_STOP = 5;
-const RELEASE_WAIT_MS = 3_000;
 
 export default defineCheck({
   id: 'opcua.resources.session-exhaustion',
