@@ -88,13 +88,13 @@ function statusesOf(outDir: string, names: string[]): Pick<ScaleRun, 'statuses' 
     const file = join(outDir, name, 'compliance.json');
     if (!existsSync(file)) continue;
     reportsWritten++;
-    const document = JSON.parse(readFileSync(file, 'utf8')) as { requirements: Array<{ checks?: Array<{ id: string; status: string; observed?: string }> }> };
+    const document = JSON.parse(readFileSync(file, 'utf8')) as { requirements: Array<{ checks?: Array<{ id: string; status: string; observed?: string; message?: string }> }> };
     for (const requirement of document.requirements) {
       for (const check of requirement.checks ?? []) {
         statuses[check.status] = (statuses[check.status] ?? 0) + 1;
         const counts = (byCheck[check.id] ??= {});
         counts[check.status] = (counts[check.status] ?? 0) + 1;
-        if (check.status === 'error') errors.push({ target: name, check: check.id, observed: check.observed ?? '' });
+        if (check.status === 'error') errors.push({ target: name, check: check.id, observed: check.message ?? check.observed ?? '' });
       }
     }
   }
