@@ -3,6 +3,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { generateSigningKey, loadSigningKey, publicKeyFingerprint, sign, SIGNATURE_ALGORITHM, verifySignature, type SigningKey } from '../../adapters/pki/signing.js';
 import { HARNESS } from '../../core/version.js';
+import { isPartialWrite } from '../../core/files.js';
 import { readTarGz, writeTarGz, type TarEntry } from './tar.js';
 
 /**
@@ -39,7 +40,7 @@ export interface BundleResult {
 }
 
 export function createBundle(outDir: string, options: { labKeyPem?: string } = {}): BundleResult {
-  const entries = collect(outDir, (path) => path.endsWith('.tar.gz') || path.includes('.partial-'));
+  const entries = collect(outDir, (path) => path.endsWith('.tar.gz') || isPartialWrite(path));
   const key = options.labKeyPem ? loadSigningKey(options.labKeyPem) : generateSigningKey();
   const manifest: Manifest = {
     format: 'iec62443-harness-evidence/1',

@@ -14,6 +14,8 @@ describe('evidence bundle', function () {
   writeFileSync(join(outDir, 'compliance.md'), '# report\n');
   writeFileSync(join(outDir, 'allure-results', 'a-result.json'), '{"status":"passed"}');
   writeFileSync(join(outDir, 'allure-results', 'b-attachment.csv'), 'port,state\n4840,open\n');
+  // What a writer beside this one (core/files.ts writeAtomically) has not finished is no evidence: left out.
+  writeFileSync(join(outDir, 'compliance.html.partial-4242'), '<html><bo');
   const labKey = generateSigningKey();
   const { archive, manifest } = createBundle(outDir, { labKeyPem: labKey.privateKeyPem });
 
