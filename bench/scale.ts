@@ -45,7 +45,7 @@ export interface ScaleRun {
   byCheck: Record<string, Record<string, number>>;
   reportsWritten: number;
   /** What each check that ended in error said, per target: the trace of a verdict that differs under load. */
-  errors: Array<{ target: string; check: string; observed: string }>;
+  errors: Array<{ target: string; check: string; reason: string }>;
   /** CPU seconds of the `run --profiles` process and its children, and of the targets' simulators, during the run. */
   harnessCpuS: number;
   simulatorsCpuS: number;
@@ -94,7 +94,7 @@ function statusesOf(outDir: string, names: string[]): Pick<ScaleRun, 'statuses' 
         statuses[check.status] = (statuses[check.status] ?? 0) + 1;
         const counts = (byCheck[check.id] ??= {});
         counts[check.status] = (counts[check.status] ?? 0) + 1;
-        if (check.status === 'error') errors.push({ target: name, check: check.id, observed: check.message ?? check.observed ?? '' });
+        if (check.status === 'error') errors.push({ target: name, check: check.id, reason: check.message ?? check.observed ?? '' });
       }
     }
   }
@@ -198,7 +198,7 @@ export async function benchScale(onChild: (kill: () => void) => void): Promise<{
           return [...statuses].some((status) => (counts[status] ?? 0) !== (alone[status] ?? 0) * run.reportsWritten);
         })
         .map(([id, counts]) => {
-          const said = run.errors.filter((error) => error.check === id).map((error) => `${error.target}: "${error.observed}"`);
+          const said = run.errors.filter((error) => error.check === id).map((error) => `${error.target}: "${error.reason}"`);
           return `${id} ${Object.entries(counts).map(([status, times]) => `${status} ${times}`).join('/')} (alone: ${Object.keys(single.byCheck[id] ?? {}).join('/') || 'absent'}${said.length ? `; ${said.join('; ')}` : ''})`;
         });
     };

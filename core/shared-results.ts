@@ -2,8 +2,9 @@
  * Results the checks of one run share instead of making them again. A connect scan of every TCP port of the host is
  * 65,535 connections and over a second of CPU, and the embedded default has five checks that each need the same one
  * (the CR 7.7 scan and the plain-text twin surveys of each TLS interface); eight targets at once on two cores pay
- * that five times each. Likewise the OPC UA endpoint list, which some 25 checks read. The runner drops every entry after a disruptive check has run, since a storm or a flood may
- * have changed what the device serves; a check run on its own gets a store of its own.
+ * that five times each. Likewise the OPC UA endpoint list, which some 25 checks read. The runner drops every entry
+ * after a disruptive check has run, since a storm or a flood may have changed what the device serves; a check run on
+ * its own gets a store of its own.
  */
 export class SharedResults {
   private readonly entries = new Map<string, { madeAt: number; madeBy: string; value: Promise<unknown> }>();

@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import type { CheckContext } from '../check.js';
 import { pause } from '../net/abort.js';
+import { settleWithin } from '../net/deadline.js';
 import { measurementWindows, type EssentialProbe } from './availability.js';
 
 /**
@@ -41,19 +42,22 @@ export async function essentialFunctionsAnswerBeforeLoad(ctx: CheckContext, prob
   }
 }
 
-async function sampleWithin(probe: EssentialProbe, timeoutMs: number, signal: AbortSignal): Promise<void> {
+/**
+ * One sample within the request timeout. Only a probe still running at the deadline (or on Ctrl-C) is aborted through
+ * its signal: one that has ended keeps its connection, which the load's monitor goes on sampling.
+ */
+function sampleWithin(probe: EssentialProbe, timeoutMs: number, signal: AbortSignal): Promise<void> {
   const controller = new AbortController();
-  const timer = setTimeout(() => controller.abort(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
-  const onAbort = () => controller.abort(signal.reason);
-  signal.addEventListener('abort', onAbort, { once: true });
-  try {
-    // The race keeps the bound for a probe that ignores its signal.
-    await Promise.race([
-      probe.sample(controller.signal),
-      new Promise<never>((_, reject) => controller.signal.addEventListener('abort', () => reject(controller.signal.reason), { once: true })),
-    ]);
-  } finally {
-    clearTimeout(timer);
-    signal.removeEventListener('abort', onAbort);
-  }
+  let ended = false;
+  return settleWithin<void>(
+    'the sample',
+    timeoutMs,
+    signal,
+    ({ resolve, reject }) =>
+      void probe.sample(controller.signal).then(
+        () => ((ended = true), resolve()),
+        (error: Error) => ((ended = true), reject(error)),
+      ),
+    () => ended || controller.abort(new Error('the sample was given up')),
+  );
 }
