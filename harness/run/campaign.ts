@@ -1,4 +1,3 @@
-import type Mocha from 'mocha';
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { requirementIdOf, type Check, type ProgressUpdate, type RunSettings } from '../../core/check.js';
@@ -7,7 +6,7 @@ import { secretsOf } from '../../core/profile/load.js';
 import { DEFAULT_INTERFACES_AT_ONCE, type Profile } from '../../core/profile/schema.js';
 import { declaredTcpPorts, definitionOfCheckProtocol, type ComponentInterface } from '../../core/protocol.js';
 import { probePort } from '../../adapters/tcp/scan.js';
-import { allureKey, allureTestIds } from '../../reports/allure/links.js';
+import { AllureResultsWriter } from '../../reports/allure/results.js';
 import { judgeAll, judgedInterfaces } from '../../core/verdict/judge.js';
 import { buildComplianceDocument } from '../../core/verdict/document.js';
 import type { ComplianceDocument } from '../../core/verdict/model.js';
@@ -125,9 +124,8 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRes
   const shared = new SharedResults();
   const connectTimeoutMs = profile.timeouts?.connectMs ?? 3_000;
   const unreachable = await preflight(profile, options.signal, connectTimeoutMs);
-  const results: CheckResult[] = [];
 
-  // Checks execute in the background as the schedule allows; the mocha tests below record them in catalog order.
+  // Checks execute as the schedule allows; their results are recorded in catalog order once all have ended.
   const total = planned.length;
   let started = 0;
   let ended = 0;
@@ -153,73 +151,17 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRes
     options.interfacesAtOnce ?? profile.interfacesAtOnce ?? DEFAULT_INTERFACES_AT_ONCE,
   );
 
-  // What records the results (mocha, allure-mocha and allure-js-commons: about 50 ms of loading) loads while the
-  // first checks already wait on the network.
-  const [{ default: MochaRunner }, { default: AllureMochaReporter }, { categories, labelTest, recordResult }, { PlainAllureWriter }] = await Promise.all([
-    import('mocha'),
-    import('allure-mocha'),
-    import('../../reports/allure/mapping.js'),
-    import('../../reports/allure/writer.js'),
-  ]);
-  const writer = new PlainAllureWriter(allureResultsDir);
-  const mocha = new MochaRunner({
-    reporter: AllureMochaReporter as unknown as Mocha.ReporterConstructor,
-    reporterOptions: {
-      resultsDir: allureResultsDir,
-      writer,
-      environmentInfo: environmentOf(profile),
-      categories,
-    },
-    timeout: 0,
-  });
-
-  const root = mocha.suite;
-  const byFr = new Map<number, Mocha.Suite>();
-  const byRequirement = new Map<string, Mocha.Suite>();
+  const results = await Promise.all(executions);
+  const writer = new AllureResultsWriter(allureResultsDir, profile, redactor);
+  writer.writeRunInfo(environmentOf(profile));
   planned.forEach(({ check, file, interface: target }, position) => {
-    const item = findRequirement(requirementIdOf(check));
-    const fr = item?.fr ?? 0;
-    let frSuite = byFr.get(fr);
-    if (!frSuite) {
-      frSuite = MochaRunner.Suite.create(root, frLabel(fr));
-      byFr.set(fr, frSuite);
-    }
+    const result = results[position]!;
     const requirementId = requirementIdOf(check);
-    let requirementSuite = byRequirement.get(requirementId);
-    if (!requirementSuite) {
-      requirementSuite = MochaRunner.Suite.create(frSuite, `${requirementId} ${item?.title ?? ''}`.trim());
-      byRequirement.set(requirementId, requirementSuite);
-    }
+    const suites: [string, string] = [frLabel(findRequirement(requirementId)?.fr ?? 0), `${requirementId} ${findRequirement(requirementId)?.title ?? ''}`.trim()];
     // A check that runs on several interfaces gets one test each, named after the interface.
     const name = target && several.has(check.id) ? `${check.title} [${target.name}]` : check.title;
-    const test = new MochaRunner.Test(name, async function (this: Mocha.Context) {
-      const result = await executions[position]!;
-      results.push(result);
-      await labelTest(check, profile, target);
-      await recordResult(result, redactor);
-      // The Allure timeline shows when the check ran and beside which others, not when its turn came to be recorded.
-      const start = Date.parse(result.startedAt);
-      writer.timeNextResult({ start, stop: start + result.durationMs, thread: target?.name ?? 'not run' });
-      const observed = redactor.text(result.observed ?? result.message ?? '');
-      if (result.status === 'pass') return;
-      if (result.status === 'fail') {
-        const error = new Error(`${requirementId} not met\nexpected: ${check.expectation}\nobserved: ${observed}`);
-        error.name = 'AssertionError';
-        throw error;
-      }
-      if (result.status === 'error') throw new Error(`no verdict: ${observed}`);
-      this.skip();
-    });
-    test.file = file;
-    requirementSuite.addTest(test);
+    result.allureId = writer.write({ check, result, target, place: { file, suites, name } });
   });
-
-  await new Promise<void>((resolve) => mocha.run(() => resolve()));
-  const allureIds = allureTestIds(allureResultsDir);
-  for (const result of results) {
-    const id = allureIds.get(allureKey(result.checkId, result.interface?.name));
-    if (id) result.allureId = id;
-  }
 
   const interrupted = options.signal.aborted ? String((options.signal.reason as Error | undefined)?.message ?? options.signal.reason ?? 'interrupted') : undefined;
   const requirements = judgeAll(profile, results, checkProtocols, { only: options.only?.flatMap((id) => expandOnly(id)) });

@@ -5,9 +5,8 @@ import { bold, dim, green, red, yellow } from '../cli/console.js';
 import { HARNESS_BIN, harnessChildEnv } from '../../core/paths.js';
 
 /**
- * `run --profiles DIR`: many components, one child process each. A campaign runs mocha and allure-mocha, whose test
- * runtime is global to a process, so two campaigns must never share one; the children also keep a crash or a hung
- * target from taking the others down.
+ * `run --profiles DIR`: many components, one child process each, so that the campaigns share the machine's cores and
+ * a crash or a hung target does not take the others down.
  */
 
 export const PROFILE_EXTENSIONS = ['.yaml', '.yml', '.json'] as const;

@@ -1,30 +1,30 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Stage, Status, type Label, type Link, type TestResult } from 'allure-js-commons';
 import type { ComplianceDocument, CvssScore, KnownVulnerability } from '../../core/verdict/model.js';
 import { cvssText, matchText, remediationText, vulnerabilityVerdict } from '../compliance/vulnerabilities.js';
+import type { AllureLabel, AllureSeverity, AllureStatus, AllureTestResult } from './format.js';
 
 /** Every message of a vulnerability result starts so; the categories below match on it. */
 export const VULNERABILITY_MESSAGE_PREFIX = 'Known vulnerability';
 
 /** Allure categories of known vulnerabilities; they go before the requirement categories, which match any failure. */
 export const vulnerabilityCategories = [
-  { name: 'Known vulnerability affecting this version', matchedStatuses: [Status.FAILED], messageRegex: `^${VULNERABILITY_MESSAGE_PREFIX}[\\s\\S]*` },
-  { name: 'Known vulnerability to review (under investigation, version not comparable)', matchedStatuses: [Status.BROKEN], messageRegex: `^${VULNERABILITY_MESSAGE_PREFIX}[\\s\\S]*` },
+  { name: 'Known vulnerability affecting this version', matchedStatuses: ['failed'], messageRegex: `^${VULNERABILITY_MESSAGE_PREFIX}[\\s\\S]*` },
+  { name: 'Known vulnerability to review (under investigation, version not comparable)', matchedStatuses: ['broken'], messageRegex: `^${VULNERABILITY_MESSAGE_PREFIX}[\\s\\S]*` },
 ];
 
-const SEVERITY: Record<CvssScore['severity'], string> = { CRITICAL: 'blocker', HIGH: 'critical', MEDIUM: 'normal', LOW: 'minor', NONE: 'trivial' };
+const SEVERITY: Record<CvssScore['severity'], AllureSeverity> = { CRITICAL: 'blocker', HIGH: 'critical', MEDIUM: 'normal', LOW: 'minor', NONE: 'trivial' };
 
-function statusOf(entry: KnownVulnerability): Status {
+function statusOf(entry: KnownVulnerability): AllureStatus {
   const { tone } = vulnerabilityVerdict(entry);
-  return tone === 'bad' ? Status.FAILED : tone === 'review' ? Status.BROKEN : Status.PASSED;
+  return tone === 'bad' ? 'failed' : tone === 'review' ? 'broken' : 'passed';
 }
 
-function resultOf(doc: ComplianceDocument, entry: KnownVulnerability, at: number): TestResult {
+function resultOf(doc: ComplianceDocument, entry: KnownVulnerability, at: number): AllureTestResult {
   const verdict = vulnerabilityVerdict(entry);
   const component = `${doc.component.name} @ ${doc.component.host}`;
-  const labels: Label[] = [
+  const labels: AllureLabel[] = [
     { name: 'epic', value: 'Known vulnerabilities' },
     { name: 'feature', value: `${entry.advisory.id} ${entry.advisory.title}` },
     { name: 'story', value: entry.id },
@@ -34,7 +34,7 @@ function resultOf(doc: ComplianceDocument, entry: KnownVulnerability, at: number
     ...(entry.declaration ? [{ name: 'tag', value: `declared ${entry.declaration.verdict}` }] : []),
     { name: 'vulnerability', value: entry.id },
   ];
-  const links: Link[] = [
+  const links: AllureTestResult['links'] = [
     ...(entry.advisory.url ? [{ name: entry.advisory.id, url: entry.advisory.url, type: 'link' }] : []),
     ...(entry.cve ? [{ name: entry.cve, url: `https://www.cve.org/CVERecord?id=${entry.cve}`, type: 'issue' }] : []),
   ];
@@ -54,7 +54,7 @@ function resultOf(doc: ComplianceDocument, entry: KnownVulnerability, at: number
     fullName: `Known vulnerabilities: ${entry.id} on ${component}`,
     status: statusOf(entry),
     statusDetails: { message },
-    stage: Stage.FINISHED,
+    stage: 'finished',
     description,
     start: at,
     stop: at,

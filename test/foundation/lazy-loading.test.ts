@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { requirementIdOf } from '../../core/check.js';
@@ -25,7 +25,7 @@ describe('commands that talk to no device import no protocol library', function 
     const result = await cli(args, { env: recordImportsEnv(file) });
     expect(result.code, result.output).to.equal(expectedCode);
     expect(readFileSync(file, 'utf8'), 'the child ran the sources').to.include('/harness/cli/main.ts');
-    return { result, loaded: loadedLibraries(file, libraries) };
+    return { result, loaded: loadedLibraries(file, libraries), testRunners: loadedLibraries(file, ['mocha', 'allure-mocha', 'allure-js-commons']) };
   };
 
   before(async function () {
@@ -81,12 +81,14 @@ describe('commands that talk to no device import no protocol library', function 
     const profile = join(work, 'tls-only.yaml');
     writeFileSync(profile, 'component: {name: x, type: embedded-device}\nhost: 127.0.0.1\nendpoints: {tls: [{name: web, port: 9}]}\ntargetSL: 1\n');
     const out = join(work, 'out-tls');
-    const { loaded } = await importsOf(['run', '--profile', profile, '--only', 'CR 4.3', '--allure', 'none', '--out', out], 3);
+    const { loaded, testRunners } = await importsOf(['run', '--profile', profile, '--only', 'CR 4.3', '--allure', 'none', '--out', out], 3);
     // CR 4.3 has OPC UA, SSH, SNMP and Modbus checks besides the TLS one; none of their libraries is imported.
     expect(loaded.filter((name) => name !== 'node-forge')).to.deep.equal([]);
+    expect(testRunners, 'the harness writes its Allure results itself').to.deep.equal([]);
     const compliance = JSON.parse(readFileSync(join(out, 'compliance.json'), 'utf8')) as { requirements: Array<{ id: string; checks: Array<{ id: string; status: string }> }> };
     const checks = compliance.requirements.find((item) => item.id === 'CR 4.3')!.checks;
     expect(checks.find((check) => check.id === 'opcua.cryptography.no-deprecated-policies')?.status).to.equal('not-applicable');
     expect(checks.find((check) => check.id === 'tls.cryptography.versions-and-suites')?.status).to.equal('error');
+    expect(readdirSync(join(out, 'allure-results')).filter((name) => name.endsWith('-result.json')), 'one Allure result per check').to.have.length(checks.length);
   });
 });
