@@ -205,11 +205,16 @@ export function secretsOf(profile: Profile): string[] {
   return [...passwords, ...sections].filter((secret) => secret.length > 0);
 }
 
-/** The 1-based line of a field of a profile file ("endpoints", "tls", 1), for locations in reports; undefined when absent. */
-export function profileLineOf(text: string, path: Array<string | number>): number | undefined {
+/**
+ * Where the fields of a profile file are, for locations in reports: the file is parsed once, then each lookup of a
+ * field ("endpoints", "tls", 1) gives its 1-based line, or undefined when absent.
+ */
+export function profileLocator(text: string): (path: Array<string | number>) => number | undefined {
   const lineCounter = new LineCounter();
   const document = parseDocument(text, { lineCounter, keepSourceTokens: false });
-  const node = document.getIn(path, true);
-  if (!isNode(node) || !node.range) return undefined;
-  return lineCounter.linePos(node.range[0]).line;
+  return (path) => {
+    const node = document.getIn(path, true);
+    if (!isNode(node) || !node.range) return undefined;
+    return lineCounter.linePos(node.range[0]).line;
+  };
 }

@@ -7,7 +7,7 @@ import { preflightProblems, protocolDefinitions } from '../../core/protocol.js';
 import { loadProtocols, PluginError } from '../protocols.js';
 import { catalog, findRequirement, outOfScope } from '../../core/catalog/index.js';
 import { COMPONENT_TYPES, type ComponentType, type Profile } from '../../core/profile/schema.js';
-import { loadProfileFile, parseProfile, profileLineOf, ProfileError } from '../../core/profile/load.js';
+import { loadProfileFile, parseProfile, profileLocator, ProfileError } from '../../core/profile/load.js';
 import { checkManifest } from '../run/discover.js';
 import type { SimulatedComponent } from '../simulation/embedded.js';
 import { Redactor } from '../../core/evidence/redact.js';
@@ -224,10 +224,10 @@ async function simulateCommand(args: string[]): Promise<number> {
 
 /** Where each interface is declared in the profile file, for SARIF locations. */
 function interfaceLines(file: string, document: { interfaces: Array<{ name: string; profilePath?: Array<string | number> }> }): Record<string, number> {
-  const text = readFileSync(file, 'utf8');
+  const lineOf = profileLocator(readFileSync(file, 'utf8'));
   const lines: Record<string, number> = {};
   for (const entry of document.interfaces) {
-    const line = entry.profilePath ? profileLineOf(text, entry.profilePath) : undefined;
+    const line = entry.profilePath ? lineOf(entry.profilePath) : undefined;
     if (line) lines[entry.name] = line;
   }
   return lines;
