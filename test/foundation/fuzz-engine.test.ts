@@ -17,7 +17,7 @@ interface TestCase extends FuzzCase {
   holdsAnswerMs?: number;
 }
 
-function device(corpus: TestCase[], batchSize: number) {
+function device(batchSize: number) {
   let deadUntil = 0;
   const sent: string[] = [];
   const liveness = {
@@ -84,14 +84,14 @@ describe('fuzz engine (core/fuzz)', function () {
 
   it('still fails a harmless-looking case after which the device stopped answering', async function () {
     const corpus = cases(4, { 2: { kills: 10_000 } });
-    const { driver } = device(corpus, 1);
+    const { driver } = device(1);
     const report = await runFuzzCorpus(corpus, driver, { signal: new AbortController().signal, casesPerSecond: 10_000, recoveryWatchMs: 0 });
     expect(report.results.find((result) => result.id === 'case-2')).to.include({ verdict: 'wrong', aliveAfter: false });
   });
 
   it('names the case after which the device stops, once it is back, and leaves the rest not run', async function () {
     const corpus = cases(12, { 5: { kills: 300 } });
-    const { driver } = device(corpus, 4);
+    const { driver } = device(4);
     const report = await runFuzzCorpus(corpus, driver, { signal: new AbortController().signal, casesPerSecond: 10_000, recoveryWatchMs: 2_000 });
     expect(report.stoppedAfter?.cases).to.deep.equal(['case-5']);
     expect(report.stoppedAfter?.recoveredAfterMs).to.be.a('number');
@@ -106,7 +106,7 @@ describe('fuzz engine (core/fuzz)', function () {
 
   it('keeps to the rate, probes after every batch and declares the waits for the device\'s reaction, answered or allowed to be missing', async function () {
     const corpus = cases(20, { 3: { silent: true }, 4: { holdsAnswerMs: 20 }, 9: { holdsAnswerMs: 30 }, 13: { silent: true } });
-    const { driver } = device(corpus, 5);
+    const { driver } = device(5);
     const waits: Array<{ ms: number; reason: string }> = [];
     const report = await runFuzzCorpus(corpus, driver, { signal: new AbortController().signal, casesPerSecond: 50, onDesignedWait: (ms, reason) => waits.push({ ms, reason }) });
     // The last batch may start once 15 cases have gone out at 50 per second.
@@ -121,7 +121,7 @@ describe('fuzz engine (core/fuzz)', function () {
 
   it('stops within a second when the signal aborts, and releases what the driver holds', async function () {
     const corpus = cases(1_000);
-    const { driver, sent } = device(corpus, 1);
+    const { driver, sent } = device(1);
     let closed = false;
     driver.close = () => {
       closed = true;
