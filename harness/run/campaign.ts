@@ -1,7 +1,7 @@
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { requirementIdOf, type Check, type ProgressUpdate, type RunSettings } from '../../core/check.js';
-import { catalog, compareRequirementIds, findRequirement, frLabel } from '../../core/catalog/index.js';
+import { catalog, compareRequirementIds, findRequirement } from '../../core/catalog/index.js';
 import { secretsOf } from '../../core/profile/load.js';
 import { DEFAULT_INTERFACES_AT_ONCE, type Profile } from '../../core/profile/schema.js';
 import { declaredTcpPorts, definitionOfCheckProtocol, type ComponentInterface } from '../../core/protocol.js';
@@ -156,11 +156,9 @@ export async function runCampaign(options: CampaignOptions): Promise<CampaignRes
   writer.writeRunInfo(environmentOf(profile));
   planned.forEach(({ check, file, interface: target }, position) => {
     const result = results[position]!;
-    const requirementId = requirementIdOf(check);
-    const suites: [string, string] = [frLabel(findRequirement(requirementId)?.fr ?? 0), `${requirementId} ${findRequirement(requirementId)?.title ?? ''}`.trim()];
     // A check that runs on several interfaces gets one test each, named after the interface.
     const name = target && several.has(check.id) ? `${check.title} [${target.name}]` : check.title;
-    result.allureId = writer.write({ check, result, target, place: { file, suites, name } });
+    result.allureId = writer.write({ check, result, target, file, name });
   });
 
   const interrupted = options.signal.aborted ? String((options.signal.reason as Error | undefined)?.message ?? options.signal.reason ?? 'interrupted') : undefined;

@@ -52,6 +52,13 @@ export interface TestPlace {
   name: string;
 }
 
+/** The suites a check's test is filed under: its FR, then its requirement (or enhancement) with its title. */
+export function suitesOf(check: Check): [string, string] {
+  const id = requirementIdOf(check);
+  const item = findRequirement(id);
+  return [frLabel(item?.fr ?? 0), `${id} ${item?.title ?? ''}`.trim()];
+}
+
 export function testIdentity({ file, suites, name }: TestPlace): { fullName: string; testCaseId: string; fallbackTestCaseId: string; packageName: string; titlePath: string[] } {
   const path = file.replace(/\.ts$/, '.js');
   const project = HARNESS.name;
@@ -89,7 +96,10 @@ const EXTENSION_OF: Record<string, string> = {
 export interface RecordedCheck {
   check: Check;
   result: CheckResult;
-  place: TestPlace;
+  /** The check's file relative to its root. */
+  file: string;
+  /** The test's title (TestPlace.name). */
+  name: string;
   target?: ComponentInterface;
 }
 
@@ -116,9 +126,10 @@ export class AllureResultsWriter {
   }
 
   /** Writes one check's result; returns its id in the rendered report. */
-  write({ check, result, place, target }: RecordedCheck): string {
+  write({ check, result, file, name, target }: RecordedCheck): string {
     const uuid = randomUUID();
-    const identity = testIdentity(place);
+    const suites = suitesOf(check);
+    const identity = testIdentity({ file, suites, name });
     const item = findRequirement(requirementIdOf(check));
     const parameters: AllureParameter[] = [
       { name: 'target', value: targetIdentity(this.profile) },
@@ -142,8 +153,8 @@ export class AllureResultsWriter {
       { name: 'checkId', value: check.id },
       ...(item ? [{ name: 'confidence', value: item.confidence.level }] : []),
       ...(target ? [{ name: 'interface', value: target.name }] : []),
-      { name: 'parentSuite', value: place.suites[0] },
-      { name: 'suite', value: place.suites[1] },
+      { name: 'parentSuite', value: suites[0] },
+      { name: 'suite', value: suites[1] },
     ];
     const observed = this.redactor.text(result.observed ?? result.message ?? '');
     const message = this.statusMessage(result, check, observed);
@@ -151,7 +162,7 @@ export class AllureResultsWriter {
     const start = Date.parse(result.startedAt);
     const record: AllureTestResult = {
       uuid,
-      name: place.name,
+      name,
       fullName: identity.fullName,
       testCaseId: identity.testCaseId,
       historyId: historyIdOf(identity.testCaseId, parameters),

@@ -6,11 +6,9 @@ import type { CheckResult } from '../../core/check.js';
 import { Redactor } from '../../core/evidence/redact.js';
 import { parseProfile } from '../../core/profile/load.js';
 import { componentInterfaces } from '../../core/protocol.js';
-import { allureTestId, AllureResultsWriter, historyIdOf, testIdentity } from '../../reports/allure/results.js';
+import { allureTestId, AllureResultsWriter, historyIdOf, suitesOf, testIdentity } from '../../reports/allure/results.js';
 import type { AllureTestResult } from '../../reports/allure/format.js';
 import tlsCheck from '../../suites/fr4/tls-cryptography-versions-and-suites.check.js';
-
-const FR4: [string, string] = ['FR 4 Data confidentiality', 'CR 4.3 Use of cryptography'];
 
 describe('Allure results written by the harness', function () {
   describe('identities that carry Allure history on from runs recorded by allure-mocha 3.12', function () {
@@ -31,7 +29,7 @@ describe('Allure results written by the harness', function () {
         { name: 'interface', value: 'web-ui (tls://127.109.129.226:42197)' },
       ],
     };
-    const place = { file: 'suites/fr4/tls-cryptography-versions-and-suites.check.js', suites: FR4, name: `${tlsCheck.title} [web-ui]` };
+    const place = { file: 'suites/fr4/tls-cryptography-versions-and-suites.check.js', suites: suitesOf(tlsCheck), name: `${tlsCheck.title} [web-ui]` };
 
     it('a check keeps its full name, test case id, fallback id and package', function () {
       expect(testIdentity(place)).to.deep.include({
@@ -85,7 +83,7 @@ describe('Allure results written by the harness', function () {
       try {
         const writer = new AllureResultsWriter(dir, profile, new Redactor([secret]));
         writer.writeRunInfo({ Component: 'Example Test PLC', 'Target SL': '2', Note: ' leading space, a\\backslash and ü' });
-        const id = writer.write({ check: tlsCheck, result, target, place: { file: 'suites/fr4/tls-cryptography-versions-and-suites.check.ts', suites: FR4, name: tlsCheck.title } });
+        const id = writer.write({ check: tlsCheck, result, target, file: 'suites/fr4/tls-cryptography-versions-and-suites.check.ts', name: tlsCheck.title });
         const [file] = readdirSync(dir).filter((name) => name.endsWith('-result.json'));
         return { id, record: JSON.parse(readFileSync(join(dir, file!), 'utf8')) as AllureTestResult };
       } finally {
