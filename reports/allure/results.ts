@@ -60,7 +60,7 @@ export function suitesOf(check: Check): [string, string] {
 }
 
 export function testIdentity({ file, suites, name }: TestPlace): { fullName: string; testCaseId: string; fallbackTestCaseId: string; packageName: string; titlePath: string[] } {
-  const path = file.replace(/\.ts$/, '.js');
+  const path = file.replaceAll('\\', '/').replace(/\.ts$/, '.js');
   const project = HARNESS.name;
   return {
     fullName: `${project}:${path}: ${[...suites, name].join(' > ')}`,
