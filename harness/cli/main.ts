@@ -474,10 +474,15 @@ async function runCommand(args: string[]): Promise<number> {
     if (verdicts.error || campaign.interrupted) return EXIT.harness;
     return EXIT.ok;
   } finally {
-    process.off('SIGINT', onInterrupt);
-    process.off('SIGTERM', onInterrupt);
     clearTimeout(deadline);
-    await simulated?.stop();
+    // Ctrl-C stays handled while the simulators stop: a second one then quits at once through the exit hooks that
+    // remove containers, where Node's default would kill the process and leave them running.
+    try {
+      await simulated?.stop();
+    } finally {
+      process.off('SIGINT', onInterrupt);
+      process.off('SIGTERM', onInterrupt);
+    }
   }
 }
 
