@@ -119,7 +119,7 @@ function figuresOf(result: CampaignChildResult): CampaignBench {
       value: round(overheadMs / 1000, 1),
       unit: 's',
       target: { comparison: 'below', bound: CAMPAIGN_OVERHEAD_TARGET_MS / 1000, text: `< ${CAMPAIGN_OVERHEAD_TARGET_MS / 1000} s` },
-      note: `inside the checks ${(insideChecksMs / 1000).toFixed(1)} s (non-disruptive ${(sumOf(nonDisruptive) / 1000).toFixed(1)} s, disruptive ${(sumOf(disruptive) / 1000).toFixed(1)} s), between them (preflight, mocha, Allure results, reports) ${(betweenChecksMs / 1000).toFixed(1)} s`,
+      note: `inside the checks ${(insideChecksMs / 1000).toFixed(1)} s (non-disruptive ${(sumOf(nonDisruptive) / 1000).toFixed(1)} s, disruptive ${(sumOf(disruptive) / 1000).toFixed(1)} s), between them (preflight, Allure results, reports) ${(betweenChecksMs / 1000).toFixed(1)} s`,
     },
     {
       section: 'campaign',
