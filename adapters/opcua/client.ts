@@ -1,5 +1,5 @@
 import { X509Certificate, createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -33,6 +33,7 @@ import {
   type UserIdentityInfo,
 } from 'node-opcua';
 import { certificateToPem, firstCertificateOfChain } from '../pki/inspect.js';
+import { testKeyPem } from '../pki/store.js';
 import { OpcuaTimeoutError, OpcuaUnreachableError, pause, withDeadline } from './deadline.js';
 import { shortNodeId } from './nodes.js';
 import { helloExchange, parseOpcTcpUrl } from './raw.js';
@@ -112,6 +113,12 @@ function clientCertificateManager(): Promise<OPCUACertificateManager> {
   clientPkiPromise ??= (async () => {
     const rootFolder = mkdtempSync(join(tmpdir(), 'iec62443-opcua-client-pki-'));
     process.once('exit', () => rmSync(rootFolder, { recursive: true, force: true }));
+    // The store's own key is made once per machine (adapters/pki/store.ts): node-opcua generates one where none is
+    // found, about a third of a second of CPU in every process that speaks OPC UA. Its certificate is still made
+    // afresh here for each run.
+    const keyFolder = join(rootFolder, 'own', 'private');
+    mkdirSync(keyFolder, { recursive: true, mode: 0o700 });
+    writeFileSync(join(keyFolder, 'private_key.pem'), testKeyPem('opcua-default-client'), { mode: 0o600 });
     const manager = new OPCUACertificateManager({
       rootFolder,
       automaticallyAcceptUnknownCertificate: true,

@@ -13,7 +13,8 @@ export function defaultPkiDir(env: NodeJS.ProcessEnv = process.env): string {
   return env.IEC62443_PKI_DIR || join(homedir(), '.iec62443-harness', 'pki');
 }
 
-export type TestKeyPurpose = 'ca-issued-client' | 'self-signed-client' | 'untrusted-client' | 'unknown-ca' | 'syslog-collector';
+/** opcua-default-client: the key of node-opcua's own client certificate, shown on a channel given no credentials. */
+export type TestKeyPurpose = 'ca-issued-client' | 'self-signed-client' | 'untrusted-client' | 'unknown-ca' | 'syslog-collector' | 'opcua-default-client';
 
 const keysOfThisProcess = new Map<string, string>();
 
