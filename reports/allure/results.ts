@@ -19,17 +19,17 @@ import { vulnerabilityCategories } from './vulnerabilities.js';
  */
 
 /** Allure severity from the lowest SL that requires the item: what SL 1 requires matters most. */
-export function severityFor(sl: number[]): AllureSeverity {
+function severityFor(sl: number[]): AllureSeverity {
   const lowest = Math.min(...sl);
   return lowest <= 1 ? 'critical' : lowest === 2 ? 'normal' : lowest === 3 ? 'minor' : 'trivial';
 }
 
-export function targetIdentity(profile: Profile): string {
+function targetIdentity(profile: Profile): string {
   const c = profile.component;
   return [c.vendor, c.model, c.name, c.firmware ? `fw ${c.firmware}` : undefined, `@ ${profile.host}`].filter(Boolean).join(' ');
 }
 
-export const categories = [
+const categories = [
   ...vulnerabilityCategories,
   { name: 'Requirement not met', matchedStatuses: ['failed'] },
   { name: 'Harness or target error', matchedStatuses: ['broken'] },
@@ -144,9 +144,9 @@ export class AllureResultsWriter {
       { name: 'thread', value: target?.name ?? 'not run' },
       { name: 'package', value: identity.packageName },
       { name: '_fallbackTestCaseId', value: identity.fallbackTestCaseId },
-      { name: 'epic', value: frLabel(item?.fr ?? 0) },
+      { name: 'epic', value: suites[0] },
       { name: 'feature', value: `${check.requirement} ${findRequirement(check.requirement)?.title ?? ''}`.trim() },
-      ...(check.enhancement !== undefined ? [{ name: 'story', value: `${requirementIdOf(check)} ${item?.title ?? ''}`.trim() }] : []),
+      ...(check.enhancement !== undefined ? [{ name: 'story', value: suites[1] }] : []),
       { name: 'severity', value: severityFor(check.sl) },
       ...[...check.sl.map((level) => `SL${level}`), check.protocol, ...(check.disruptive ? ['disruptive'] : [])].map((value) => ({ name: 'tag', value })),
       { name: 'requirement', value: requirementIdOf(check) },
